@@ -1,0 +1,137 @@
+"""The ``paxsilica`` command: parse, call one workflow, render, set the exit code.
+
+Exit codes: 0 success, 2 a user error (bad input, unknown id; one paragraph on stderr, no
+traceback), 1 an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from paxsilica import workflows
+from paxsilica.cli import render
+from paxsilica.errors import PaxsilicaError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Supply-chain security analytics for the AI stack, from mineral to compute.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Inspect and check data packages.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+_err = Console(stderr=True, soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class Lang(str, Enum):
+    en = "en"
+    ar = "ar"
+
+
+DataOption = Annotated[Path | None, typer.Option(
+    "--data", help="A data package folder or .xlsx workbook to use instead of the embedded one.")]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def user_errors(func: F) -> F:
+    """Turn PaxsilicaError into one paragraph on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PaxsilicaError as exc:
+            _err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit_json(payload: Any) -> None:
+    """Write JSON to stdout with NaN/inf as null (JSON has no NaN)."""
+    typer.echo(json.dumps(_clean(payload), ensure_ascii=False, indent=2))
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _clean(value.item())
+    return value
+
+
+# -- data -------------------------------------------------------------------------------------
+@data_app.command("info")
+@user_errors
+def data_info(data: DataOption = None, format: FormatOption = Format.table) -> None:
+    """Counts of countries, commodities, materials and sources; data years."""
+    info = workflows.data_info(workflows.load(data))
+    if format is Format.json:
+        emit_json(info)
+    else:
+        render.info_table(info)
+
+
+@data_app.command("validate")
+@user_errors
+def data_validate(
+    path: Annotated[Path, typer.Argument(help="Data package folder (CSV/Parquet) or .xlsx.")],
+) -> None:
+    """Check a data package; exit 0 when valid, 2 with the first problem otherwise."""
+    rows = workflows.validate_package(path)
+    render.console.print(f"[green]valid[/]: {path} ({', '.join(f'{k} {v}' for k, v in rows.items())})")
+
+
+# -- risk -------------------------------------------------------------------------------------
+@app.command("risk")
+@user_errors
+def risk(
+    material: Annotated[str | None, typer.Option(help="Only this material, e.g. gallium.")] = None,
+    stage: Annotated[str | None, typer.Option(help="Only this stage, e.g. refining.")] = None,
+    bloc: Annotated[str, typer.Option(help="Importer perspective: a bloc id.")] = "pax-silica",
+    format: FormatOption = Format.table,
+    lang: Annotated[Lang, typer.Option(help="Language of the table.")] = Lang.en,
+    limit: Annotated[int | None, typer.Option(help="Show only the first N rows.")] = None,
+    data: DataOption = None,
+) -> None:
+    """Concentration (HHI, top shares), bloc and of-concern shares, EU supply risk."""
+    ds = workflows.load(data)
+    table = workflows.risk(ds, bloc=bloc, material=material, stage=stage)
+    if limit is not None:
+        table = table.head(limit)
+    if format is Format.json:
+        emit_json(table.to_dict(orient="records"))
+    else:
+        render.risk_table(table, ds, bloc=bloc, lang=lang.value)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        _err.print("interrupted")
+        sys.exit(130)

@@ -1,0 +1,272 @@
+"""Read a data package (a folder of CSV or Parquet files, or one Excel workbook) and check it.
+
+``read_package`` returns plain pandas tables typed as :mod:`paxsilica.data.schema` declares
+them, after every ``check_*`` below has passed; the first problem found raises a
+:class:`~paxsilica.errors.DataError` naming the file, row and field. Rows are numbered as a
+spreadsheet shows them: the header is row 1, the first data row is row 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from paxsilica.data.schema import REST_OF_WORLD, TABLES, Column, Table
+from paxsilica.errors import DataError
+
+__all__ = ["DEFAULT_PACKAGE", "check_references", "check_table", "read_package"]
+
+DEFAULT_PACKAGE = "embedded"
+_MAX_FILE_BYTES = 200 * 1024 * 1024
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TOLERANCE = 1e-6
+
+
+def default_package_dir() -> Path:
+    """Folder of the embedded data package shipped inside the wheel."""
+    return Path(str(resources.files("paxsilica.data") / "default"))
+
+
+def read_package(path: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """Read and check a data package; ``None`` reads the embedded default.
+
+    Parameters
+    ----------
+    path : folder with ``<table>.csv`` / ``<table>.parquet`` files, or an ``.xlsx`` workbook
+        with one sheet per table.
+
+    Returns
+    -------
+    dict mapping table name to a typed DataFrame (optional tables may be missing).
+
+    Raises
+    ------
+    DataError
+        The first problem found, with file, row and field.
+    """
+    folder = default_package_dir() if path is None else Path(path)
+    raw = _read_raw_tables(folder)
+    tables = {name: check_table(TABLES[name], frame, file) for name, (frame, file) in raw.items()}
+    files = {name: file for name, (_, file) in raw.items()}
+    check_references(tables, files)
+    return tables
+
+
+# -- raw reading ------------------------------------------------------------------------------
+def _read_raw_tables(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
+    if not path.exists():
+        raise DataError(f"data package '{path}' does not exist; give a folder of CSV files "
+                        "or an .xlsx workbook")
+    if path.is_file():
+        if path.suffix.lower() not in (".xlsx", ".xls"):
+            raise DataError(f"'{path}' is a file; a data package is a folder of CSV/Parquet "
+                            "files or an .xlsx workbook with one sheet per table")
+        return _read_workbook(path)
+    found: dict[str, tuple[pd.DataFrame, str]] = {}
+    for name, spec in TABLES.items():
+        for suffix in (".csv", ".parquet"):
+            file = path / f"{name}{suffix}"
+            if file.exists():
+                found[name] = (_read_file(file), file.name)
+                break
+        else:
+            if spec.required:
+                raise DataError(f"required table '{name}' is missing: expected {name}.csv "
+                                f"(or {name}.parquet) with columns {', '.join(spec.column_names)}",
+                                file=str(path))
+    return found
+
+
+def _read_file(file: Path) -> pd.DataFrame:
+    if file.stat().st_size > _MAX_FILE_BYTES:
+        raise DataError(f"file is larger than {_MAX_FILE_BYTES // 2**20} MiB", file=file.name)
+    try:
+        if file.suffix == ".parquet":
+            return pd.read_parquet(file).astype(object).where(lambda f: f.notna(), "")
+        return pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                        file=file.name) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"cannot parse as CSV: {_first_line(exc)}", file=file.name) from None
+    except (OSError, ValueError) as exc:  # pyarrow raises ArrowInvalid, a ValueError
+        raise DataError(f"cannot read file: {_first_line(exc)}", file=file.name) from None
+
+
+def _read_workbook(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
+    except Exception as exc:  # openpyxl raises many unrelated types for corrupt files
+        raise DataError(f"cannot read workbook: {_first_line(exc)}", file=path.name) from None
+    found = {}
+    for name, spec in TABLES.items():
+        if name in sheets:
+            found[name] = (sheets[name].astype(str).replace("nan", ""), f"{path.name}[{name}]")
+        elif spec.required:
+            raise DataError(f"required sheet '{name}' is missing", file=path.name)
+    return found
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+# -- one table --------------------------------------------------------------------------------
+def check_table(spec: Table, frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Check columns, cell types, bounds and keys of one table; return it typed."""
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
+    if missing:
+        raise DataError(f"missing column '{missing[0]}' (expected columns: "
+                        f"{', '.join(spec.column_names)})", file=file, field=missing[0])
+    typed = pd.DataFrame(index=frame.index)
+    for column in spec.columns:
+        cells = frame[column.name] if column.name in frame.columns else pd.Series(
+            "", index=frame.index, dtype=object)
+        typed[column.name] = _typed_column(column, cells.astype(str).str.strip(), file)
+    _check_keys(spec, typed, file)
+    return typed.reset_index(drop=True)
+
+
+def _typed_column(column: Column, cells: pd.Series, file: str) -> pd.Series:
+    blank = cells == ""
+    if column.required and blank.any():
+        row = int(blank.idxmax()) + 2
+        raise DataError(f"'{column.name}' is empty; expected {_expected(column)}",
+                        file=file, row=row, field=column.name)
+    if column.dtype in ("float", "int"):
+        values = pd.to_numeric(cells.where(~blank), errors="coerce")
+        bad = values.isna() & ~blank
+        if bad.any():
+            row = int(bad.idxmax())
+            raise DataError(f"'{cells[row]}' is not a number; expected {_expected(column)}",
+                            file=file, row=row + 2, field=column.name)
+        if column.dtype == "int":
+            fractional = values.notna() & (values % 1 != 0)
+            if fractional.any():
+                row = int(fractional.idxmax())
+                raise DataError(f"'{cells[row]}' is not a whole number", file=file,
+                                row=row + 2, field=column.name)
+        _check_bounds(column, values, cells, file)
+        return values.astype("Int64") if column.dtype == "int" else values.astype("float64")
+    if column.dtype == "bool":
+        lowered = cells.str.lower()
+        ok = lowered.isin(["true", "false", "1", "0", "yes", "no", ""])
+        if not ok.all():
+            row = int((~ok).idxmax())
+            raise DataError(f"'{cells[row]}' is not true/false", file=file, row=row + 2,
+                            field=column.name)
+        return lowered.isin(["true", "1", "yes"])
+    if column.dtype == "date":
+        bad = ~blank & ~cells.str.match(_DATE)
+        if bad.any():
+            row = int(bad.idxmax())
+            raise DataError(f"'{cells[row]}' is not a date; expected YYYY-MM-DD", file=file,
+                            row=row + 2, field=column.name)
+    if column.choices is not None:
+        bad = ~blank & ~cells.isin(column.choices)
+        if bad.any():
+            row = int(bad.idxmax())
+            raise DataError(f"'{cells[row]}' is not one of {', '.join(column.choices)}",
+                            file=file, row=row + 2, field=column.name)
+    return cells.where(~blank, None).astype(object)
+
+
+def _check_bounds(column: Column, values: pd.Series, cells: pd.Series, file: str) -> None:
+    for limit, outside in ((column.low, values < (column.low or 0)),
+                           (column.high, values > (column.high or 0))):
+        if limit is None:
+            continue
+        outside = outside.fillna(False)
+        if outside.any():
+            row = int(outside.idxmax())
+            raise DataError(f"{cells[row]} is outside the allowed range; expected "
+                            f"{_expected(column)}", file=file, row=row + 2, field=column.name)
+
+
+def _expected(column: Column) -> str:
+    text = {"float": "a number", "int": "a whole number", "bool": "true or false",
+            "date": "a date YYYY-MM-DD", "str": "text"}[column.dtype]
+    if column.low is not None and column.high is not None:
+        text += f" in {column.low:g}..{column.high:g}"
+    elif column.low is not None:
+        text += f" >= {column.low:g}"
+    if column.unit not in ("-", ""):
+        text += f" ({column.unit})"
+    return text
+
+
+def _check_keys(spec: Table, typed: pd.DataFrame, file: str) -> None:
+    duplicated = typed.duplicated(list(spec.key), keep="first")
+    if duplicated.any():
+        row = int(duplicated.idxmax())
+        first = int((typed[list(spec.key)] == typed.loc[row, list(spec.key)]).all(axis=1).idxmax())
+        key = ", ".join(f"{k}={typed.loc[row, k]}" for k in spec.key)
+        raise DataError(f"duplicate key ({key}); first seen in row {first + 2}",
+                        file=file, row=row + 2, field=spec.key[-1])
+
+
+# -- across tables ----------------------------------------------------------------------------
+def check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str]) -> None:
+    """Check ids that point into other tables, and shares that must not exceed 100%."""
+    source_ids = set(tables["sources"]["id"]) | {"user"}
+    countries = set(tables["countries"]["iso3"]) | {REST_OF_WORLD}
+    commodities = set(tables["commodities"]["id"])
+    blocs = set(tables["blocs"]["bloc"])
+    refs = {
+        "countries": [("source", source_ids, "sources.csv")],
+        "blocs": [("iso3", countries, "countries.csv"), ("source", source_ids, "sources.csv")],
+        "commodities": [("source", source_ids, "sources.csv")],
+        "production": [("commodity", commodities, "commodities.csv"),
+                       ("iso3", countries, "countries.csv"), ("source", source_ids, "sources.csv")],
+        "recipes": [("output", commodities, "commodities.csv"),
+                    ("input", commodities, "commodities.csv"), ("source", source_ids, "sources.csv")],
+        "stockpiles": [("holder", countries | blocs, "countries.csv or blocs.csv"),
+                       ("commodity", commodities, "commodities.csv"),
+                       ("source", source_ids, "sources.csv")],
+        "inventories": [("commodity", commodities, "commodities.csv"),
+                        ("source", source_ids, "sources.csv")],
+        "chokepoints": [("iso3", countries, "countries.csv"),
+                        ("commodity", commodities, "commodities.csv"),
+                        ("source", source_ids, "sources.csv")],
+        "trade": [("commodity", commodities, "commodities.csv"),
+                  ("exporter", countries, "countries.csv"), ("importer", countries, "countries.csv"),
+                  ("source", source_ids, "sources.csv")],
+    }
+    for table, checks in refs.items():
+        if table not in tables:
+            continue
+        for field, known, where in checks:
+            _check_ids(tables[table], field, known, where, files[table])
+    if "recipes" in tables:
+        _check_input_shares(tables["recipes"], files["recipes"])
+
+
+def _check_ids(frame: pd.DataFrame, field: str, known: set[str], where: str, file: str) -> None:
+    for index, cell in frame[field].items():
+        if cell is None:
+            continue
+        ids = [part.strip() for part in str(cell).split(";")] if field == "source" else [cell]
+        for value in ids:
+            if value not in known:
+                close = difflib.get_close_matches(value, sorted(known), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise DataError(f"'{value}' is not in {where}{hint}", file=file,
+                                row=int(index) + 2, field=field)
+
+
+def _check_input_shares(recipes: pd.DataFrame, file: str) -> None:
+    totals = recipes.groupby("input")["input_share"].sum()
+    over = totals[totals > 1 + _TOLERANCE]
+    if not over.empty:
+        name = over.index[0]
+        row = int(recipes.index[recipes["input"] == name][-1]) + 2
+        raise DataError(f"input_share of '{name}' sums to {over.iloc[0]:.1%} over its outputs; "
+                        "shares of one input's use cannot exceed 100%", file=file, row=row,
+                        field="input_share")
+

@@ -1,0 +1,240 @@
+"""The data package's tables, each column declared once with its type, unit and meaning.
+
+Loading, validation and the documentation table in ``docs/data.md`` all come from
+:data:`TABLES`. A data package is one folder holding ``<table>.csv`` (or ``.parquet``, or one
+``.xlsx`` workbook with a sheet per table) for each table below.
+
+Conventions
+-----------
+* ``source`` columns hold one id of ``sources.csv``, or several separated by ``;``.
+* ``iso3`` is an ISO 3166-1 alpha-3 code; ``ROW`` (rest of world) stands for the producers a
+  publisher lumps together ("Other countries"). It counts in world totals but not as one
+  producer in concentration measures.
+* Shares are fractions 0..1; quantities are in the commodity's ``unit`` per year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "BLOC_ROLES",
+    "Column",
+    "REST_OF_WORLD",
+    "RELIABILITY",
+    "SOURCE_KINDS",
+    "STAGES",
+    "TABLES",
+    "Table",
+]
+
+REST_OF_WORLD = "ROW"
+STAGES = ("mining", "refining", "component", "chip", "compute", "energy", "logistics")
+BLOC_ROLES = ("member", "candidate", "of_concern")
+RELIABILITY = ("high", "medium", "low", "estimate")
+SOURCE_KINDS = ("primary", "secondary", "derived", "estimate")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: name, dtype (``str``, ``float``, ``int``, ``bool``, ``date``), unit, meaning.
+
+    ``required`` columns must be present and non-empty; optional ones may be absent or blank.
+    ``low``/``high`` bound numeric values (inclusive); ``choices`` restricts strings.
+    """
+
+    name: str
+    dtype: str
+    unit: str
+    description: str
+    required: bool = True
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table: its columns, primary key and whether a package must contain it."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    required: bool = True
+    description: str = ""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _source(required: bool = True) -> Column:
+    return Column("source", "str", "-", "id(s) in sources.csv, ';'-separated", required)
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "sources",
+            (
+                Column("id", "str", "-", "short unique id cited by other tables"),
+                Column("citation", "str", "-", "publisher, title, year"),
+                Column("url", "str", "-", "URL or DOI", required=False),
+                Column("license", "str", "-", "licence of the figures", required=False),
+                Column("year", "int", "year", "publication year", required=False),
+                Column("kind", "str", "-", "primary, secondary, derived or estimate",
+                       choices=SOURCE_KINDS),
+                Column("note", "str", "-", "reasoning for estimates; caveats", required=False),
+            ),
+            key=("id",),
+            description="Every figure in the package cites one of these rows.",
+        ),
+        Table(
+            "countries",
+            (
+                Column("iso3", "str", "-", "ISO 3166-1 alpha-3 code (or ROW)"),
+                Column("name_en", "str", "-", "English short name"),
+                Column("name_ar", "str", "-", "Arabic name (CLDR)"),
+                Column("wgi", "float", "WGI score", "mean of the six WGI 2023 estimates",
+                       required=False, low=-2.5, high=2.5),
+                _source(),
+            ),
+            key=("iso3",),
+            description="Countries with their governance score (World Bank WGI).",
+        ),
+        Table(
+            "blocs",
+            (
+                Column("bloc", "str", "-", "bloc id, e.g. pax-silica, trade-club, of-concern"),
+                Column("iso3", "str", "-", "member country"),
+                Column("role", "str", "-", "member, candidate or of_concern", choices=BLOC_ROLES),
+                Column("joined", "date", "YYYY-MM-DD", "date the country joined", required=False),
+                Column("note", "str", "-", "how the membership is attested; disagreements",
+                       required=False),
+                _source(),
+            ),
+            key=("bloc", "iso3"),
+            description="Bloc memberships; user-editable.",
+        ),
+        Table(
+            "commodities",
+            (
+                Column("id", "str", "-", "commodity id, e.g. gallium or gallium_refining"),
+                Column("material", "str", "-", "material family, e.g. gallium"),
+                Column("stage", "str", "-", "value-chain stage", choices=STAGES),
+                Column("name_en", "str", "-", "English name"),
+                Column("name_ar", "str", "-", "Arabic name"),
+                Column("unit", "str", "-", "unit of quantities, e.g. t, kt, wafers, MW"),
+                Column("price_usd", "float", "USD per unit", "baseline price", low=0.0),
+                Column("demand_elasticity", "float", "-", "own-price elasticity of demand (<0)",
+                       low=-5.0, high=0.0),
+                Column("supply_elasticity", "float", "-", "own-price elasticity of supply (>=0)",
+                       low=0.0, high=5.0),
+                Column("eol_recycling_rate", "float", "share", "end-of-life recycling input rate",
+                       low=0.0, high=1.0),
+                Column("substitution_index", "float", "share",
+                       "EU SI_SR: 1 = no substitute, lower = substitutable", low=0.0, high=1.0),
+                Column("price_cap_ratio", "float", "x baseline",
+                       "price at which buyers switch to substitutes", low=1.0),
+                Column("lead_time_months", "int", "months", "time for new capacity to arrive",
+                       low=0),
+                Column("exit_months", "int", "months",
+                       "months of price below unit cost before capacity exits", low=1),
+                Column("is_capability", "bool", "-",
+                       "a final capability reported as downstream loss (AI compute, vehicles)"),
+                _source(),
+            ),
+            key=("id",),
+            description="One commodity per (material, stage), with its market parameters.",
+        ),
+        Table(
+            "production",
+            (
+                Column("commodity", "str", "-", "commodity id"),
+                Column("iso3", "str", "-", "producing country or ROW"),
+                Column("year", "int", "year", "data year"),
+                Column("quantity", "float", "unit/yr", "output", low=0.0),
+                Column("capacity", "float", "unit/yr", "capacity; blank = quantity",
+                       required=False, low=0.0),
+                Column("unit_cost", "float", "USD per unit", "cash cost; blank = unknown",
+                       required=False, low=0.0),
+                Column("reliability", "str", "-", "high, medium, low or estimate",
+                       choices=RELIABILITY),
+                _source(),
+            ),
+            key=("commodity", "iso3", "year"),
+            description="Output by country; shares are computed from it.",
+        ),
+        Table(
+            "recipes",
+            (
+                Column("output", "str", "-", "downstream commodity id"),
+                Column("input", "str", "-", "upstream commodity id"),
+                Column("coefficient", "float", "input unit per output unit",
+                       "bill of materials", low=0.0),
+                Column("input_share", "float", "share",
+                       "share of the input's world use that goes into this output", low=0.0,
+                       high=1.0),
+                _source(),
+            ),
+            key=("output", "input"),
+            description="Links between layers: what each commodity is made from.",
+        ),
+        Table(
+            "stockpiles",
+            (
+                Column("holder", "str", "-", "bloc id or ISO3"),
+                Column("commodity", "str", "-", "commodity id"),
+                Column("quantity", "float", "unit", "strategic stock held", low=0.0),
+                _source(),
+            ),
+            key=("holder", "commodity"),
+            required=False,
+            description="Strategic (government) stockpiles.",
+        ),
+        Table(
+            "inventories",
+            (
+                Column("commodity", "str", "-", "commodity id"),
+                Column("days_of_cover", "float", "days", "commercial working stock", low=0.0),
+                _source(),
+            ),
+            key=("commodity",),
+            required=False,
+            description="Commercial working stocks as days of use.",
+        ),
+        Table(
+            "chokepoints",
+            (
+                Column("route", "str", "-", "sea route id, e.g. hormuz, malacca, taiwan_strait"),
+                Column("iso3", "str", "-", "exporting country"),
+                Column("commodity", "str", "-", "commodity id"),
+                Column("transit_share", "float", "share",
+                       "share of the country's exports of the commodity through the route",
+                       low=0.0, high=1.0),
+                _source(),
+            ),
+            key=("route", "iso3", "commodity"),
+            required=False,
+            description="Seaborne exports passing each chokepoint.",
+        ),
+        Table(
+            "trade",
+            (
+                Column("commodity", "str", "-", "commodity id"),
+                Column("exporter", "str", "-", "ISO3"),
+                Column("importer", "str", "-", "ISO3"),
+                Column("year", "int", "year", "data year"),
+                Column("quantity", "float", "unit/yr", "flow", low=0.0),
+                _source(),
+            ),
+            key=("commodity", "exporter", "importer", "year"),
+            required=False,
+            description="Bilateral flows; when absent, buyers draw from the pooled world market.",
+        ),
+    )
+}

@@ -1,0 +1,1 @@
+"""Frozen definitions: the Dataset container, scenarios, shocks and policies (no I/O)."""

@@ -1,0 +1,165 @@
+"""The central container: a data package's tables, validated, read-only by convention.
+
+Like PyPSA's ``Network`` it only holds data; metrics, the engine and the optimisers take a
+``Dataset`` and return new objects. Methods that "change" it (``with_member``) return a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import pandas as pd
+
+from paxsilica.data.schema import REST_OF_WORLD, TABLES
+from paxsilica.errors import NotFoundError
+
+__all__ = ["Dataset"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Validated tables of a data package (see :mod:`paxsilica.data.schema`).
+
+    Build one with :func:`paxsilica.load` (the embedded data or a folder) or
+    :meth:`from_tables`. Optional tables that a package lacks are empty frames with the
+    declared columns, so code never has to test for their presence.
+    """
+
+    tables: Mapping[str, pd.DataFrame]
+    origin: str = "embedded"
+    _hash: str = field(default="", repr=False, compare=False)
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, pd.DataFrame], origin: str = "memory") -> Dataset:
+        """Wrap already-validated tables; missing optional tables become empty frames."""
+        full = {}
+        for name, spec in TABLES.items():
+            frame = tables.get(name)
+            if frame is None:
+                frame = pd.DataFrame({c: pd.Series(dtype=_pandas_dtype(c_spec.dtype))
+                                      for c, c_spec in ((c.name, c) for c in spec.columns)})
+            full[name] = frame.reset_index(drop=True)
+        return cls(MappingProxyType(full), origin, _content_hash(full))
+
+    # -- tables ---------------------------------------------------------------------------
+    @property
+    def sources(self) -> pd.DataFrame:
+        return self.tables["sources"]
+
+    @property
+    def countries(self) -> pd.DataFrame:
+        return self.tables["countries"]
+
+    @property
+    def blocs(self) -> pd.DataFrame:
+        return self.tables["blocs"]
+
+    @property
+    def commodities(self) -> pd.DataFrame:
+        return self.tables["commodities"]
+
+    @property
+    def production(self) -> pd.DataFrame:
+        return self.tables["production"]
+
+    @property
+    def recipes(self) -> pd.DataFrame:
+        return self.tables["recipes"]
+
+    @property
+    def stockpiles(self) -> pd.DataFrame:
+        return self.tables["stockpiles"]
+
+    @property
+    def inventories(self) -> pd.DataFrame:
+        return self.tables["inventories"]
+
+    @property
+    def chokepoints(self) -> pd.DataFrame:
+        return self.tables["chokepoints"]
+
+    @property
+    def trade(self) -> pd.DataFrame:
+        return self.tables["trade"]
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the tables' contents: the dataset's identity in run records."""
+        return self._hash
+
+    # -- lookups --------------------------------------------------------------------------
+    def bloc_names(self) -> list[str]:
+        """Ids of all blocs, sorted."""
+        return sorted(self.blocs["bloc"].unique())
+
+    def members(self, bloc: str, roles: tuple[str, ...] = ("member",)) -> frozenset[str]:
+        """ISO3 codes of a bloc's countries with the given roles.
+
+        ``of-concern`` lists its countries with role ``of_concern``; asking for it returns them
+        whatever ``roles`` says.
+        """
+        rows = self.blocs[self.blocs["bloc"] == bloc]
+        if rows.empty:
+            raise NotFoundError(
+                f"bloc '{bloc}' is not in the data; known blocs: {', '.join(self.bloc_names())}"
+            )
+        if (rows["role"] == "of_concern").all():
+            return frozenset(rows["iso3"])
+        return frozenset(rows.loc[rows["role"].isin(roles), "iso3"])
+
+    def commodity(self, commodity_id: str) -> pd.Series:
+        """The commodities row of one id; a clear error for an unknown id."""
+        hit = self.commodities[self.commodities["id"] == commodity_id]
+        if hit.empty:
+            raise NotFoundError(_unknown("commodity", commodity_id, self.commodities["id"]))
+        return hit.iloc[0]
+
+    def latest_production(self) -> pd.DataFrame:
+        """Production rows of each commodity's most recent year, with ``share`` of world (0..1).
+
+        The world total includes ``ROW``; ``share`` of ``ROW`` is the lumped remainder.
+        """
+        prod = self.production
+        latest = prod.groupby("commodity")["year"].transform("max")
+        rows = prod[prod["year"] == latest].copy()
+        total = rows.groupby("commodity")["quantity"].transform("sum")
+        rows["share"] = (rows["quantity"] / total.where(total > 0)).fillna(0.0)
+        return rows.reset_index(drop=True)
+
+    def with_member(self, bloc: str, iso3: str, joined: str | None = None) -> Dataset:
+        """A copy in which ``iso3`` is a member of ``bloc`` (this dataset is unchanged)."""
+        blocs = self.blocs[~((self.blocs["bloc"] == bloc) & (self.blocs["iso3"] == iso3))]
+        row = {"bloc": bloc, "iso3": iso3, "role": "member", "joined": joined,
+               "note": "added by the user", "source": "user"}
+        tables = dict(self.tables)
+        tables["blocs"] = pd.concat([blocs, pd.DataFrame([row])], ignore_index=True)
+        return Dataset.from_tables(tables, origin=f"{self.origin}+{bloc}:{iso3}")
+
+    @property
+    def producers(self) -> list[str]:
+        """ISO3 codes that produce anything, ROW excluded."""
+        codes = set(self.production["iso3"]) - {REST_OF_WORLD}
+        return sorted(codes)
+
+
+def _unknown(kind: str, value: str, known: pd.Series) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, list(known), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"{kind} '{value}' is not in the data{hint}"
+
+
+def _pandas_dtype(dtype: str) -> str:
+    return {"float": "float64", "int": "Int64", "bool": "boolean"}.get(dtype, "object")
+
+
+def _content_hash(tables: Mapping[str, pd.DataFrame]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        digest.update(name.encode())
+        digest.update(tables[name].to_csv(index=False).encode())
+    return digest.hexdigest()

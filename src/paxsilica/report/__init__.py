@@ -1,0 +1,1 @@
+"""Presentation only: figures, HTML/PDF reports and i18n (English and Arabic)."""

@@ -1,0 +1,80 @@
+"""Shared fixtures: a small data package written by hand, so expectations can be computed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+MINI: dict[str, list[dict[str, str]]] = {
+    "sources": [
+        {"id": "usgs", "citation": "USGS MCS 2026", "url": "https://doi.org/10.5066/P1WKQ63T",
+         "license": "public domain", "year": "2026", "kind": "primary", "note": ""},
+        {"id": "est", "citation": "paxsilica estimate", "url": "", "license": "", "year": "2026",
+         "kind": "estimate", "note": "hand-made test value"},
+    ],
+    "countries": [
+        {"iso3": "CHN", "name_en": "China", "name_ar": "الصين", "wgi": "-0.5", "source": "usgs"},
+        {"iso3": "USA", "name_en": "United States", "name_ar": "الولايات المتحدة", "wgi": "1.0",
+         "source": "usgs"},
+        {"iso3": "AUS", "name_en": "Australia", "name_ar": "أستراليا", "wgi": "1.5",
+         "source": "usgs"},
+        {"iso3": "ROW", "name_en": "Rest of world", "name_ar": "بقية العالم", "wgi": "",
+         "source": "est"},
+    ],
+    "blocs": [
+        {"bloc": "pax-silica", "iso3": "USA", "role": "member", "joined": "2025-12-12",
+         "note": "", "source": "usgs"},
+        {"bloc": "pax-silica", "iso3": "AUS", "role": "member", "joined": "2025-12-12",
+         "note": "", "source": "usgs"},
+        {"bloc": "of-concern", "iso3": "CHN", "role": "of_concern", "joined": "", "note": "",
+         "source": "est"},
+    ],
+    "commodities": [
+        {"id": "gallium_refining", "material": "gallium", "stage": "refining",
+         "name_en": "Gallium (primary)", "name_ar": "الغاليوم", "unit": "t", "price_usd": "500000",
+         "demand_elasticity": "-0.2", "supply_elasticity": "0.3", "eol_recycling_rate": "0",
+         "substitution_index": "0.9", "price_cap_ratio": "4", "lead_time_months": "24",
+         "exit_months": "12", "is_capability": "false", "source": "usgs;est"},
+        {"id": "gan_devices", "material": "gan_devices", "stage": "component",
+         "name_en": "GaN devices", "name_ar": "أجهزة نتريد الغاليوم", "unit": "index",
+         "price_usd": "1", "demand_elasticity": "-0.1", "supply_elasticity": "0.2",
+         "eol_recycling_rate": "0", "substitution_index": "1", "price_cap_ratio": "3",
+         "lead_time_months": "18", "exit_months": "12", "is_capability": "true", "source": "est"},
+    ],
+    "production": [
+        {"commodity": "gallium_refining", "iso3": "CHN", "year": "2025", "quantity": "600",
+         "capacity": "", "unit_cost": "", "reliability": "high", "source": "usgs"},
+        {"commodity": "gallium_refining", "iso3": "USA", "year": "2025", "quantity": "300",
+         "capacity": "", "unit_cost": "", "reliability": "high", "source": "usgs"},
+        {"commodity": "gallium_refining", "iso3": "ROW", "year": "2025", "quantity": "100",
+         "capacity": "", "unit_cost": "", "reliability": "high", "source": "usgs"},
+        {"commodity": "gan_devices", "iso3": "USA", "year": "2025", "quantity": "100",
+         "capacity": "", "unit_cost": "", "reliability": "estimate", "source": "est"},
+    ],
+    "recipes": [
+        {"output": "gan_devices", "input": "gallium_refining", "coefficient": "2",
+         "input_share": "0.2", "source": "est"},
+    ],
+}
+
+
+def write_package(folder: Path, tables: dict[str, list[dict[str, str]]]) -> Path:
+    """Write ``tables`` as ``<name>.csv`` files into ``folder``; return the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables.items():
+        pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+@pytest.fixture
+def mini_tables() -> dict[str, list[dict[str, str]]]:
+    """A fresh deep copy of the hand-made mini package's rows."""
+    return {name: [dict(row) for row in rows] for name, rows in MINI.items()}
+
+
+@pytest.fixture
+def mini_package(tmp_path: Path, mini_tables: dict[str, list[dict[str, str]]]) -> Path:
+    """The mini package written to a temporary folder."""
+    return write_package(tmp_path / "pkg", mini_tables)
