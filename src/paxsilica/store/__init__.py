@@ -1,1 +1,1 @@
-"""store"""
+"""The DuckDB results store (:class:`~paxsilica.store.runs.RunStore`)."""

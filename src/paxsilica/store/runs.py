@@ -1,0 +1,194 @@
+"""The DuckDB results store: one record per run, so every number can be traced and re-run.
+
+A run is first registered as ``running`` (committed), then its summaries and the status
+``complete`` are written in one transaction. A process killed in between leaves no partial
+summaries, only a ``running`` record, which :meth:`RunStore.open` marks ``failed`` when the
+process that owned it is gone.
+
+Tables
+------
+runs     : run_id, created_at, status, scenario, scenario_doc (JSON), seed, draws, months,
+           dataset_hash, code_version, seconds, meta (JSON), error, pid, host
+metrics  : run_id, scope ('commodity' | 'capability' | 'run'), item, segment, metric, value
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from paxsilica.errors import NotFoundError, StoreError
+
+__all__ = ["RunStore", "default_db_path"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    status VARCHAR NOT NULL,
+    scenario VARCHAR NOT NULL,
+    scenario_doc VARCHAR,
+    seed BIGINT,
+    draws BIGINT,
+    months INTEGER,
+    dataset_hash VARCHAR,
+    code_version VARCHAR,
+    seconds DOUBLE,
+    meta VARCHAR,
+    error VARCHAR,
+    pid INTEGER,
+    host VARCHAR
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    run_id VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL,
+    item VARCHAR NOT NULL,
+    segment VARCHAR,
+    metric VARCHAR NOT NULL,
+    value DOUBLE
+);
+"""
+
+
+def default_db_path() -> Path:
+    """``$PAXSILICA_DB`` or ``./paxsilica.duckdb``."""
+    return Path(os.environ.get("PAXSILICA_DB", "paxsilica.duckdb"))
+
+
+class RunStore:
+    """A results store in one DuckDB file. Use :meth:`open` as a context manager."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self._con = con
+        self.path = path
+
+    # -- opening ------------------------------------------------------------------------------
+    @classmethod
+    @contextmanager
+    def open(cls, path: str | Path | None = None, read_only: bool = False) -> Iterator[RunStore]:
+        """Open (creating if needed) the store at ``path``; closes on exit."""
+        path = Path(path) if path is not None else default_db_path()
+        if read_only and not path.exists():
+            raise StoreError(f"results store '{path}' does not exist; run a simulation first")
+        try:
+            if not read_only:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(path), read_only=read_only)
+        except (duckdb.Error, OSError) as exc:
+            raise StoreError(f"cannot open results store '{path}': {_first_line(exc)}") from None
+        store = cls(con, path)
+        try:
+            if not read_only:
+                store._execute(_SCHEMA)
+                store._fail_orphans()
+            yield store
+        finally:
+            con.close()
+
+    # -- writing ------------------------------------------------------------------------------
+    def begin_run(self, scenario: str, scenario_doc: Mapping[str, Any], seed: int, draws: int,
+                  months: int, dataset_hash: str, code_version: str) -> str:
+        """Register a run as ``running`` and return its id."""
+        run_id = uuid.uuid4().hex[:12]
+        self._execute(
+            "INSERT INTO runs (run_id, created_at, status, scenario, scenario_doc, seed, draws, "
+            "months, dataset_hash, code_version, pid, host) "
+            "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, datetime.now(timezone.utc).replace(tzinfo=None), scenario,
+             json.dumps(scenario_doc, default=str), seed, draws, months, dataset_hash,
+             code_version, os.getpid(), socket.gethostname()],
+        )
+        return run_id
+
+    def complete_run(self, run_id: str, metrics: pd.DataFrame, seconds: float,
+                     meta: Mapping[str, Any]) -> None:
+        """Write a run's metrics and mark it complete, atomically.
+
+        ``metrics`` has columns scope, item, segment, metric, value.
+        """
+        frame = metrics[["scope", "item", "segment", "metric", "value"]].copy()
+        frame.insert(0, "run_id", run_id)
+        try:
+            self._con.execute("BEGIN TRANSACTION")
+            self._con.register("incoming_metrics", frame)
+            self._con.execute("INSERT INTO metrics SELECT * FROM incoming_metrics")
+            self._con.unregister("incoming_metrics")
+            self._con.execute(
+                "UPDATE runs SET status = 'complete', seconds = ?, meta = ? WHERE run_id = ?",
+                [seconds, json.dumps(meta, default=str), run_id])
+            self._con.execute("COMMIT")
+        except duckdb.Error as exc:
+            self._con.execute("ROLLBACK")
+            raise StoreError(f"cannot write run {run_id}: {_first_line(exc)}") from None
+
+    def fail_run(self, run_id: str, error: str) -> None:
+        """Mark a run failed with the reason."""
+        self._execute("UPDATE runs SET status = 'failed', error = ? WHERE run_id = ?",
+                      [error[:2000], run_id])
+
+    # -- reading ------------------------------------------------------------------------------
+    def list_runs(self, limit: int = 50) -> pd.DataFrame:
+        """Most recent runs first."""
+        return self._query(
+            "SELECT run_id, created_at, status, scenario, seed, draws, months, seconds, "
+            "dataset_hash FROM runs ORDER BY created_at DESC LIMIT ?", [limit])
+
+    def get_run(self, run_id: str) -> dict[str, Any]:
+        """One run's record with its metrics (a DataFrame under ``metrics``)."""
+        rows = self._query("SELECT * FROM runs WHERE run_id = ?", [run_id])
+        if rows.empty:
+            raise NotFoundError(f"run '{run_id}' is not in {self.path}")
+        record = rows.iloc[0].to_dict()
+        for key in ("scenario_doc", "meta"):
+            record[key] = json.loads(record[key]) if isinstance(record[key], str) else None
+        record["metrics"] = self._query(
+            "SELECT scope, item, segment, metric, value FROM metrics WHERE run_id = ? "
+            "ORDER BY scope, item, segment, metric", [run_id])
+        return record
+
+    # -- internals ----------------------------------------------------------------------------
+    def _fail_orphans(self) -> None:
+        running = self._query("SELECT run_id, pid, host FROM runs WHERE status = 'running'")
+        here = socket.gethostname()
+        for row in running.itertuples(index=False):
+            if row.host == here and not _alive(row.pid):
+                self.fail_run(row.run_id, "the process writing this run ended before it finished")
+
+    def _execute(self, sql: str, params: list[Any] | None = None) -> None:
+        try:
+            self._con.execute(sql, params or [])
+        except duckdb.Error as exc:
+            raise StoreError(f"results store '{self.path}': {_first_line(exc)}") from None
+
+    def _query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        try:
+            return self._con.execute(sql, params or []).df()
+        except duckdb.Error as exc:
+            raise StoreError(f"results store '{self.path}': {_first_line(exc)}") from None
+
+
+def _alive(pid: Any) -> bool:
+    if pid is None or pd.isna(pid):
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
