@@ -75,22 +75,24 @@ class RunStore:
     # -- opening ------------------------------------------------------------------------------
     @classmethod
     @contextmanager
-    def open(cls, path: str | Path | None = None, read_only: bool = False) -> Iterator[RunStore]:
-        """Open (creating if needed) the store at ``path``; closes on exit."""
+    def open(cls, path: str | Path | None = None, create: bool = True) -> Iterator[RunStore]:
+        """Open the store at ``path`` (creating it unless ``create=False``); closes on exit.
+
+        Connections are always read-write: DuckDB refuses a read-only and a read-write
+        connection to one file inside one process, and the service reads while it writes.
+        """
         path = Path(path) if path is not None else default_db_path()
-        if read_only and not path.exists():
+        if not create and not path.exists():
             raise StoreError(f"results store '{path}' does not exist; run a simulation first")
         try:
-            if not read_only:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(path), read_only=read_only)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(path))
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"cannot open results store '{path}': {_first_line(exc)}") from None
         store = cls(con, path)
         try:
-            if not read_only:
-                store._execute(_SCHEMA)
-                store._fail_orphans()
+            store._execute(_SCHEMA)
+            store._fail_orphans()
             yield store
         finally:
             con.close()

@@ -33,7 +33,7 @@ def test_round_trip(tmp_path: Path) -> None:
     with RunStore.open(tmp_path / "r.duckdb") as store:
         run_id = _begin(store)
         store.complete_run(run_id, METRICS, seconds=1.5, meta={"draws": 100})
-    with RunStore.open(tmp_path / "r.duckdb", read_only=True) as store:
+    with RunStore.open(tmp_path / "r.duckdb", create=False) as store:
         runs = store.list_runs()
         record = store.get_run(run_id)
     assert runs["run_id"].tolist() == [run_id]
@@ -50,7 +50,7 @@ def test_unknown_run(tmp_path: Path) -> None:
 
 def test_read_only_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="does not exist"):
-        with RunStore.open(tmp_path / "missing.duckdb", read_only=True):
+        with RunStore.open(tmp_path / "missing.duckdb", create=False):
             pass
 
 
