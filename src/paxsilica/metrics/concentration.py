@@ -84,7 +84,8 @@ def hhi(shares: pd.Series, rest_of_world: RestOfWorld = "exclude") -> float:
     Returns
     -------
     float
-        HHI in [0, 10,000] (dimensionless); ``nan`` when the total is 0.
+        HHI in [0, 10,000] (dimensionless); ``nan`` when the total is 0 or, with
+        ``"exclude"``, when only ``ROW`` is recorded (no country-level data).
 
     Examples
     --------
@@ -98,6 +99,8 @@ def hhi(shares: pd.Series, rest_of_world: RestOfWorld = "exclude") -> float:
         return math.nan
     if rest_of_world == "exclude":
         fractions = fractions.drop(REST_OF_WORLD, errors="ignore")
+        if fractions.empty:  # only a lumped remainder: no country-level data, not "no risk"
+            return math.nan
     elif rest_of_world != "single":
         raise ModelError(f"rest_of_world '{rest_of_world}': expected 'exclude' or 'single'")
     return HHI_SCALE * float((fractions**2).sum())

@@ -108,7 +108,7 @@ def hhi_wgi(
     Returns
     -------
     float
-        ``nan`` when the shares total 0.
+        ``nan`` when the shares total 0 or only ``ROW`` has output.
 
     Examples
     --------
@@ -120,6 +120,8 @@ def hhi_wgi(
         return math.nan
     producers = fractions.drop(REST_OF_WORLD, errors="ignore")
     producers = producers[producers > 0]
+    if producers.empty:  # only a lumped remainder: no country-level data
+        return math.nan
     scores = _scores_for(producers.index, wgi_scaled, missing_wgi)
     factors = _factors_for(producers.index, trade_factor)
     return float((producers**2 * scores * factors).sum())

@@ -87,3 +87,12 @@ def test_inputs_are_not_mutated() -> None:
     top_country(shares)
     normalised_shares(shares)
     pd.testing.assert_series_equal(shares, before)
+
+
+def test_only_rest_of_world_is_unknown_not_zero_risk() -> None:
+    from paxsilica.metrics import hhi_wgi
+
+    only_row = pd.Series({"ROW": 1.0})
+    assert math.isnan(hhi(only_row))
+    assert hhi(only_row, rest_of_world="single") == 10_000
+    assert math.isnan(hhi_wgi(only_row, {}))
