@@ -29,7 +29,9 @@ __all__ = [
 ]
 
 REST_OF_WORLD = "ROW"
-STAGES = ("mining", "refining", "component", "chip", "compute", "energy", "logistics")
+STAGES = (
+    "mining", "refining", "component", "chip", "compute", "manufacturing", "energy", "logistics",
+)
 BLOC_ROLES = ("member", "candidate", "of_concern")
 RELIABILITY = ("high", "medium", "low", "estimate")
 SOURCE_KINDS = ("primary", "secondary", "derived", "estimate")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "label", "localise_digits"]
+__all__ = ["DIGITS", "LANGS", "fmt_number", "fmt_share", "label", "localise_digits"]
 
 LANGS = ("en", "ar")
+#: Digit styles a reader may pick: Latin (0-9) or Arabic-Indic (٠-٩).
+DIGITS = ("latin", "arabic")
 
 _LABELS: dict[str, tuple[str, str]] = {
     "commodity": ("Commodity", "السلعة"),
@@ -25,13 +27,135 @@ _LABELS: dict[str, tuple[str, str]] = {
     "component": ("component", "مكوّن"),
     "chip": ("chip", "رقاقة"),
     "compute": ("compute", "حوسبة"),
+    "manufacturing": ("manufacturing", "تصنيع"),
     "energy": ("energy", "طاقة"),
     "logistics": ("logistics", "لوجستيات"),
     "high": ("high", "عالية"),
     "medium": ("medium", "متوسطة"),
     "low": ("low", "منخفضة"),
     "estimate": ("estimate", "تقدير"),
+    # -- dashboard and reports -----------------------------------------------------------
+    "app_name": ("paxsilica", "باكس سيليكا"),
+    "tagline": ("Supply-chain security for the AI stack, from mineral to compute",
+                "أمن سلاسل الإمداد لمنظومة الذكاء الاصطناعي، من المعدن إلى الحوسبة"),
+    "nav_overview": ("Overview", "نظرة عامة"),
+    "nav_risk": ("Risk table", "جدول المخاطر"),
+    "nav_scenarios": ("Scenarios", "السيناريوهات"),
+    "nav_runs": ("Runs", "عمليات المحاكاة"),
+    "nav_docs": ("API docs", "توثيق الواجهة البرمجية"),
+    "other_lang": ("العربية", "English"),
+    "digits": ("Digits", "الأرقام"),
+    "digits_latin": ("Latin 0-9", "لاتينية 0-9"),
+    "digits_arabic": ("Arabic-Indic ٠-٩", "هندية ٠-٩"),
+    "producers_title": ("Who produces {commodity}", "من ينتج {commodity}"),
+    "world_share": ("Share of world output", "الحصة من الإنتاج العالمي"),
+    "country": ("Country", "الدولة"),
+    "member": ("{bloc} member", "عضو في {bloc}"),
+    "of_concern": ("Country of concern", "دولة مثيرة للقلق"),
+    "other_country": ("Other", "أخرى"),
+    "show": ("Show", "عرض"),
+    "sankey_title": ("From mineral to compute: each input's exposure to countries of concern",
+                     "من المعدن إلى الحوسبة: انكشاف كل مدخل على الدول المثيرة للقلق"),
+    "sankey_note": ("Link width: the input's share in the output (recipes). Colour: share of "
+                    "world supply from countries of concern (green low, red high).",
+                    "عرض الرابط: حصة المدخل في المنتج (الوصفات). اللون: حصة الإمداد العالمي "
+                    "من الدول المثيرة للقلق (الأخضر منخفض والأحمر مرتفع)."),
+    "exposure": ("Exposure", "الانكشاف"),
+    "scenario": ("Scenario", "السيناريو"),
+    "scenarios_title": ("Scenarios: start a simulation", "السيناريوهات: ابدأ محاكاة"),
+    "horizon": ("Horizon (months)", "الأفق (أشهر)"),
+    "shocks": ("Shocks", "الصدمات"),
+    "policies": ("Policies", "السياسات"),
+    "draws": ("Draws", "عدد السحبات"),
+    "seed": ("Seed", "البذرة"),
+    "token": ("Access token (analyst)", "رمز الوصول (محلل)"),
+    "token_hint": ("Create one with: paxsilica tokens create --role analyst",
+                   "أنشئ رمزاً بالأمر: paxsilica tokens create --role analyst"),
+    "start_run": ("Start run", "ابدأ المحاكاة"),
+    "status": ("Status", "الحالة"),
+    "queued": ("queued", "في الانتظار"),
+    "running": ("running", "قيد التشغيل"),
+    "simulating": ("simulating", "تجري المحاكاة"),
+    "storing": ("storing results", "حفظ النتائج"),
+    "complete": ("complete", "مكتملة"),
+    "failed": ("failed", "فشلت"),
+    "elapsed": ("elapsed", "الوقت المنقضي"),
+    "seconds_unit": ("s", "ث"),
+    "runs_title": ("Recorded runs", "عمليات المحاكاة المسجّلة"),
+    "no_runs": ("No runs yet.", "لا توجد عمليات محاكاة بعد."),
+    "run": ("Run", "المحاكاة"),
+    "created_at": ("Started", "البدء"),
+    "seconds": ("Seconds", "الثواني"),
+    "open": ("Open", "فتح"),
+    "run_title": ("Run {run_id}: {title}", "المحاكاة {run_id}: {title}"),
+    "segment": ("Segment", "الشريحة"),
+    "alliance": ("Alliance", "التحالف"),
+    "restricting": ("Restricting countries", "الدول المقيِّدة"),
+    "others": ("Rest of the world", "بقية العالم"),
+    "month": ("Month", "الشهر"),
+    "median": ("Median", "الوسيط"),
+    "band_90": ("P5 to P95", "من المئين 5 إلى 95"),
+    "band_50": ("P25 to P75", "من المئين 25 إلى 75"),
+    "fan_price": ("Price of {commodity}, x baseline", "سعر {commodity}، مضاعف سعر الأساس"),
+    "fan_shortage": ("Shortage of {commodity}, share of demand",
+                     "عجز {commodity}، حصة من الطلب"),
+    "fan_stock": ("Stocks of {commodity} left, share of the starting stock",
+                  "مخزون {commodity} المتبقي، حصة من مخزون البداية"),
+    "downstream_title": ("Lost output of final capabilities over the horizon",
+                         "الإنتاج المفقود من القدرات النهائية خلال الأفق"),
+    "loss_fan": ("Lost output of {capability}", "الإنتاج المفقود من {capability}"),
+    "capability": ("Capability", "القدرة"),
+    "loss_p50": ("Loss P50", "الفاقد: الوسيط"),
+    "loss_p95": ("Loss P95", "الفاقد: المئين 95"),
+    "shortage_p50": ("Shortage P50", "العجز: الوسيط"),
+    "shortage_p95": ("Shortage P95", "العجز: المئين 95"),
+    "price_p50": ("Peak price P50", "ذروة السعر: الوسيط"),
+    "price_p95": ("Peak price P95", "ذروة السعر: المئين 95"),
+    "stock_out": ("Stock-out month P50", "شهر نفاد المخزون: الوسيط"),
+    "summary_table": ("Alliance: worst-hit commodities", "التحالف: أكثر السلع تضرراً"),
+    "report_title": ("paxsilica report: {title}", "تقرير باكس سيليكا: {title}"),
+    "report_meta": ("Run {run_id} · {draws} draws · seed {seed} · dataset {dataset}",
+                    "المحاكاة {run_id} · {draws} سحبة · البذرة {seed} · البيانات {dataset}"),
+    "executive_summary": ("Executive summary", "الملخص التنفيذي"),
+    "method": ("Method", "المنهجية"),
+    "sources": ("Sources of the data", "مصادر البيانات"),
+    "figures": ("Figures", "الأشكال"),
+    "report_html": ("Report (HTML)", "التقرير (HTML)"),
+    "report_pdf": ("Report (PDF)", "التقرير (PDF)"),
+    "no_fans": ("This run stored no paths; start it from the service to see fan charts.",
+                "لم تحفظ هذه المحاكاة مسارات؛ شغّلها من الخدمة لعرض المخططات المروحية."),
+    "no_shortage": ("No commodity in the alliance runs short in this scenario.",
+                    "لا تعاني أي سلعة في التحالف من عجز في هذا السيناريو."),
 }
+
+_METHOD = (
+    "Each scenario is simulated month by month over many Monte Carlo draws. Countries are "
+    "grouped into three market segments (the alliance, the restricting countries, the rest); "
+    "each segment's market clears with iso-elastic demand and supply within capacity, drawing "
+    "on commercial inventories and any strategic stockpile, up to a substitution price cap. "
+    "What cannot be bought at the cap is shortage; shortages propagate down the bill of "
+    "materials (Leontief) to final capabilities. Shares are of demand; P50 is the median and "
+    "P95 the level exceeded in one draw in twenty.",
+    "تُحاكى كل حالة شهراً بشهر عبر عدد كبير من سحبات مونت كارلو. تُجمع الدول في ثلاث شرائح "
+    "سوقية (التحالف، والدول المقيِّدة للتصدير، وبقية العالم)، ويتوازن سوق كل شريحة بطلب ذي "
+    "مرونة ثابتة وعرض في حدود الطاقة الإنتاجية، مع السحب من المخزون التجاري وأي مخزون "
+    "استراتيجي، حتى سقف سعري يحدده الإحلال. ما لا يمكن شراؤه عند السقف يُعدّ عجزاً، وينتقل "
+    "العجز عبر قائمة المواد (نموذج ليونتيف) إلى القدرات النهائية. الحصص من الطلب؛ والوسيط هو "
+    "المئين 50، والمئين 95 هو المستوى الذي يُتجاوز في سحبة واحدة من كل عشرين.",
+)
+_LABELS["method_text"] = _METHOD
+
+_SUMMARY = (
+    "Under {title}, the worst-hit commodity in the alliance is {commodity}: in the median draw "
+    "the alliance goes without {short50} of its demand for it, and in one draw in twenty "
+    "without {short95}; its price peaks at {price50} times baseline (P50). The largest loss "
+    "of a final capability is {capability}: {loss50} (P50), {loss95} (P95).",
+    "في سيناريو {title}، السلعة الأكثر تضرراً في التحالف هي {commodity}: في السحبة الوسيطة "
+    "يفتقد التحالف {short50} من طلبه عليها، وفي سحبة من كل عشرين يفتقد {short95}، ويبلغ سعرها "
+    "ذروته عند {price50} ضعف سعر الأساس (الوسيط). وأكبر خسارة في القدرات النهائية تصيب "
+    "{capability}: {loss50} (الوسيط) و{loss95} (المئين 95).",
+)
+_LABELS["summary_text"] = _SUMMARY
 
 _ARABIC_INDIC = str.maketrans("0123456789.", "٠١٢٣٤٥٦٧٨٩٫")
 
@@ -48,3 +172,20 @@ def label(key: str, lang: str = "en", **fields: str) -> str:
 def localise_digits(text: str, digits: str = "latin") -> str:
     """Rewrite Latin digits (and the decimal point) as Arabic-Indic when ``digits='arabic'``."""
     return text.translate(_ARABIC_INDIC) if digits == "arabic" else text
+
+
+def fmt_number(value: object, decimals: int = 2, digits: str = "latin") -> str:
+    """``value`` with ``decimals`` places in the chosen digits; '-' for None or NaN."""
+    if not isinstance(value, int | float) or value != value or value in (float("inf"),
+                                                                          float("-inf")):
+        return "-"
+    text = f"{value:,.{decimals}f}"
+    return localise_digits(text.replace(",", "٬") if digits == "arabic" else text, digits)
+
+
+def fmt_share(value: object, decimals: int = 1, digits: str = "latin") -> str:
+    """A 0..1 share as a percentage in the chosen digits (Arabic percent sign with ٠-٩)."""
+    if not isinstance(value, int | float) or value != value:
+        return "-"
+    text = localise_digits(f"{100 * value:.{decimals}f}", digits)
+    return text + ("٪" if digits == "arabic" else "%")
