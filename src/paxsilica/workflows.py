@@ -6,15 +6,41 @@ raises :mod:`paxsilica.errors` types; rendering and exit codes belong to the cal
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from paxsilica import __version__
 from paxsilica.data.package import read_package
 from paxsilica.data.schema import REST_OF_WORLD, TABLES
+from paxsilica.data.yaml_lines import list_builtin, read_scenario_document
+from paxsilica.dims import CAPABILITY, COMMODITY, SEGMENT, SEGMENTS
+from paxsilica.engine import Results, simulate
 from paxsilica.model.dataset import Dataset
+from paxsilica.model.scenario import Scenario, check_scenario, scenario_json_schema
+from paxsilica.report.html import write_stress_report
+from paxsilica.store.runs import RunStore
 
-__all__ = ["data_info", "load", "risk", "validate_package"]
+__all__ = [
+    "RunOutcome",
+    "builtin_scenarios",
+    "data_info",
+    "list_runs",
+    "load",
+    "load_scenario",
+    "metrics_frame",
+    "risk",
+    "scenario_schema",
+    "show_run",
+    "simulate_scenario",
+    "simulation_payload",
+    "stress_row",
+    "stress_test",
+    "validate_package",
+]
 
 
 def load(path: str | Path | None = None) -> Dataset:
@@ -70,3 +96,184 @@ def risk(
     from paxsilica.metrics.exposure import risk_table
 
     return risk_table(ds, bloc=bloc, material=material, stage=stage)
+
+
+# -- scenarios and runs -----------------------------------------------------------------------
+def load_scenario(scenario: str | Path, ds: Dataset | None = None) -> Scenario:
+    """A scenario from a YAML file or a built-in name, checked against ``ds`` when given.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, line and field of the first problem.
+    """
+    obj, lines, file = read_scenario_document(scenario)
+    scn = Scenario.from_mapping(obj, lines=lines, file=file)
+    if ds is not None:
+        check_scenario(scn, ds, lines=lines, file=file)
+    return scn
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """A finished simulation: its results, where it was stored and how long it took."""
+
+    results: Results
+    run_id: str | None
+    seconds: float
+
+
+def simulate_scenario(
+    scenario: str | Path | Scenario,
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    db: str | Path | None = None,
+    data: str | Path | None = None,
+    ds: Dataset | None = None,
+    store: bool = True,
+) -> RunOutcome:
+    """Load -> check -> simulate -> store one scenario.
+
+    The run is registered in the DuckDB store before it starts and marked complete, with its
+    summaries, in one transaction at the end; a failure marks it failed.
+    """
+    ds = ds if ds is not None else load(data)
+    scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, ds)
+    if isinstance(scenario, Scenario):
+        check_scenario(scn, ds)
+    draws = runs if runs is not None else scn.draws
+    seed = seed if seed is not None else scn.seed
+    if not store:
+        started = time.perf_counter()
+        results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=False)
+        return RunOutcome(results, None, time.perf_counter() - started)
+    with RunStore.open(db) as run_store:
+        run_id = run_store.begin_run(scn.name, scn.model_dump(mode="json"), seed, draws,
+                                     scn.horizon_months, ds.content_hash, __version__)
+        started = time.perf_counter()
+        try:
+            results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=False)
+        except BaseException as exc:
+            run_store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+            raise
+        seconds = time.perf_counter() - started
+        run_store.complete_run(run_id, metrics_frame(results), seconds,
+                               {**results.meta, "run_id": run_id, "seconds": seconds})
+    return RunOutcome(results, run_id, seconds)
+
+
+def metrics_frame(results: Results) -> pd.DataFrame:
+    """A run's summaries in the store's long layout (scope, item, segment, metric, value)."""
+    summary = results.summary.melt(id_vars=[COMMODITY, SEGMENT], var_name="metric")
+    summary = summary.rename(columns={COMMODITY: "item"}).assign(scope="commodity")
+    downstream = results.downstream.melt(id_vars=[CAPABILITY], var_name="metric")
+    downstream = downstream.rename(columns={CAPABILITY: "item"}).assign(scope="capability",
+                                                                        segment=None)
+    frame = pd.concat([summary, downstream], ignore_index=True)
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+    return frame[["scope", "item", "segment", "metric", "value"]]
+
+
+def list_runs(db: str | Path | None = None, limit: int = 50) -> pd.DataFrame:
+    """Recent runs in the store, newest first."""
+    with RunStore.open(db, create=False) as run_store:
+        return run_store.list_runs(limit)
+
+
+def show_run(run_id: str, db: str | Path | None = None) -> dict[str, object]:
+    """One stored run with its summaries."""
+    with RunStore.open(db, create=False) as run_store:
+        return run_store.get_run(run_id)
+
+
+def scenario_schema() -> dict[str, object]:
+    """The JSON Schema of scenario documents."""
+    return scenario_json_schema()
+
+
+def builtin_scenarios() -> list[dict[str, object]]:
+    """Name, title, horizon and shock/policy counts of each built-in scenario."""
+    rows = []
+    for name in list_builtin():
+        scn = load_scenario(name)
+        rows.append({"name": scn.name, "title": scn.title, "horizon_months": scn.horizon_months,
+                     "draws": scn.draws, "shocks": len(scn.shocks),
+                     "policies": len(scn.policies)})
+    return rows
+
+
+def simulation_payload(outcome: RunOutcome) -> dict[str, object]:
+    """The ``simulate --format json`` document: meta, summary and downstream."""
+    results = outcome.results
+    meta = {key: results.meta.get(key) for key in ("draws", "months", "commodities", "segments",
+                                                     "seed", "scenario", "dataset_hash")}
+    meta.update(seconds=round(outcome.seconds, 3), run_id=outcome.run_id)
+    return {"meta": meta,
+            "summary": results.summary.to_dict(orient="records"),
+            "downstream": results.downstream.to_dict(orient="records")}
+
+
+def stress_test(
+    bloc: str = "pax-silica",
+    runs: int | None = None,
+    db: str | Path | None = None,
+    data: str | Path | None = None,
+    out: str | Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, object]:
+    """Run the built-in library against ``bloc``; one row per scenario, plus an HTML report.
+
+    Each row names the worst-hit commodities in the alliance segment and gives the worst
+    commodity's P50/P95 shortage share, the highest P50 peak price ratio, the earliest P50
+    stock-out month and the largest P50/P95 loss of a final capability.
+    """
+    ds = load(data)
+    ds.members(bloc)  # fail early, with the list of known blocs, on a bad bloc id
+    names = list_builtin()
+    rows, outcomes = [], {}
+    for done, name in enumerate(names):
+        if progress is not None:
+            progress(name, done, len(names))
+        scn = load_scenario(name, ds).model_copy(update={"bloc": bloc})
+        outcome = simulate_scenario(scn, runs=runs if runs is not None else STRESS_DRAWS,
+                                    db=db, ds=ds)
+        outcomes[name] = outcome
+        rows.append(stress_row(scn, outcome))
+    if progress is not None:
+        progress("done", len(names), len(names))
+    report = {"bloc": bloc, "dataset_hash": ds.content_hash, "rows": rows}
+    if out is not None:
+        write_stress_report(report, outcomes, ds, Path(out))
+        report["report"] = str(out)
+    return report
+
+
+STRESS_DRAWS = 2_000
+
+
+def stress_row(scn: Scenario, outcome: RunOutcome) -> dict[str, object]:
+    """One scenario's line in the stress-test table (see :func:`stress_test`)."""
+    summary = outcome.results.summary
+    alliance = summary[summary[SEGMENT] == SEGMENTS[0]]
+    ranked = alliance.sort_values(["shortage_share_p50", "shortage_share_p95",
+                                   "peak_price_ratio_p50"], ascending=False)
+    hit = ranked[(ranked["shortage_share_p95"] > 1e-4) | (ranked["peak_price_ratio_p50"] > 1.05)]
+    worst = ranked.iloc[0] if not ranked.empty else None
+    downstream = outcome.results.downstream.sort_values("loss_share_p50", ascending=False)
+    loss = downstream.iloc[0] if not downstream.empty else None
+    stock_out = alliance["stock_out_month_p50"].dropna()
+    return {
+        "scenario": scn.name,
+        "title": scn.title,
+        "run_id": outcome.run_id,
+        "worst_hit": hit[COMMODITY].head(3).tolist(),
+        "shortage_share_p50": float(worst["shortage_share_p50"]) if worst is not None else 0.0,
+        "shortage_share_p95": float(worst["shortage_share_p95"]) if worst is not None else 0.0,
+        "peak_price_ratio_p50": float(alliance["peak_price_ratio_p50"].max()),
+        "peak_price_ratio_p95": float(alliance["peak_price_ratio_p95"].max()),
+        "stock_out_month_p50": float(stock_out.min()) if not stock_out.empty else None,
+        "capability": loss[CAPABILITY] if loss is not None else None,
+        "loss_share_p50": float(loss["loss_share_p50"]) if loss is not None else 0.0,
+        "loss_share_p95": float(loss["loss_share_p95"]) if loss is not None else 0.0,
+    }

@@ -32,6 +32,10 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Inspect and check data packages.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+scenario_app = typer.Typer(help="The scenario library and its JSON Schema.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+runs_app = typer.Typer(help="Runs recorded in the DuckDB results store.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
 
 _err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,6 +54,8 @@ class Lang(str, Enum):
 DataOption = Annotated[Path | None, typer.Option(
     "--data", help="A data package folder or .xlsx workbook to use instead of the embedded one.")]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+DbOption = Annotated[Path | None, typer.Option(
+    "--db", help="DuckDB results store (default $PAXSILICA_DB or ./paxsilica.duckdb).")]
 
 
 def user_errors(func: F) -> F:
@@ -126,6 +132,97 @@ def risk(
         emit_json(table.to_dict(orient="records"))
     else:
         render.risk_table(table, ds, bloc=bloc, lang=lang.value)
+
+
+# -- scenarios, simulation and runs --------------------------------------------------------------
+@scenario_app.command("schema")
+@user_errors
+def scenario_schema() -> None:
+    """Print the JSON Schema that scenario YAML files are validated against."""
+    emit_json(workflows.scenario_schema())
+
+
+@scenario_app.command("list")
+@user_errors
+def scenario_list(format: FormatOption = Format.table) -> None:
+    """The built-in scenario library."""
+    rows = workflows.builtin_scenarios()
+    if format is Format.json:
+        emit_json(rows)
+    else:
+        render.scenario_list(rows)
+
+
+@app.command("simulate")
+@user_errors
+def simulate(
+    scenario: Annotated[str, typer.Argument(help="A scenario YAML file or a built-in name.")],
+    runs: Annotated[int | None, typer.Option(help="Monte Carlo draws (default: the scenario's).",
+                                             min=1)] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    db: DbOption = None,
+    format: FormatOption = Format.table,
+    data: DataOption = None,
+) -> None:
+    """Run one scenario as a Monte Carlo simulation and record it in the results store."""
+    outcome = workflows.simulate_scenario(scenario, runs=runs, seed=seed, db=db, data=data)
+    payload = workflows.simulation_payload(outcome)
+    if format is Format.json:
+        emit_json(payload)
+    else:
+        render.simulation(payload)
+
+
+@app.command("stress-test")
+@user_errors
+def stress_test(
+    bloc: Annotated[str, typer.Option(help="The alliance under study (a bloc id).")] = "pax-silica",
+    runs: Annotated[int | None, typer.Option(help="Draws per scenario.", min=1)] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the HTML report.")] = Path(
+        "paxsilica-stress-test.html"),
+    db: DbOption = None,
+    format: FormatOption = Format.table,
+    data: DataOption = None,
+) -> None:
+    """The main job: run the built-in scenario library against the bloc; table + HTML report."""
+    with render.progress() as bar:
+        task = bar.add_task("stress test", total=None)
+
+        def advance(name: str, done: int, total: int) -> None:
+            bar.update(task, total=total, completed=done, description=name)
+
+        report = workflows.stress_test(bloc=bloc, runs=runs, db=db, data=data, out=out,
+                                       progress=advance)
+    if format is Format.json:
+        emit_json(report)
+    else:
+        render.stress_table(report)
+        render.console.print(f"report: {out}")
+
+
+@runs_app.command("list")
+@user_errors
+def runs_list(db: DbOption = None, format: FormatOption = Format.table,
+              limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
+    """Recent runs, newest first."""
+    frame = workflows.list_runs(db, limit)
+    if format is Format.json:
+        emit_json(frame.astype({"created_at": str}).to_dict(orient="records"))
+    else:
+        render.frame_table(frame, title="runs")
+
+
+@runs_app.command("show")
+@user_errors
+def runs_show(run_id: str, db: DbOption = None, format: FormatOption = Format.table) -> None:
+    """One run: its record and summaries."""
+    record = workflows.show_run(run_id, db)
+    metrics = record.pop("metrics")
+    record["created_at"] = str(record["created_at"])
+    if format is Format.json:
+        emit_json({**record, "metrics": metrics.to_dict(orient="records")})
+    else:
+        render.run_record(record, metrics)
 
 
 def main() -> None:

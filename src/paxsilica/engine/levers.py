@@ -1,0 +1,175 @@
+"""The scenario's policies compiled to arrays (stockpiles, floors, club priority, investment).
+
+Policies are deterministic (only shocks carry distributions). Membership changes are handled
+in :mod:`paxsilica.engine.network` as segment views; the arrays here that depend on who is in
+which segment are kept per view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from paxsilica.engine.network import ALLIANCE, N_SEG, Network
+from paxsilica.errors import ScenarioError
+from paxsilica.model.dataset import Dataset
+
+__all__ = ["Levers", "TRIGGER_PRICE", "TRIGGER_SHORTAGE", "compile_levers"]
+
+TRIGGER_PRICE, TRIGGER_SHORTAGE = 1, 2
+
+
+@dataclass(frozen=True)
+class Levers:
+    """Policy arrays; ``(commodity, segment)`` unless noted, quantities per month or units."""
+
+    strategic0: np.ndarray  # initial strategic holdings (units)
+    trigger: np.ndarray  # int: TRIGGER_PRICE or TRIGGER_SHORTAGE
+    threshold: np.ndarray  # price ratio or shortage share
+    release_rate: np.ndarray  # max monthly release as share of initial holdings
+    refill_below: np.ndarray  # refill when last price ratio <= this (-inf: never)
+    refill_budget_usd: np.ndarray  # total refill budget
+    initial_cost_usd: float  # purchases at month 0 and capex
+    floor_ratio: np.ndarray  # (commodity,) floor / baseline price, 0 = none
+    floor_eligible: tuple[np.ndarray, ...]  # per view: eligible share of segment capacity
+    floor_eligible_tranche: tuple[np.ndarray, ...]  # per view: (c, g, tranche)
+    club_share: tuple[np.ndarray, ...] | None  # per view: club members' capacity share
+    club_present: tuple[np.ndarray, ...] | None  # per view: (G,) segment holds a club member
+    invest_capacity: np.ndarray  # (month, c, g): cumulative added monthly capacity
+    invest_cost: np.ndarray  # (c, g): capacity-weighted unit cost ratio of added capacity
+
+    @property
+    def has_strategic(self) -> bool:
+        return bool(np.any(self.strategic0 > 0))
+
+    @property
+    def has_floor(self) -> bool:
+        return bool(np.any(self.floor_ratio > 0))
+
+    @property
+    def has_investment(self) -> bool:
+        return bool(np.any(self.invest_capacity > 0))
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        value = obj.get(name, default)
+    else:
+        value = getattr(obj, name, default)
+    return default if value is None else value
+
+
+def _segment_of_holder(net: Network, scn: Any, holder: str) -> int:
+    if holder == scn.bloc:
+        return ALLIANCE
+    view = net.views[0]
+    segments = [view.segment_of.get(c) for c in net.countries([holder])]
+    segments = [s for s in segments if s is not None]
+    return int(np.bincount(segments, minlength=N_SEG).argmax()) if segments else N_SEG - 1
+
+
+def compile_levers(ds: Dataset, net: Network, scn: Any) -> Levers:
+    """Compile the scenario's policies (and the data's stockpiles) against ``net``."""
+    n_c, opts = net.n_commodities, net.options
+    shape = (n_c, N_SEG)
+    strategic0, cost = np.zeros(shape), 0.0
+    trigger = np.full(shape, TRIGGER_SHORTAGE)
+    threshold = np.zeros(shape)
+    rate = np.full(shape, opts.default_release_share)
+    refill_below = np.full(shape, -np.inf)
+    refill_budget = np.zeros(shape)
+    for holder, commodity, quantity in zip(ds.stockpiles["holder"], ds.stockpiles["commodity"],
+                                           ds.stockpiles["quantity"].astype(float), strict=True):
+        if commodity in net.commodity_index:
+            strategic0[net.commodity_index[commodity], _segment_of_holder(net, scn, holder)] += quantity
+    floor_ratio = np.zeros(n_c)
+    floor_countries: dict[int, frozenset[str]] = {}
+    club: frozenset[str] | None = None
+    invest = np.zeros((net.horizon, n_c, N_SEG))
+    invest_cost_w = np.zeros(shape)
+    for pos, policy in enumerate(scn.policies):
+        where = f"policies[{pos}]"
+        kind = policy.type
+        if kind == "stockpile":
+            cost += _stockpile(net, scn, policy, where, strategic0, trigger, threshold, rate,
+                               refill_below, refill_budget)
+        elif kind == "price_floor":
+            c = int(net.index([policy.commodity], f"{where}.commodity")[0])
+            floor_ratio[c] = float(policy.floor_usd) / net.price_usd[c]
+            eligible = _get(policy, "eligible", None) or scn.bloc
+            floor_countries[c] = net.countries([eligible] if isinstance(eligible, str)
+                                               else eligible)
+        elif kind == "trade_club_priority":
+            club = net.countries([_get(policy, "club", "trade-club")])
+        elif kind == "capacity_investment":
+            cost += _investment(net, policy, where, invest, invest_cost_w)
+    elig = tuple(_floor_share(view.share_of, floor_countries, n_c) for view in net.views)
+    elig_t = tuple(_floor_share(view.tranche_share_of, floor_countries, n_c, opts.cost_tranches)
+                   for view in net.views)
+    club_share = club_present = None
+    if club is not None:
+        club_share = tuple(view.share_of(club) for view in net.views)
+        club_present = tuple(np.array([any(view.segment_of.get(c) == g for c in club)
+                                       for g in range(N_SEG)], float) for view in net.views)
+    invest_cost = np.divide(invest_cost_w, invest[-1], out=np.zeros(shape),
+                            where=invest[-1] > 0)
+    return Levers(strategic0, trigger, threshold, rate, refill_below, refill_budget, cost,
+                  floor_ratio, elig, elig_t, club_share, club_present, invest, invest_cost)
+
+
+def _stockpile(net: Network, scn: Any, policy: Any, where: str, strategic0: np.ndarray,
+               trigger: np.ndarray, threshold: np.ndarray, rate: np.ndarray,
+               refill_below: np.ndarray, refill_budget: np.ndarray) -> float:
+    seg = _segment_of_holder(net, scn, _get(policy, "holder", scn.bloc))
+    holdings = dict(_get(policy, "holdings", {}) or {})
+    budget = float(_get(policy, "budget_usd", 0.0))
+    for commodity, share in (_get(policy, "allocation", {}) or {}).items():
+        c = int(net.index([commodity], f"{where}.allocation")[0])
+        holdings[commodity] = holdings.get(commodity, 0.0) + budget * share / net.price_usd[c]
+    release = _get(policy, "release")
+    kind = _get(release, "trigger", "shortage")
+    if kind not in ("price", "shortage"):
+        raise ScenarioError(f"release trigger '{kind}' is not price or shortage",
+                            field=f"{where}.release.trigger")
+    refill = _get(policy, "refill")
+    cost = 0.0
+    for commodity, quantity in holdings.items():
+        c = int(net.index([commodity], f"{where}.holdings")[0])
+        strategic0[c, seg] += float(quantity)
+        cost += float(quantity) * net.price_usd[c]
+        trigger[c, seg] = TRIGGER_PRICE if kind == "price" else TRIGGER_SHORTAGE
+        threshold[c, seg] = float(_get(release, "threshold", 0.0))
+        rate[c, seg] = float(_get(policy, "max_release_share", 1.0 / 6.0))
+        if refill is not None:
+            refill_below[c, seg] = float(_get(refill, "below_price_ratio", 1.1))
+            share = float(quantity) / max(sum(float(q) for q in holdings.values()), 1e-300)
+            refill_budget[c, seg] += float(_get(refill, "budget_usd", np.inf)) * share
+    return cost
+
+
+def _investment(net: Network, policy: Any, where: str, invest: np.ndarray,
+                invest_cost_w: np.ndarray) -> float:
+    c = int(net.index([policy.commodity], f"{where}.commodity")[0])
+    lead = _get(policy, "lead_time_months", None)
+    arrival = int(net.lead_time_months[c] if lead is None else lead)
+    capacity = float(policy.capacity) / 12.0
+    if arrival < net.horizon:
+        seg = net.views[net.view_at(arrival)].segment_of.get(policy.country, N_SEG - 1)
+        invest[arrival:, c, seg] += capacity
+        unit_cost = _get(policy, "unit_cost", None)
+        ratio = 0.0 if unit_cost is None else min(float(unit_cost) / net.price_usd[c], 1.0)
+        invest_cost_w[c, seg] += capacity * ratio
+    return float(_get(policy, "capex_usd", 0.0))
+
+
+def _floor_share(share_of: Any, floor_countries: dict[int, frozenset[str]], n_c: int,
+                 tranches: int | None = None) -> np.ndarray:
+    shape = (n_c, N_SEG) if tranches is None else (n_c, N_SEG, tranches)
+    out = np.zeros(shape)
+    for c, countries in floor_countries.items():
+        out[c] = share_of(countries)[c]
+    return out

@@ -1,0 +1,427 @@
+"""Compile a Dataset and a Scenario into the arrays the Monte Carlo kernel works on.
+
+Everything here is deterministic: the random parts of a scenario are drawn in
+:mod:`paxsilica.engine.sampling`. Arrays are indexed ``[commodity, segment]`` with commodities
+in topological order of ``recipes`` (inputs before outputs, so each layer is a contiguous
+slice) and segments in the order of :data:`paxsilica.dims.SEGMENTS`. Quantities are per month
+(the tables give them per year).
+
+Modelling assumptions made here (documented in the engine's report):
+
+* **Supply** of a segment = the sum of its countries' latest-year production; ``ROW`` belongs
+  to *others*. Capacity is ``capacity`` where given, else ``quantity``.
+* **Demand**: world demand equals world production (the baseline market clears at price ratio
+  1). Trade data, when present for a commodity, locate it (apparent consumption = production +
+  imports - exports per country). Otherwise the part of an input's use that ``recipes`` assign
+  to a downstream commodity (``input_share``) is located where that downstream commodity is
+  produced (derived demand), and the rest (final use) is split by
+  :attr:`EngineOptions.final_demand_share`, a dataset-independent parameter.
+* **Costs**: each segment's producers are grouped into up to ``cost_tranches`` tranches by unit
+  cost; a tranche exits after ``exit_months`` months with the segment price below its cost.
+  Producers with no unit cost never exit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from paxsilica.data.schema import REST_OF_WORLD
+from paxsilica.dims import SEGMENTS
+from paxsilica.errors import DataError, ModelError, ScenarioError
+from paxsilica.model.dataset import Dataset
+
+__all__ = ["EngineOptions", "Network", "SegmentView", "compile_network", "topological_layers"]
+
+ALLIANCE, RESTRICTING, OTHERS = 0, 1, 2
+N_SEG = len(SEGMENTS)
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Model constants that no data table holds (each one a documented assumption).
+
+    Attributes
+    ----------
+    final_demand_share : tuple of float
+        Split of final (non-derived) world demand over (alliance, restricting, others), shares
+        summing to 1. Default: roughly the segments' shares of world manufacturing value added
+        for the Pax Silica bloc and China (about 30% each, the rest 40%). Segments without any
+        country get none; the rest is renormalised.
+    trade_price_elasticity : float
+        Exporters' allocation to a destination is proportional to its baseline demand times
+        its expected price ratio to this power. With 2, a ban on a China-dominated market
+        splits ex-China and Chinese prices by roughly 2x, the order seen for gallium after
+        the 2023 controls; larger values arbitrage harder but respond more slowly (see
+        :attr:`Network.adjustment`).
+    supply_adjustment : float
+        Largest weight (0..1] of last month's price in producers' expected price (adaptive
+        expectations); supply and trade respond to the expected price. Each commodity uses
+        at most 1 / (1 + (e_s + trade elasticity) / |e_d|), so its monthly cobweb converges
+        without oscillating.
+    min_price_ratio : float
+        Lowest price ratio; supply that cannot sell there is curtailed.
+    rebuild_months : float
+        Commercial inventories refill at most 1/rebuild_months of their gap per month, and only
+        out of surplus at the baseline price.
+    min_demand_elasticity : float
+        Demand elasticities closer to zero are clamped here (a price must exist).
+    cost_tranches : int
+        Number of unit-cost tranches per (commodity, segment) for capacity exits.
+    default_release_share : float
+        Monthly release limit (share of initial holdings) of data stockpiles no policy governs.
+    """
+
+    final_demand_share: tuple[float, float, float] = (0.30, 0.30, 0.40)
+    trade_price_elasticity: float = 2.0
+    supply_adjustment: float = 0.25
+    min_price_ratio: float = 0.05
+    rebuild_months: float = 3.0
+    min_demand_elasticity: float = -1e-3
+    cost_tranches: int = 3
+    default_release_share: float = 1.0 / 6.0
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """Arrays that depend on which country sits in which segment (one per membership epoch).
+
+    Quantities are per month; shape ``(commodity, segment)`` unless noted.
+    """
+
+    start_month: int
+    segment_of: Mapping[str, int]
+    supply0: np.ndarray
+    capacity0: np.ndarray
+    utilisation0: np.ndarray
+    demand0: np.ndarray
+    stock_target: np.ndarray
+    tranche_share: np.ndarray  # (commodity, segment, tranche): share of capacity0
+    tranche_cost: np.ndarray  # (commodity, segment, tranche): unit cost / baseline price
+    country_share: Mapping[str, np.ndarray] = field(repr=False)  # iso3 -> (commodity, segment)
+    tranche_country: Mapping[str, np.ndarray] = field(repr=False)  # iso3 -> (c, g, tranche)
+
+    def share_of(self, countries: Iterable[str]) -> np.ndarray:
+        """Share (0..1) of each segment's capacity held by ``countries``, ``(commodity, segment)``."""
+        total = np.zeros_like(self.supply0)
+        for iso3 in countries:
+            if iso3 in self.country_share:
+                total = total + self.country_share[iso3]
+        return np.minimum(total, 1.0)
+
+    def tranche_share_of(self, countries: Iterable[str]) -> np.ndarray:
+        """Share of each tranche's capacity held by ``countries``, ``(commodity, segment, tranche)``."""
+        total = np.zeros_like(self.tranche_share)
+        for iso3 in countries:
+            if iso3 in self.tranche_country:
+                total = total + self.tranche_country[iso3]
+        return np.minimum(total, 1.0)
+
+
+@dataclass(frozen=True)
+class Network:
+    """A scenario's market compiled to arrays (commodities in topological order)."""
+
+    commodities: tuple[str, ...]
+    layers: tuple[slice, ...]
+    layer_inputs: tuple[np.ndarray, ...]  # per layer: (n_layer, max_inputs), padded with -1
+    capabilities: tuple[str, ...]
+    capability_index: np.ndarray
+    price_usd: np.ndarray
+    demand_elasticity: np.ndarray
+    supply_elasticity: np.ndarray
+    price_cap_ratio: np.ndarray
+    exit_months: np.ndarray
+    lead_time_months: np.ndarray
+    views: tuple[SegmentView, ...]
+    horizon: int
+    options: EngineOptions
+    commodity_index: Mapping[str, int]
+    blocs: Mapping[str, frozenset[str]]
+    chokepoints: pd.DataFrame = field(repr=False)
+
+    @property
+    def adjustment(self) -> np.ndarray:
+        """Per-commodity weight of the last price in the expected price, ``(commodity,)``.
+
+        The monthly cobweb with adaptive expectations moves a deviation x of the expected
+        price to (1 - w (1 + k)) x with k = (supply elasticity + trade price elasticity) /
+        |demand elasticity| (imports respond to the expected price like supply does);
+        w <= 1 / (1 + k) makes it converge without oscillating.
+        """
+        k = ((self.supply_elasticity + self.options.trade_price_elasticity)
+             / np.abs(self.demand_elasticity))
+        return np.minimum(self.options.supply_adjustment, 1.0 / (1.0 + k))
+
+    @property
+    def n_commodities(self) -> int:
+        return len(self.commodities)
+
+    def view_at(self, month: int) -> int:
+        """Index of the membership epoch in force at ``month``."""
+        idx = 0
+        for k, view in enumerate(self.views):
+            if view.start_month <= month:
+                idx = k
+        return idx
+
+    def countries(self, names: Iterable[str] | None) -> frozenset[str]:
+        """ISO3 codes for a list of ISO3 codes and bloc ids (a bloc id stands for its members)."""
+        out: set[str] = set()
+        for name in names or ():
+            out |= self.blocs.get(name, frozenset({name}))
+        return frozenset(out)
+
+    def index(self, ids: Sequence[str] | None, where: str) -> np.ndarray:
+        """Topological indices of commodity ids; all commodities when ``ids`` is None."""
+        if ids is None:
+            return np.arange(self.n_commodities)
+        missing = [c for c in ids if c not in self.commodity_index]
+        if missing:
+            raise ScenarioError(f"unknown commodity '{missing[0]}'; the dataset has "
+                                f"{', '.join(sorted(self.commodity_index))}", field=where)
+        return np.array(sorted({self.commodity_index[c] for c in ids}), dtype=np.intp)
+
+
+# -- topological order ---------------------------------------------------------------------
+def topological_layers(commodities: Sequence[str], recipes: pd.DataFrame) -> list[list[str]]:
+    """Commodities grouped in layers: layer 0 has no inputs, layer k uses inputs of layers < k.
+
+    Within a layer the input order of ``commodities`` is kept. Raises ModelError naming the
+    cycle when ``recipes`` contain one.
+    """
+    known = set(commodities)
+    inputs: dict[str, set[str]] = {c: set() for c in commodities}
+    for row, (out, inp) in enumerate(zip(recipes["output"], recipes["input"], strict=True)):
+        for col, value in (("output", out), ("input", inp)):
+            if value not in known:
+                raise DataError(f"commodity '{value}' is not in commodities.csv",
+                                file="recipes.csv", row=row + 2, field=col)
+        inputs[out].add(inp)
+    layer_of: dict[str, int] = {}
+    remaining = list(commodities)
+    while remaining:
+        ready = [c for c in remaining if all(i in layer_of for i in inputs[c])]
+        if not ready:
+            raise ModelError(f"recipes form a cycle: {' -> '.join(_find_cycle(remaining, inputs))}")
+        for c in ready:
+            layer_of[c] = 1 + max((layer_of[i] for i in inputs[c]), default=-1)
+        remaining = [c for c in remaining if c not in layer_of]
+    n_layers = 1 + max(layer_of.values(), default=-1)
+    return [[c for c in commodities if layer_of[c] == k] for k in range(n_layers)]
+
+
+def _find_cycle(nodes: list[str], inputs: Mapping[str, set[str]]) -> list[str]:
+    """One cycle among ``nodes`` (each of which has an unresolved input), first node repeated."""
+    pending = set(nodes)
+    path: list[str] = [nodes[0]]
+    while True:
+        nxt = sorted(i for i in inputs[path[-1]] if i in pending)[0]
+        if nxt in path:
+            cycle = path[path.index(nxt):]
+            return [*cycle, nxt]
+        path.append(nxt)
+
+
+# -- compile --------------------------------------------------------------------------------
+def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None) -> Network:
+    """Compile ``ds`` and the deterministic parts of ``scn`` into a :class:`Network`."""
+    options = options or EngineOptions()
+    table = ds.commodities
+    layers_ids = topological_layers(list(table["id"]), ds.recipes)
+    order = [c for layer in layers_ids for c in layer]
+    index = {c: k for k, c in enumerate(order)}
+    rows = table.set_index("id").loc[order]
+    layers, start = [], 0
+    for layer in layers_ids:
+        layers.append(slice(start, start + len(layer)))
+        start += len(layer)
+    blocs = {b: ds.members(b) for b in ds.bloc_names()}
+    cap_flags = rows["is_capability"].fillna(False).astype(bool).to_numpy()
+    e_d = rows["demand_elasticity"].astype(float).to_numpy()
+    base = dict(
+        commodities=tuple(order),
+        layers=tuple(layers),
+        layer_inputs=tuple(_layer_inputs(layers, order, index, ds.recipes)),
+        capabilities=tuple(c for c, flag in zip(order, cap_flags, strict=True) if flag),
+        capability_index=np.flatnonzero(cap_flags),
+        price_usd=rows["price_usd"].astype(float).to_numpy(),
+        demand_elasticity=np.minimum(e_d, options.min_demand_elasticity),
+        supply_elasticity=rows["supply_elasticity"].astype(float).to_numpy(),
+        price_cap_ratio=rows["price_cap_ratio"].astype(float).to_numpy(),
+        exit_months=rows["exit_months"].astype(int).to_numpy(),
+        lead_time_months=rows["lead_time_months"].astype(int).to_numpy(),
+        horizon=int(scn.horizon_months),
+        options=options,
+        commodity_index=index,
+        blocs=blocs,
+        chokepoints=ds.chokepoints,
+    )
+    views = [_view(ds, order, index, segment_of, month, options)
+             for month, segment_of in _epochs(scn, blocs, ds)]
+    return Network(views=tuple(views), **base)
+
+
+def _layer_inputs(layers: list[slice], order: list[str], index: Mapping[str, int],
+                  recipes: pd.DataFrame) -> list[np.ndarray]:
+    out = []
+    for layer in layers:
+        lists = [sorted(index[i] for i in recipes.loc[recipes["output"] == c, "input"])
+                 for c in order[layer]]
+        width = max((len(x) for x in lists), default=0)
+        padded = np.full((len(lists), width), -1, dtype=np.intp)
+        for k, ins in enumerate(lists):
+            padded[k, :len(ins)] = ins
+        out.append(padded)
+    return out
+
+
+def _epochs(scn: Any, blocs: Mapping[str, frozenset[str]],
+            ds: Dataset) -> list[tuple[int, dict[str, int]]]:
+    """(start month, country -> segment) for month 0 and each membership change."""
+    if scn.bloc not in blocs:
+        raise ScenarioError(f"bloc '{scn.bloc}' is not in the data; known blocs: "
+                            f"{', '.join(sorted(blocs))}", field="bloc")
+    members = set(blocs[scn.bloc])
+    restricting: set[str] = set()
+    for name in scn.restricting or ():
+        restricting |= blocs.get(name, frozenset({name}))
+    countries = set(ds.production["iso3"]) | set(ds.countries["iso3"]) | members | restricting
+    changes = sorted(
+        (int(p.month), p.country) for p in scn.policies
+        if p.type == "membership_change" and (getattr(p, "bloc", None) or scn.bloc) == scn.bloc
+    )
+
+    def assign() -> dict[str, int]:
+        return {c: ALLIANCE if c in members else RESTRICTING if c in restricting else OTHERS
+                for c in countries if c != REST_OF_WORLD} | {REST_OF_WORLD: OTHERS}
+
+    epochs = [(0, assign())]
+    for month, country in changes:
+        members.add(country)
+        countries.add(country)
+        if epochs[-1][0] == month:
+            epochs[-1] = (month, assign())
+        else:
+            epochs.append((month, assign()))
+    return epochs
+
+
+def _view(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of: dict[str, int],
+          month: int, options: EngineOptions) -> SegmentView:
+    n_c = len(order)
+    prod = ds.latest_production()
+    prod = prod[prod["commodity"].isin(index)]
+    quantity = prod["quantity"].astype(float).to_numpy() / 12.0
+    capacity = prod["capacity"].astype(float).fillna(prod["quantity"].astype(float)).to_numpy() / 12.0
+    capacity = np.maximum(capacity, quantity)
+    c_idx = prod["commodity"].map(index).to_numpy(dtype=np.intp)
+    g_idx = prod["iso3"].map(lambda c: segment_of.get(c, OTHERS)).to_numpy(dtype=np.intp)
+    supply0 = np.zeros((n_c, N_SEG))
+    capacity0 = np.zeros((n_c, N_SEG))
+    np.add.at(supply0, (c_idx, g_idx), quantity)
+    np.add.at(capacity0, (c_idx, g_idx), capacity)
+    utilisation0 = np.divide(supply0, capacity0, out=np.ones_like(supply0), where=capacity0 > 0)
+    demand0 = _demand(ds, order, index, segment_of, supply0, options)
+    cover = ds.inventories.set_index("commodity")["days_of_cover"].astype(float)
+    days = np.array([cover.get(c, 0.0) for c in order])
+    stock_target = demand0 * (days / DAYS_PER_MONTH)[:, None]
+    share_cap = np.divide(capacity, capacity0[c_idx, g_idx], out=np.zeros_like(capacity),
+                          where=capacity0[c_idx, g_idx] > 0)
+    tranche_of = _tranches(prod, c_idx, g_idx, options.cost_tranches)
+    price = ds.commodities.set_index("id")["price_usd"].astype(float)
+    cost = prod["unit_cost"].astype(float).fillna(0.0).to_numpy()
+    cost_ratio = np.divide(cost, prod["commodity"].map(price).to_numpy(dtype=float),
+                           out=np.zeros_like(cost), where=cost > 0)
+    # Producers at or above the baseline price produce at baseline (by-products, support):
+    # they count as marginal and leave when the price falls below baseline for long.
+    cost_ratio = np.minimum(cost_ratio, 1.0)
+    k_n = options.cost_tranches
+    tranche_share = np.zeros((n_c, N_SEG, k_n))
+    tranche_cost_w = np.zeros((n_c, N_SEG, k_n))
+    np.add.at(tranche_share, (c_idx, g_idx, tranche_of), share_cap)
+    np.add.at(tranche_cost_w, (c_idx, g_idx, tranche_of), share_cap * cost_ratio)
+    tranche_cost = np.divide(tranche_cost_w, tranche_share, out=np.zeros_like(tranche_share),
+                             where=tranche_share > 0)
+    country_share: dict[str, np.ndarray] = {}
+    tranche_country: dict[str, np.ndarray] = {}
+    for iso3 in np.unique(prod["iso3"]):
+        mask = (prod["iso3"] == iso3).to_numpy()
+        cs = np.zeros((n_c, N_SEG))
+        np.add.at(cs, (c_idx[mask], g_idx[mask]), share_cap[mask])
+        country_share[iso3] = cs
+        tc = np.zeros((n_c, N_SEG, k_n))
+        within = np.divide(share_cap, tranche_share[c_idx, g_idx, tranche_of],
+                           out=np.zeros_like(share_cap),
+                           where=tranche_share[c_idx, g_idx, tranche_of] > 0)
+        np.add.at(tc, (c_idx[mask], g_idx[mask], tranche_of[mask]), within[mask])
+        tranche_country[iso3] = tc
+    return SegmentView(month, segment_of, supply0, capacity0, utilisation0, demand0,
+                       stock_target, tranche_share, tranche_cost, country_share, tranche_country)
+
+
+def _tranches(prod: pd.DataFrame, c_idx: np.ndarray, g_idx: np.ndarray, k_n: int) -> np.ndarray:
+    """Tranche index per production row: rows of one (commodity, segment) split by cost rank."""
+    tranche = np.zeros(len(prod), dtype=np.intp)
+    cost = prod["unit_cost"].astype(float).fillna(0.0).to_numpy()
+    keys = c_idx * N_SEG + g_idx
+    for key in np.unique(keys):
+        rows = np.flatnonzero(keys == key)
+        ranked = rows[np.argsort(cost[rows], kind="stable")]
+        tranche[ranked] = (np.arange(len(ranked)) * k_n) // max(len(ranked), 1)
+    return tranche
+
+
+def _demand(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of: dict[str, int],
+            supply0: np.ndarray, options: EngineOptions) -> np.ndarray:
+    """Baseline monthly demand per (commodity, segment); world demand = world production."""
+    world = supply0.sum(axis=1)
+    has_country = np.zeros(N_SEG, dtype=bool)
+    for seg in segment_of.values():
+        has_country[seg] = True
+    final = np.asarray(options.final_demand_share, dtype=float) * has_country
+    final = final / final.sum()
+    prod_share = np.divide(supply0, world[:, None], out=np.zeros_like(supply0),
+                           where=world[:, None] > 0)
+    share = np.tile(final, (len(order), 1))
+    derived = np.zeros_like(share)
+    used = np.zeros(len(order))
+    for out, inp, input_share in zip(ds.recipes["output"], ds.recipes["input"],
+                                     ds.recipes["input_share"].astype(float), strict=True):
+        o, i = index[out], index[inp]
+        if world[o] > 0:
+            derived[i] += input_share * prod_share[o]
+            used[i] += input_share
+    scale = np.minimum(used, 1.0)
+    derived = derived / np.maximum(used, 1.0)[:, None]
+    share = derived + (1.0 - scale)[:, None] * share
+    share = _trade_share(ds, order, index, segment_of, supply0, share)
+    return share * world[:, None]
+
+
+def _trade_share(ds: Dataset, order: list[str], index: Mapping[str, int],
+                 segment_of: dict[str, int], supply0: np.ndarray,
+                 share: np.ndarray) -> np.ndarray:
+    """Replace the demand split by apparent consumption where trade data exist."""
+    trade = ds.trade
+    if trade.empty:
+        return share
+    latest = trade[trade["year"] == trade.groupby("commodity")["year"].transform("max")]
+    out = share.copy()
+    for commodity, rows in latest.groupby("commodity"):
+        if commodity not in index:
+            continue
+        c = index[commodity]
+        net = supply0[c].copy()
+        for col, sign in (("importer", 1.0), ("exporter", -1.0)):
+            seg = rows[col].map(lambda x: segment_of.get(x, OTHERS)).to_numpy(dtype=np.intp)
+            np.add.at(net, seg, sign * rows["quantity"].astype(float).to_numpy() / 12.0)
+        net = np.maximum(net, 0.0)
+        if net.sum() > 0:
+            out[c] = net / net.sum()
+    return out

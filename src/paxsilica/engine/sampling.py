@@ -1,0 +1,200 @@
+"""Shocks compiled against a Network, and their random parameters drawn per block of draws.
+
+Draws are grouped in fixed blocks of :data:`BLOCK_DRAWS`. Block ``k`` takes its Generator from
+the ``k``-th child of ``SeedSequence(seed)`` and always draws the parameters of a full block
+(then truncates), so draw ``n``'s parameters depend only on ``(seed, n)``: any chunking of the
+blocks, and any run size, gives the same numbers for the draws they share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from paxsilica.engine.network import ALLIANCE, N_SEG, Network
+from paxsilica.errors import ScenarioError
+
+__all__ = ["BLOCK_DRAWS", "CompiledShock", "ShockDraws", "block_rng", "compile_shocks",
+           "draw_shocks"]
+
+BLOCK_DRAWS = 4096
+SHOCK_TYPES = ("export_restriction", "supply_outage", "demand_surge", "price_suppression",
+               "chokepoint_closure")
+
+
+def block_rng(seed: int, block: int) -> np.random.Generator:
+    """The Generator of block ``block``: the ``block``-th child of ``SeedSequence(seed)``."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+
+
+def _sample(param: Any, rng: np.random.Generator, size: int, default: float = 0.0) -> np.ndarray:
+    """Draw ``size`` values of a scenario parameter: a number, a distribution, or None.
+
+    This is the one place the engine couples to the scenario's distribution objects: anything
+    with ``.sample(rng, size)`` works, and so does the spec's plain mapping form
+    (``{"dist": "uniform", "low": .., "high": ..}``).
+    """
+    if param is None:
+        return np.full(size, float(default))
+    if isinstance(param, int | float | np.number):
+        return np.full(size, float(param))
+    if hasattr(param, "sample"):
+        return np.asarray(param.sample(rng, size), dtype=float).reshape(size)
+    if isinstance(param, dict):
+        return _sample_mapping(param, rng, size)
+    raise TypeError(f"cannot sample parameter {param!r}")
+
+
+def _sample_mapping(spec: dict, rng: np.random.Generator, size: int) -> np.ndarray:
+    dist = spec["dist"]
+    if dist == "uniform":
+        return rng.uniform(spec["low"], spec["high"], size)
+    if dist == "triangular":
+        return rng.triangular(spec["low"], spec["mode"], spec["high"], size)
+    if dist == "normal":
+        values = rng.normal(spec["mean"], spec["sd"], size)
+        return np.clip(values, spec.get("low", -np.inf), spec.get("high", np.inf))
+    if dist == "beta":
+        low, high = spec.get("low", 0.0), spec.get("high", 1.0)
+        return low + (high - low) * rng.beta(spec["a"], spec["b"], size)
+    if dist == "choice":
+        weights = spec.get("weights")
+        p = None if weights is None else np.asarray(weights, float) / np.sum(weights)
+        return rng.choice(np.asarray(spec["values"], dtype=float), size=size, p=p)
+    raise TypeError(f"unknown distribution '{dist}'")
+
+
+@dataclass(frozen=True)
+class CompiledShock:
+    """One shock's deterministic part: affected commodities and, per view, its geometry.
+
+    ``geometry[v]`` is, by type: export_restriction ``(n, G, G)`` share of exporter segment
+    i's exports to j covered; supply_outage and chokepoint_closure ``(n, G)`` share of segment
+    capacity (or exports) affected; demand_surge ``(G,)`` segment mask; price_suppression
+    ``(n, G)`` mask of suppressed segments with ``flooder[v]`` ``(n,)`` the flooding segment.
+    """
+
+    position: int
+    type: str
+    commodities: np.ndarray
+    geometry: tuple[np.ndarray, ...]
+    flooder: tuple[np.ndarray, ...] = ()
+    source: Any = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class ShockDraws:
+    """Random parameters of one shock for the draws of a block (arrays over draws)."""
+
+    start: np.ndarray  # first active month (int)
+    end: np.ndarray  # first month no longer active (int); start == end when it never happens
+    value: np.ndarray  # severity, magnitude or price_ratio
+    leakage: np.ndarray
+
+    def active(self, month: int) -> np.ndarray:
+        return (self.start <= month) & (month < self.end)
+
+
+def compile_shocks(net: Network, scn: Any) -> list[CompiledShock]:
+    """Compile the scenario's shocks against the network's membership views."""
+    out = []
+    for pos, shock in enumerate(scn.shocks):
+        where = f"shocks[{pos}]"
+        kind = shock.type
+        if kind not in SHOCK_TYPES:
+            raise ScenarioError(f"unknown shock type '{kind}'", field=f"{where}.type")
+        if kind == "chokepoint_closure":
+            out.append(_compile_chokepoint(net, shock, pos, where))
+            continue
+        idx = net.index(getattr(shock, "commodities", None), f"{where}.commodities")
+        if kind == "demand_surge":
+            names = getattr(shock, "segments", None)
+            mask = np.array([names is None or seg in names for seg in _segment_names()], float)
+            out.append(CompiledShock(pos, kind, idx, tuple(mask for _ in net.views), (), shock))
+            continue
+        countries = net.countries(getattr(shock, "countries", None) or scn.restricting)
+        shares = [view.share_of(countries)[idx] for view in net.views]
+        if kind == "supply_outage":
+            out.append(CompiledShock(pos, kind, idx, tuple(shares), (), shock))
+        elif kind == "export_restriction":
+            geometry = tuple(_restriction_geometry(net, scn, shock, share, view)
+                             for share, view in zip(shares, net.views, strict=True))
+            out.append(CompiledShock(pos, kind, idx, geometry, (), shock))
+        else:  # price_suppression
+            flooders = tuple(np.argmax(share, axis=1) for share in shares)
+            masks = tuple((np.arange(N_SEG)[None, :] != f[:, None]).astype(float)
+                          for f in flooders)
+            out.append(CompiledShock(pos, kind, idx, masks, flooders, shock))
+    return out
+
+
+def _segment_names() -> Sequence[str]:
+    from paxsilica.dims import SEGMENTS
+
+    return SEGMENTS
+
+
+def _restriction_geometry(net: Network, scn: Any, shock: Any, share: np.ndarray,
+                          view: Any) -> np.ndarray:
+    targets = getattr(shock, "targets", None) or scn.bloc
+    if targets == "all":
+        target = np.ones(N_SEG)
+    elif targets == scn.bloc:
+        target = np.eye(N_SEG)[ALLIANCE]
+    else:
+        target = np.zeros(N_SEG)
+        for iso3 in net.countries([targets]):
+            target[view.segment_of.get(iso3, N_SEG - 1)] = 1.0
+    off_diagonal = 1.0 - np.eye(N_SEG)
+    return share[:, :, None] * target[None, None, :] * off_diagonal[None]
+
+
+def _compile_chokepoint(net: Network, shock: Any, pos: int, where: str) -> CompiledShock:
+    table = net.chokepoints
+    rows = table[table["route"] == shock.route]
+    countries = getattr(shock, "countries", None)
+    if countries:
+        rows = rows[rows["iso3"].isin(net.countries(countries))]
+    ids = getattr(shock, "commodities", None)
+    idx = net.index(ids if ids else sorted(set(rows["commodity"]) & set(net.commodity_index)),
+                    f"{where}.commodities")
+    local = {c: k for k, c in enumerate(idx)}
+    geometry = []
+    for view in net.views:
+        share = np.zeros((len(idx), N_SEG))
+        for iso3, commodity, transit in zip(rows["iso3"], rows["commodity"],
+                                            rows["transit_share"].astype(float), strict=True):
+            c = net.commodity_index.get(commodity)
+            if c is None or c not in local or iso3 not in view.country_share:
+                continue
+            share[local[c]] += transit * view.country_share[iso3][c]
+        geometry.append(np.minimum(share, 1.0))
+    return CompiledShock(pos, "chokepoint_closure", idx, tuple(geometry), (), shock)
+
+
+def draw_shocks(shocks: Sequence[CompiledShock], horizon: int, seed: int, block: int,
+                n_draws: int) -> list[ShockDraws]:
+    """Parameters of every shock for the first ``n_draws`` draws of block ``block``."""
+    rng = block_rng(seed, block)
+    size = BLOCK_DRAWS
+    out = []
+    for shock in shocks:
+        src = shock.source
+        probability = np.clip(_sample(getattr(src, "probability", 1.0), rng, size, 1.0), 0, 1)
+        happens = rng.random(size) < probability
+        start = np.maximum(np.rint(_sample(getattr(src, "start_month", 0), rng, size)), 0)
+        duration = getattr(src, "duration_months", None)
+        length = np.maximum(np.rint(_sample(duration, rng, size, horizon)), 0)
+        value_name = {"demand_surge": "magnitude", "price_suppression": "price_ratio"}.get(
+            shock.type, "severity")
+        default = 1.0 if shock.type == "chokepoint_closure" else 0.0
+        value = _sample(getattr(src, value_name, None), rng, size, default)
+        leakage = _sample(getattr(src, "leakage", None), rng, size, 0.0)
+        start = start.astype(np.int64)
+        end = np.where(happens, start + length.astype(np.int64), start)
+        out.append(ShockDraws(start[:n_draws], end[:n_draws], value[:n_draws],
+                              leakage[:n_draws]))
+    return out

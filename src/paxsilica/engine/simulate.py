@@ -1,0 +1,112 @@
+"""``simulate``: compile, run the blocks of draws (threads over blocks), assemble Results."""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from paxsilica.dims import SEGMENTS
+from paxsilica.engine.kernel import PATH_VARIABLES, run_block
+from paxsilica.engine.levers import compile_levers
+from paxsilica.engine.network import EngineOptions, compile_network
+from paxsilica.engine.results import (
+    NEVER,
+    Results,
+    outcome_arrays,
+    outcome_dataset,
+    path_dataset,
+    summarise,
+)
+from paxsilica.engine.sampling import BLOCK_DRAWS, compile_shocks
+from paxsilica.errors import ModelError
+from paxsilica.model.dataset import Dataset
+
+__all__ = ["MAX_PATH_BYTES", "simulate"]
+
+#: keep_paths=True refuses runs whose paths would exceed this (use keep_paths=False).
+MAX_PATH_BYTES = 4 * 2**30
+
+
+def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | None = None,
+             chunk_size: int | None = None, keep_paths: bool = True,
+             options: EngineOptions | None = None, workers: int | None = None) -> Results:
+    """Run the Monte Carlo disruption model of ``scn`` on ``ds``.
+
+    Parameters
+    ----------
+    ds : Dataset
+    scn : Scenario
+    draws : int, optional
+        Number of Monte Carlo draws (default ``scn.draws``).
+    seed : int, optional
+        Root seed (default ``scn.seed``). Draw ``n`` belongs to block ``n // 4096``, whose
+        random numbers come from the block-th child of ``SeedSequence(seed)``.
+    chunk_size : int, optional
+        Draws held in memory at once, rounded up to whole blocks (default: all). The result
+        does not depend on it.
+    keep_paths : bool
+        Keep monthly paths (``Results.paths``); False keeps only per-draw outcomes and
+        summaries, which lets 10^6 draws stream in bounded memory.
+    options : EngineOptions, optional
+        Model constants (documented assumptions).
+    workers : int, optional
+        Threads running blocks in parallel (default: CPU count). No effect on the numbers.
+
+    Returns
+    -------
+    Results
+    """
+    n = int(scn.draws if draws is None else draws)
+    root = seed if seed is not None else scn.seed
+    root = int(np.random.SeedSequence().entropy if root is None else root)
+    if n < 1:
+        raise ModelError(f"draws must be at least 1, got {n}")
+    net = compile_network(ds, scn, options)
+    shocks = compile_shocks(net, scn)
+    levers = compile_levers(ds, net, scn)
+    n_c, months, caps = net.n_commodities, net.horizon, net.capabilities
+    paths = cap_paths = cost_paths = None
+    if keep_paths:
+        size = n * months * n_c * len(SEGMENTS) * 8 * len(PATH_VARIABLES)
+        if size > MAX_PATH_BYTES:
+            raise ModelError(f"paths of {n} draws x {months} months x {n_c} commodities need "
+                             f"{size / 2**30:.1f} GiB; run with keep_paths=False")
+        paths = {k: np.zeros((n, months, n_c, len(SEGMENTS))) for k in PATH_VARIABLES}
+        cap_paths = np.zeros((n, months, len(caps)))
+        cost_paths = np.zeros((n, months))
+    outcomes = outcome_arrays(n, n_c, len(caps))
+    n_blocks = math.ceil(n / BLOCK_DRAWS)
+    per_chunk = n_blocks if chunk_size is None else max(1, math.ceil(chunk_size / BLOCK_DRAWS))
+    threads = max(1, min(workers or os.cpu_count() or 1, per_chunk))
+
+    def one(block: int) -> None:
+        lo, hi = block * BLOCK_DRAWS, min(n, (block + 1) * BLOCK_DRAWS)
+        out = run_block(
+            net, shocks, levers, root, block, hi - lo,
+            None if paths is None else {k: v[lo:hi] for k, v in paths.items()},
+            None if cap_paths is None else cap_paths[lo:hi],
+            None if cost_paths is None else cost_paths[lo:hi])
+        outcomes["peak_price_ratio"][lo:hi] = out.peak_price_ratio
+        outcomes["shortage_share"][lo:hi] = out.shortage_share
+        outcomes["stock_out_month"][lo:hi] = np.where(out.stock_out_month < 0, NEVER,
+                                                      out.stock_out_month)
+        outcomes["loss_share"][lo:hi] = out.loss_share
+        outcomes["policy_cost_usd"][lo:hi] = out.policy_cost_usd
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for first in range(0, n_blocks, per_chunk):
+            list(pool.map(one, range(first, min(n_blocks, first + per_chunk))))
+    outcome_ds = outcome_dataset(outcomes, net.commodities, caps)
+    summary, downstream, cost = summarise(outcome_ds)
+    meta = {"draws": n, "months": months, "commodities": list(net.commodities),
+            "segments": list(SEGMENTS), "capabilities": list(caps), "seed": root,
+            "scenario": getattr(scn, "name", ""), "dataset_hash": ds.content_hash,
+            "block_draws": BLOCK_DRAWS}
+    path_ds = None
+    if paths is not None:
+        path_ds = path_dataset(paths, cap_paths, cost_paths, net.commodities, caps)
+    return Results(path_ds, outcome_ds, summary, downstream, cost, meta)

@@ -1,0 +1,130 @@
+"""Engine invariants on random small datasets and random scenarios (hypothesis).
+
+For every draw: mass balance per commodity, segment and month; shortage = demand -
+consumption >= 0; no negative stock or price; same seed -> identical arrays; no shocks ->
+no shortage and baseline prices; more restriction severity never means less alliance shortage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from paxsilica.engine import simulate
+from tests.unit.engine.conftest import (
+    assert_invariants,
+    ban,
+    commodity_row,
+    make_dataset,
+    mini,
+    scenario,
+)
+
+COUNTRIES = ("USA", "JPN", "CHN", "BRA", "ROW")
+SETTINGS = settings(max_examples=30, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def datasets(draw):
+    n = draw(st.integers(1, 3))
+    ids = [f"c{k}" for k in range(n)]
+    rows = [commodity_row(cid, e_d=draw(st.floats(-2.0, -0.02)), e_s=draw(st.floats(0.0, 1.5)),
+                          cap=draw(st.floats(1.2, 8.0)), exit_months=draw(st.integers(1, 6)),
+                          capability=(k == n - 1))
+            for k, cid in enumerate(ids)]
+    production = {cid: {c: q for c in COUNTRIES
+                        if (q := draw(st.sampled_from([0.0, 1.0, 10.0, 300.0]))) > 0}
+                  or {"CHN": 5.0} for cid in ids}
+    recipes = [(ids[k], ids[k - 1], 1.0, draw(st.floats(0.0, 1.0))) for k in range(1, n)]
+    cover = {cid: draw(st.floats(0.0, 120.0)) for cid in ids}
+    costs = {(cid, c): draw(st.floats(10.0, 150.0)) for cid in ids for c in production[cid]
+             if draw(st.booleans())}
+    return make_dataset(rows, production, recipes, cover, costs), ids
+
+
+def shocks(ids):
+    share = st.floats(0.0, 1.0)
+    some = st.lists(st.sampled_from(ids), min_size=1, max_size=len(ids), unique=True)
+    when = {"start_month": st.integers(0, 8), "probability": share}
+    return st.one_of(
+        st.fixed_dictionaries({"type": st.just("export_restriction"), "commodities": some,
+                               "severity": share, "leakage": share,
+                               "targets": st.sampled_from(["pax-silica", "all", "trade-club"])},
+                              optional=when),
+        st.fixed_dictionaries({"type": st.just("supply_outage"), "commodities": some,
+                               "countries": st.lists(st.sampled_from(COUNTRIES), min_size=1,
+                                                     max_size=3, unique=True),
+                               "severity": share}, optional=when),
+        st.fixed_dictionaries({"type": st.just("demand_surge"), "commodities": some,
+                               "magnitude": st.floats(-0.5, 1.0)}, optional=when),
+        st.fixed_dictionaries({"type": st.just("price_suppression"), "commodities": some,
+                               "price_ratio": st.floats(0.1, 1.0)}, optional=when),
+    )
+
+
+def policies(ids):
+    return st.one_of(
+        st.fixed_dictionaries({
+            "type": st.just("stockpile"), "holder": st.sampled_from(["pax-silica", "BRA"]),
+            "holdings": st.dictionaries(st.sampled_from(ids), st.floats(0.0, 50.0), min_size=1),
+            "release": st.fixed_dictionaries({
+                "trigger": st.sampled_from(["price", "shortage"]),
+                "threshold": st.floats(0.01, 0.5)}).map(
+                    lambda r: r | {"threshold": 1 + r["threshold"] * 4}
+                    if r["trigger"] == "price" else r),
+            "refill": st.just({"below_price_ratio": 1.05, "budget_usd": 1e4})}),
+        st.fixed_dictionaries({"type": st.just("price_floor"), "commodity": st.sampled_from(ids),
+                               "floor_usd": st.floats(10.0, 150.0)}),
+        st.just({"type": "trade_club_priority"}),
+        st.fixed_dictionaries({"type": st.just("capacity_investment"),
+                               "country": st.sampled_from(COUNTRIES[:-1]),
+                               "commodity": st.sampled_from(ids),
+                               "capacity": st.floats(1.0, 100.0),
+                               "lead_time_months": st.integers(0, 10),
+                               "capex_usd": st.just(1e6), "unit_cost": st.floats(10.0, 150.0)}),
+    )
+
+
+@st.composite
+def cases(draw):
+    ds, ids = draw(datasets())
+    scn = scenario(draw(st.lists(shocks(ids), max_size=4)),
+                   draw(st.lists(policies(ids), max_size=3)), horizon_months=12,
+                   seed=draw(st.integers(0, 2**32)))
+    return ds, scn
+
+
+@SETTINGS
+@given(cases())
+def test_invariants_hold_for_every_draw(case) -> None:
+    ds, scn = case
+    res = simulate(ds, scn, draws=6)
+    assert_invariants(res.paths)
+    again = simulate(ds, scn, draws=6)
+    for name in res.paths.data_vars:
+        np.testing.assert_array_equal(res.paths[name].values, again.paths[name].values)
+
+
+@SETTINGS
+@given(datasets())
+def test_no_shock_means_baseline(case) -> None:
+    ds, _ = case
+    res = simulate(ds, scenario(horizon_months=12), draws=2)
+    np.testing.assert_allclose(res.paths.price_ratio, 1.0, rtol=1e-9)
+    assert float(res.paths.shortage.max()) == 0.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 0.9))
+def test_more_severity_never_less_alliance_shortage(a, b, leakage) -> None:
+    low, high = sorted((a, b))
+    ds = mini()
+
+    def shortage(severity: float) -> float:
+        res = simulate(ds, scenario([ban(severity, leakage=leakage)], horizon_months=24),
+                       draws=1)
+        return float(res.paths.shortage.sel(commodity="ore", segment="alliance").sum())
+
+    assert shortage(high) >= shortage(low) * (1 - 1e-9) - 1e-9

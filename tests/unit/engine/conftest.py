@@ -1,0 +1,127 @@
+"""Small datasets and scenarios built in code for the engine tests.
+
+``mini_dataset``: two commodities, ore -> chip (a capability), four countries plus ROW.
+USA and JPN form the pax-silica bloc, CHN restricts, BRA and ROW are the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from paxsilica.model.dataset import Dataset
+from paxsilica.model.scenario import Scenario
+
+COUNTRIES = ("USA", "JPN", "CHN", "BRA", "ROW")
+
+
+def commodity_row(cid: str, *, stage: str = "refining", price: float = 100.0,
+                  e_d: float = -0.3, e_s: float = 0.2, cap: float = 5.0, lead: int = 12,
+                  exit_months: int = 6, capability: bool = False) -> dict[str, Any]:
+    return {"id": cid, "material": cid, "stage": stage, "name_en": cid, "name_ar": cid,
+            "unit": "t", "price_usd": price, "demand_elasticity": e_d, "supply_elasticity": e_s,
+            "eol_recycling_rate": 0.0, "substitution_index": 1.0, "price_cap_ratio": cap,
+            "lead_time_months": lead, "exit_months": exit_months, "is_capability": capability,
+            "source": "test"}
+
+
+def make_dataset(commodities: Sequence[Mapping[str, Any]],
+                 production: Mapping[str, Mapping[str, float]],
+                 recipes: Sequence[tuple[str, str, float, float]] = (),
+                 days_of_cover: Mapping[str, float] | None = None,
+                 unit_cost: Mapping[tuple[str, str], float] | None = None,
+                 stockpiles: Sequence[tuple[str, str, float]] = (),
+                 chokepoints: Sequence[tuple[str, str, str, float]] = ()) -> Dataset:
+    """A Dataset from plain Python values (production: commodity -> iso3 -> t/yr)."""
+    unit_cost = unit_cost or {}
+    prod_rows = [{"commodity": c, "iso3": iso3, "year": 2024, "quantity": float(q),
+                  "capacity": float(q) * 1.25, "unit_cost": unit_cost.get((c, iso3)),
+                  "reliability": "estimate", "source": "test"}
+                 for c, by_country in production.items() for iso3, q in by_country.items()]
+    tables = {
+        "sources": pd.DataFrame([{"id": "test", "citation": "test fixture", "kind": "estimate"}]),
+        "countries": pd.DataFrame([{"iso3": c, "name_en": c, "name_ar": c, "source": "test"}
+                                   for c in COUNTRIES]),
+        "blocs": pd.DataFrame([
+            {"bloc": "pax-silica", "iso3": "USA", "role": "member", "source": "test"},
+            {"bloc": "pax-silica", "iso3": "JPN", "role": "member", "source": "test"},
+            {"bloc": "trade-club", "iso3": "USA", "role": "member", "source": "test"},
+            {"bloc": "trade-club", "iso3": "BRA", "role": "member", "source": "test"},
+            {"bloc": "of-concern", "iso3": "CHN", "role": "of_concern", "source": "test"},
+        ]),
+        "commodities": pd.DataFrame(list(commodities)),
+        "production": pd.DataFrame(prod_rows).astype({"unit_cost": float}),
+        "recipes": pd.DataFrame(
+            [{"output": o, "input": i, "coefficient": k, "input_share": s, "source": "test"}
+             for o, i, k, s in recipes],
+            columns=["output", "input", "coefficient", "input_share", "source"]),
+        "inventories": pd.DataFrame(
+            [{"commodity": c, "days_of_cover": d, "source": "test"}
+             for c, d in (days_of_cover or {}).items()],
+            columns=["commodity", "days_of_cover", "source"]),
+        "stockpiles": pd.DataFrame(
+            [{"holder": h, "commodity": c, "quantity": q, "source": "test"}
+             for h, c, q in stockpiles], columns=["holder", "commodity", "quantity", "source"]),
+        "chokepoints": pd.DataFrame(
+            [{"route": r, "iso3": i, "commodity": c, "transit_share": s, "source": "test"}
+             for r, i, c, s in chokepoints],
+            columns=["route", "iso3", "commodity", "transit_share", "source"]),
+    }
+    return Dataset.from_tables(tables)
+
+
+def mini() -> Dataset:
+    return make_dataset(
+        [commodity_row("ore", stage="mining", price=100.0, e_d=-0.3, e_s=0.2, cap=5.0),
+         commodity_row("chip", stage="chip", price=1000.0, e_d=-0.5, e_s=0.1, cap=3.0,
+                       capability=True)],
+        {"ore": {"CHN": 800.0, "USA": 100.0, "BRA": 60.0, "ROW": 40.0},
+         "chip": {"USA": 50.0, "JPN": 30.0, "CHN": 20.0}},
+        recipes=[("chip", "ore", 10.0, 0.6)],
+        days_of_cover={"ore": 60.0, "chip": 30.0},
+        unit_cost={("ore", "USA"): 90.0, ("ore", "BRA"): 70.0},
+    )
+
+
+def scenario(shocks: Sequence[Mapping[str, Any]] = (), policies: Sequence[Mapping[str, Any]] = (),
+             **kw: Any) -> Scenario:
+    body = {"name": "test", "title": "test", "bloc": "pax-silica", "restricting": ["CHN"],
+            "horizon_months": 24, "draws": 64, "seed": 7, "shocks": list(shocks),
+            "policies": list(policies)} | kw
+    return Scenario.from_mapping(body)
+
+
+def ban(severity: Any = 1.0, **kw: Any) -> dict[str, Any]:
+    return {"type": "export_restriction", "commodities": ["ore"], "severity": severity} | kw
+
+
+@pytest.fixture
+def mini_dataset() -> Dataset:
+    return mini()
+
+
+def assert_invariants(paths: Any, rtol: float = 1e-9) -> None:
+    """Mass balance, shortage = demand - consumption >= 0, no negative stock or price.
+
+    Balance per (draw, month, commodity, segment): production + imports + release =
+    consumption + exports + build, and stocks move by build - release.
+    """
+    import numpy as np
+
+    inflow = paths.supply + paths.imports + paths.release
+    outflow = paths.consumption + paths.exports + paths.build
+    scale = np.maximum(np.maximum(abs(inflow), abs(outflow)), 1e-300)
+    assert float((abs(inflow - outflow) / scale).max()) <= rtol
+    stock = paths.stock_commercial + paths.stock_strategic
+    moved = stock.diff("month") - (paths.build - paths.release).isel(month=slice(1, None))
+    stock_scale = np.maximum(stock.max(), scale.isel(month=slice(1, None)))
+    assert float((abs(moved) / stock_scale).max()) <= rtol
+    np.testing.assert_allclose(paths.shortage, paths.demand - paths.consumption,
+                               rtol=0, atol=1e-12 * float(paths.demand.max() + 1))
+    for name in ("shortage", "consumption", "stock_commercial", "stock_strategic", "release",
+                 "build", "imports", "exports", "supply", "demand"):
+        assert float(paths[name].min()) >= 0.0, name
+    assert float(paths.price_ratio.min()) > 0.0
