@@ -1,0 +1,125 @@
+"""Self-contained HTML reports (no external scripts, styles or fonts)."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from paxsilica.model.dataset import Dataset
+
+__all__ = ["bar_chart_svg", "write_stress_report"]
+
+_STYLE = """
+body{font-family:"Noto Sans","DejaVu Sans",sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#1d2330;line-height:1.45}
+h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccd;padding-bottom:.2em}
+table{border-collapse:collapse;width:100%;font-size:.9em}
+th,td{border-bottom:1px solid #e3e6ee;padding:.35em .5em;text-align:right}
+th:first-child,td:first-child,td.text{text-align:left}
+thead th{background:#f3f5fa}.muted{color:#667}.bar{fill:#c0392b}.axis{stroke:#99a}
+"""
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None or (isinstance(value, float) and not math.isfinite(value)) \
+        else f"{value:.1%}"
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    return "-" if value is None or (isinstance(value, float) and not math.isfinite(value)) \
+        else f"{value:.{digits}f}"
+
+
+def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str,
+                  width: int = 640) -> str:
+    """A horizontal bar chart as inline SVG; values are shares 0..1."""
+    height = 24 * len(labels) + 30
+    top = max([v for v in values if math.isfinite(v)] + [1e-9])
+    parts = [f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" '
+             f'height="{height}" xmlns="http://www.w3.org/2000/svg">',
+             f'<title>{html.escape(title)}</title>']
+    for i, (name, value) in enumerate(zip(labels, values, strict=True)):
+        y = 10 + 24 * i
+        length = 0 if not math.isfinite(value) else (width - 260) * value / top
+        parts.append(f'<text x="0" y="{y + 14}" font-size="12">{html.escape(name)}</text>'
+                     f'<rect class="bar" x="200" y="{y}" width="{length:.1f}" height="16"/>'
+                     f'<text x="{205 + length:.1f}" y="{y + 13}" font-size="11">'
+                     f'{_pct(value)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def write_stress_report(report: Mapping[str, Any], outcomes: Mapping[str, Any], ds: Dataset,
+                        path: Path) -> Path:
+    """Write the stress-test report: executive summary, table, per-scenario detail, method,
+    sources. The file is written next to ``path`` and renamed, so a reader never sees half."""
+    names = dict(zip(ds.commodities["id"], ds.commodities["name_en"], strict=True))
+    rows = report["rows"]
+    body = [f"<h1>paxsilica stress test: {html.escape(report['bloc'])}</h1>",
+            f'<p class="muted">{date.today().isoformat()} · dataset {report["dataset_hash"][:12]}'
+            f" · {len(rows)} scenarios</p>", "<h2>Executive summary</h2>", _summary(rows, names),
+            "<h2>Results by scenario</h2>", _table(rows, names)]
+    for row in rows:
+        results = outcomes[row["scenario"]].results
+        alliance = results.summary[results.summary["segment"] == "alliance"]
+        alliance = alliance.sort_values("shortage_share_p95", ascending=False).head(8)
+        body.append(f"<h2>{html.escape(row['title'] or row['scenario'])}</h2>")
+        body.append(bar_chart_svg([names.get(c, c) for c in alliance["commodity"]],
+                                  alliance["shortage_share_p95"].tolist(),
+                                  "P95 shortage share in the alliance"))
+    body += ["<h2>Method</h2>", _METHOD, "<h2>Sources of the data</h2>", _sources(ds)]
+    document = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+                f"<title>paxsilica stress test</title><style>{_STYLE}</style></head><body>"
+                + "\n".join(body) + "</body></html>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(document, encoding="utf-8")
+    partial.replace(path)
+    return path
+
+
+_METHOD = (
+    "<p>Each scenario is simulated month by month over many Monte Carlo draws. Countries are "
+    "grouped into three market segments (the alliance, the restricting countries, the rest); "
+    "each segment's market clears with iso-elastic demand and supply within capacity, drawing "
+    "on commercial inventories and any strategic stockpile, up to a substitution price cap. "
+    "What cannot be bought at the cap is shortage; shortages propagate down the bill of "
+    "materials (Leontief) to final capabilities. Shares are of baseline demand over the "
+    "horizon; P50 and P95 are across draws.</p>")
+
+
+def _summary(rows: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> str:
+    worst = max(rows, key=lambda r: r["shortage_share_p95"], default=None)
+    if worst is None:
+        return "<p>No scenarios were run.</p>"
+    hit = ", ".join(names.get(c, c) for c in worst["worst_hit"]) or "none"
+    return (f"<p>The most damaging scenario is <b>{html.escape(worst['title'])}</b>: in one draw "
+            f"in twenty the alliance loses at least {_pct(worst['shortage_share_p95'])} of its "
+            f"demand for its worst-hit commodity (worst hit: {html.escape(hit)}), and prices "
+            f"peak at {_num(worst['peak_price_ratio_p95'], 1)}x baseline.</p>")
+
+
+def _table(rows: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> str:
+    head = ("<table><thead><tr><th>Scenario</th><th>Worst hit</th><th>Shortage P50</th>"
+            "<th>Shortage P95</th><th>Peak price P50</th><th>Stock-out month P50</th>"
+            "<th>Capability loss P50 / P95</th></tr></thead><tbody>")
+    lines = []
+    for row in rows:
+        hit = ", ".join(names.get(c, c) for c in row["worst_hit"]) or "-"
+        loss = f"{_pct(row['loss_share_p50'])} / {_pct(row['loss_share_p95'])}"
+        lines.append(
+            f"<tr><td>{html.escape(row['scenario'])}</td><td class='text'>{html.escape(hit)}</td>"
+            f"<td>{_pct(row['shortage_share_p50'])}</td><td>{_pct(row['shortage_share_p95'])}</td>"
+            f"<td>{_num(row['peak_price_ratio_p50'])}</td>"
+            f"<td>{_num(row['stock_out_month_p50'], 0)}</td><td>{loss}</td></tr>")
+    return head + "".join(lines) + "</tbody></table>"
+
+
+def _sources(ds: Dataset) -> str:
+    items = [f"<li><b>{html.escape(str(r.id))}</b> ({html.escape(str(r.kind))}): "
+             f"{html.escape(str(r.citation))}</li>" for r in ds.sources.itertuples(index=False)]
+    return "<ul>" + "".join(items) + "</ul>"
