@@ -3,13 +3,14 @@
 State is kept per (draw, commodity, segment); the Python loop runs over months and, inside a
 month, over topological layers of the recipe graph (upstream first). Within a segment:
 
-* **supply** = capacity (surviving cost tranches + arrived investment, minus outages) x
+* **supply** = capacity (surviving cost tranches + arrived investment, minus outages and the
+  seaborne share stranded by a closed chokepoint) x
   baseline utilisation x expected price ** supply elasticity, capped at capacity, times the
   Leontief availability of inputs. Producers expect an exponentially smoothed price
   (:attr:`EngineOptions.supply_adjustment`), which keeps the monthly cobweb stable;
 * **trade**: every segment's output is pooled; each destination gets a share proportional to
   its baseline demand x its expected (smoothed) price ratio ** trade elasticity. Export
-  restrictions and chokepoint closures cut flows (exporter's share x severity x
+  restrictions cut flows (exporter's share x severity x
   (1 - leakage)); the cut volume is diverted to the remaining destinations, the exporting
   segment included, pro rata to their shares. Under trade-club priority, club members' output goes only
   to segments holding club members while one of those is above its baseline price;
@@ -154,14 +155,11 @@ def _shock_effects(net: Network, shocks: Sequence[CompiledShock], draws: Sequenc
         idx, geometry = shock.commodities, shock.geometry[v]
         value = np.where(active, drawn.value, 0.0)
         if shock.type in ("supply_outage", "chokepoint_closure"):
-            if shock.type == "chokepoint_closure":
-                trade_keep = _ones(trade_keep, (*shape, N_SEG))
-                cut = value[:, None, None] * geometry[None]  # (draw, n, exporter)
-                off = 1.0 - np.eye(N_SEG)
-                trade_keep[:, idx] *= 1.0 - cut[..., None] * off[None, None]
-            else:
-                capacity_keep = _ones(capacity_keep, shape)
-                capacity_keep[:, idx] *= 1.0 - value[:, None, None] * geometry[None]
+            # A closed sea route strands the seaborne share of the exporter's output for every
+            # buyer, its own segment's included (Qatar's LNG to Japan is lost to the alliance
+            # too), so it acts as an outage of transit share x severity, not a trade barrier.
+            capacity_keep = _ones(capacity_keep, shape)
+            capacity_keep[:, idx] *= 1.0 - value[:, None, None] * geometry[None]
         elif shock.type == "export_restriction":
             trade_keep = _ones(trade_keep, (*shape, N_SEG))
             effective = value * (1.0 - np.clip(drawn.leakage, 0.0, 1.0))
