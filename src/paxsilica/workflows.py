@@ -6,6 +6,8 @@ raises :mod:`paxsilica.errors` types; rendering and exit codes belong to the cal
 
 from __future__ import annotations
 
+import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,30 +18,40 @@ import pandas as pd
 from paxsilica import __version__
 from paxsilica.data.package import read_package
 from paxsilica.data.schema import REST_OF_WORLD, TABLES
-from paxsilica.data.yaml_lines import list_builtin, read_scenario_document
+from paxsilica.data.yaml_lines import list_builtin, parse_yaml, read_scenario_document
 from paxsilica.dims import CAPABILITY, COMMODITY, SEGMENT, SEGMENTS
 from paxsilica.engine import Results, simulate
 from paxsilica.model.dataset import Dataset
 from paxsilica.model.scenario import Scenario, check_scenario, scenario_json_schema
+from paxsilica.report.document import write_report
 from paxsilica.report.html import write_stress_report
-from paxsilica.store.runs import RunStore
+from paxsilica.report.view import RunView, fan_frame, view_from_record, view_from_results
+from paxsilica.store.runs import RunStore, default_db_path
 
 __all__ = [
+    "FAN_MAX_DRAWS",
     "RunOutcome",
+    "begin_run",
     "builtin_scenarios",
     "data_info",
+    "execute_run",
     "list_runs",
     "load",
     "load_scenario",
     "metrics_frame",
+    "resolve_seed",
     "risk",
+    "run_view",
+    "scenario_from_text",
     "scenario_schema",
+    "scenario_view",
     "show_run",
     "simulate_scenario",
     "simulation_payload",
     "stress_row",
     "stress_test",
     "validate_package",
+    "write_run_report",
 ]
 
 
@@ -123,6 +135,13 @@ class RunOutcome:
     seconds: float
 
 
+#: Runs up to this many draws keep their paths long enough to store fan charts (per-month
+#: P5..P95); larger runs store summaries only, so memory stays bounded by the engine's chunks.
+FAN_MAX_DRAWS = 5_000
+
+Phase = Callable[[str], None]
+
+
 def simulate_scenario(
     scenario: str | Path | Scenario,
     *,
@@ -136,31 +155,113 @@ def simulate_scenario(
     """Load -> check -> simulate -> store one scenario.
 
     The run is registered in the DuckDB store before it starts and marked complete, with its
-    summaries, in one transaction at the end; a failure marks it failed.
+    summaries (and fans), in one transaction at the end; a failure marks it failed.
     """
     ds = ds if ds is not None else load(data)
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, ds)
     if isinstance(scenario, Scenario):
         check_scenario(scn, ds)
     draws = runs if runs is not None else scn.draws
-    seed = seed if seed is not None else scn.seed
+    seed = resolve_seed(seed, scn)
     if not store:
         started = time.perf_counter()
         results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=False)
         return RunOutcome(results, None, time.perf_counter() - started)
-    with RunStore.open(db) as run_store:
-        run_id = run_store.begin_run(scn.name, scn.model_dump(mode="json"), seed, draws,
-                                     scn.horizon_months, ds.content_hash, __version__)
-        started = time.perf_counter()
-        try:
-            results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=False)
-        except BaseException as exc:
-            run_store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
-            raise
-        seconds = time.perf_counter() - started
-        run_store.complete_run(run_id, metrics_frame(results), seconds,
-                               {**results.meta, "run_id": run_id, "seconds": seconds})
+    run_id = begin_run(scn, draws, seed, ds, db)
+    results, seconds = execute_run(run_id, scn, draws, seed, ds, db)
     return RunOutcome(results, run_id, seconds)
+
+
+def resolve_seed(seed: int | None, scn: Scenario) -> int:
+    """The seed to use and record: the caller's, else the scenario's, else fresh entropy."""
+    if seed is not None:
+        return seed
+    return scn.seed if scn.seed is not None else secrets.randbelow(2**31)
+
+
+def begin_run(scn: Scenario, draws: int, seed: int, ds: Dataset,
+              db: str | Path | None = None) -> str:
+    """Register a run as ``running`` in the store and return its id."""
+    with RunStore.open(db) as run_store:
+        return run_store.begin_run(scn.name, scn.model_dump(mode="json"), seed, draws,
+                                   scn.horizon_months, ds.content_hash, __version__)
+
+
+def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
+                db: str | Path | None = None,
+                phase: Phase | None = None) -> tuple[Results, float]:
+    """Simulate a registered run and store its summaries and fans; mark it failed on error.
+
+    Returns the results and the seconds the simulation took.
+    """
+    report = phase or (lambda _name: None)
+    try:
+        report("simulating")
+        keep_paths = draws <= FAN_MAX_DRAWS
+        started = time.perf_counter()
+        results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=keep_paths)
+        seconds = time.perf_counter() - started
+        report("storing")
+        fans = fan_frame(results.paths) if keep_paths else None
+        with RunStore.open(db) as run_store:
+            run_store.complete_run(run_id, metrics_frame(results), seconds,
+                                   {**results.meta, "run_id": run_id, "seconds": seconds},
+                                   fans=fans)
+    except BaseException as exc:
+        with RunStore.open(db) as run_store:
+            run_store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    return results, seconds
+
+
+def scenario_from_text(text: str, ds: Dataset, file: str = "upload.yaml") -> Scenario:
+    """Parse, validate and check an uploaded scenario document against ``ds``.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``file``, the line and the field of the first problem.
+    """
+    obj, lines = parse_yaml(text, file=file)
+    scn = Scenario.from_mapping(obj, lines=lines, file=file)
+    check_scenario(scn, ds, lines=lines, file=file)
+    return scn
+
+
+def run_view(run_id: str, db: str | Path | None = None) -> RunView:
+    """A stored run (summaries and fans) as a RunView (raises NotFoundError, StoreError)."""
+    with RunStore.open(db, create=False) as run_store:
+        record = run_store.get_run(run_id)
+        fans = run_store.get_fans(run_id)
+    return view_from_record(record, fans)
+
+
+def scenario_view(scenario: str | Path | Scenario, ds: Dataset, draws: int | None = None,
+                  seed: int | None = None) -> RunView:
+    """Simulate a scenario now, keeping paths, without storing it (for reports)."""
+    scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, ds)
+    seed = resolve_seed(seed, scn)
+    started = time.perf_counter()
+    results = simulate(ds, scn, draws=draws or scn.draws, seed=seed, keep_paths=True)
+    return view_from_results(scn.model_dump(mode="json"), results, None,
+                             time.perf_counter() - started)
+
+
+def write_run_report(target: str, out: str | Path, lang: str = "en", digits: str = "latin",
+                     runs: int | None = None, seed: int | None = None,
+                     db: str | Path | None = None, data: str | Path | None = None) -> Path:
+    """Write an HTML or PDF report of a stored run (``target`` = run id) or of a scenario run
+    now (``target`` = built-in name or YAML file)."""
+    ds = load(data)
+    db_path = Path(db) if db is not None else default_db_path()
+    if _RUN_ID.fullmatch(target) and db_path.exists():
+        view = run_view(target, db_path)
+    else:
+        view = scenario_view(target, ds, draws=runs, seed=seed)
+    return write_report(view, ds, out, lang, digits)
+
+
+_RUN_ID = re.compile(r"[0-9a-f]{12}")
 
 
 def metrics_frame(results: Results) -> pd.DataFrame:

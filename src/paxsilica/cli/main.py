@@ -6,21 +6,16 @@ traceback), 1 an unexpected failure.
 
 from __future__ import annotations
 
-import functools
-import json
-import math
 import sys
-from collections.abc import Callable
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from paxsilica import workflows
-from paxsilica.cli import render
-from paxsilica.errors import PaxsilicaError
+from paxsilica.cli import render, web
+from paxsilica.cli.common import (DataOption, DbOption, Format, FormatOption, Lang, emit_json,
+                                  err, user_errors)
 
 __all__ = ["app", "main"]
 
@@ -36,58 +31,9 @@ scenario_app = typer.Typer(help="The scenario library and its JSON Schema.", no_
 app.add_typer(scenario_app, name="scenario")
 runs_app = typer.Typer(help="Runs recorded in the DuckDB results store.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
-
-_err = Console(stderr=True, soft_wrap=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-
-
-class Lang(str, Enum):
-    en = "en"
-    ar = "ar"
-
-
-DataOption = Annotated[Path | None, typer.Option(
-    "--data", help="A data package folder or .xlsx workbook to use instead of the embedded one.")]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-DbOption = Annotated[Path | None, typer.Option(
-    "--db", help="DuckDB results store (default $PAXSILICA_DB or ./paxsilica.duckdb).")]
-
-
-def user_errors(func: F) -> F:
-    """Turn PaxsilicaError into one paragraph on stderr and exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except PaxsilicaError as exc:
-            _err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
-            raise typer.Exit(code=2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def emit_json(payload: Any) -> None:
-    """Write JSON to stdout with NaN/inf as null (JSON has no NaN)."""
-    typer.echo(json.dumps(_clean(payload), ensure_ascii=False, indent=2))
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return _clean(value.item())
-    return value
-
+app.command("serve")(web.serve)
+app.add_typer(web.tokens_app, name="tokens")
+app.command("report")(web.report)
 
 # -- data -------------------------------------------------------------------------------------
 @data_app.command("info")
@@ -230,5 +176,5 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        _err.print("interrupted")
+        err.print("interrupted")
         sys.exit(130)

@@ -10,6 +10,8 @@ Tables
 runs     : run_id, created_at, status, scenario, scenario_doc (JSON), seed, draws, months,
            dataset_hash, code_version, seconds, meta (JSON), error, pid, host
 metrics  : run_id, scope ('commodity' | 'capability' | 'run'), item, segment, metric, value
+run_fans : run_id, variable, item, segment, quantile (0..1), month (0-based), value: per-month
+           percentiles of a run's paths across draws, for fan charts (optional per run)
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import pandas as pd
 
 from paxsilica.errors import NotFoundError, StoreError
 
-__all__ = ["RunStore", "default_db_path"]
+__all__ = ["FAN_COLUMNS", "RunStore", "default_db_path"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -57,7 +59,19 @@ CREATE TABLE IF NOT EXISTS metrics (
     metric VARCHAR NOT NULL,
     value DOUBLE
 );
+CREATE TABLE IF NOT EXISTS run_fans (
+    run_id VARCHAR NOT NULL,
+    variable VARCHAR NOT NULL,
+    item VARCHAR NOT NULL,
+    segment VARCHAR,
+    quantile DOUBLE NOT NULL,
+    month INTEGER NOT NULL,
+    value DOUBLE
+);
 """
+
+#: Columns of a fan frame (see :meth:`RunStore.complete_run`).
+FAN_COLUMNS = ["variable", "item", "segment", "quantile", "month", "value"]
 
 
 def default_db_path() -> Path:
@@ -113,18 +127,23 @@ class RunStore:
         return run_id
 
     def complete_run(self, run_id: str, metrics: pd.DataFrame, seconds: float,
-                     meta: Mapping[str, Any]) -> None:
-        """Write a run's metrics and mark it complete, atomically.
+                     meta: Mapping[str, Any], fans: pd.DataFrame | None = None) -> None:
+        """Write a run's metrics (and fans) and mark it complete, in one transaction.
 
-        ``metrics`` has columns scope, item, segment, metric, value.
+        ``metrics`` has columns scope, item, segment, metric, value; ``fans`` has
+        :data:`FAN_COLUMNS`. A crash before the commit leaves neither, and the run ``running``.
         """
-        frame = metrics[["scope", "item", "segment", "metric", "value"]].copy()
-        frame.insert(0, "run_id", run_id)
+        frames = {"metrics": metrics[["scope", "item", "segment", "metric", "value"]]}
+        if fans is not None:
+            frames["run_fans"] = fans[FAN_COLUMNS]
         try:
             self._con.execute("BEGIN TRANSACTION")
-            self._con.register("incoming_metrics", frame)
-            self._con.execute("INSERT INTO metrics SELECT * FROM incoming_metrics")
-            self._con.unregister("incoming_metrics")
+            for table, frame in frames.items():
+                rows = frame.copy()
+                rows.insert(0, "run_id", run_id)
+                self._con.register("incoming_rows", rows)
+                self._con.execute(f"INSERT INTO {table} SELECT * FROM incoming_rows")
+                self._con.unregister("incoming_rows")
             self._con.execute(
                 "UPDATE runs SET status = 'complete', seconds = ?, meta = ? WHERE run_id = ?",
                 [seconds, json.dumps(meta, default=str), run_id])
@@ -157,6 +176,12 @@ class RunStore:
             "SELECT scope, item, segment, metric, value FROM metrics WHERE run_id = ? "
             "ORDER BY scope, item, segment, metric", [run_id])
         return record
+
+    def get_fans(self, run_id: str) -> pd.DataFrame:
+        """A run's fans (:data:`FAN_COLUMNS`); empty when it stored none."""
+        return self._query(
+            "SELECT variable, item, segment, quantile, month, value FROM run_fans "
+            "WHERE run_id = ? ORDER BY variable, item, segment, quantile, month", [run_id])
 
     # -- internals ----------------------------------------------------------------------------
     def _fail_orphans(self) -> None:

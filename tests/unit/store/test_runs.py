@@ -96,3 +96,19 @@ def test_killed_writer_leaves_a_failed_run_and_no_metrics(tmp_path: Path) -> Non
         assert record["metrics"].empty
         assert store.get_run(earlier)["status"] == "complete"
         assert len(store.get_run(earlier)["metrics"]) == 3
+
+
+def test_fans_are_written_with_the_run_or_not_at_all(tmp_path: Path) -> None:
+    fans = pd.DataFrame({"variable": ["price_ratio"] * 2, "item": ["gallium_refining"] * 2,
+                         "segment": ["alliance"] * 2, "quantile": [0.05, 0.95], "month": [0, 0],
+                         "value": [1.0, 2.0]})
+    with RunStore.open(tmp_path / "f.duckdb") as store:
+        run_id = _begin(store)
+        store.complete_run(run_id, METRICS, seconds=1.0, meta={}, fans=fans)
+        assert store.get_fans(run_id)["value"].tolist() == [1.0, 2.0]
+        broken = _begin(store)
+        with pytest.raises(StoreError):  # fans that cannot be stored fail the whole write
+            store.complete_run(broken, METRICS, seconds=1.0, meta={},
+                               fans=fans.assign(value="not a number"))
+        assert store.get_run(broken)["metrics"].empty and store.get_fans(broken).empty
+        assert store.get_run(broken)["status"] == "running"

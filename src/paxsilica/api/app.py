@@ -1,0 +1,171 @@
+"""The FastAPI application factory: ``create_app(settings)``; nothing lives at module level.
+
+``uvicorn paxsilica.api.app:app_from_env --factory`` builds one from environment variables
+(see :mod:`paxsilica.api.settings`); ``paxsilica serve`` does this with its flags.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from paxsilica import __version__, workflows
+from paxsilica.api.runs import RunManager
+from paxsilica.api.settings import Settings
+from paxsilica.errors import (
+    DataError,
+    NotFoundError,
+    PaxsilicaError,
+    ScenarioError,
+    StoreError,
+)
+from paxsilica.model.dataset import Dataset
+
+__all__ = ["Services", "app_from_env", "create_app"]
+
+HERE = Path(__file__).parent
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
+                   Awaitable[None]]
+
+
+class Services:
+    """What the routes share: settings, the dataset (loaded once), the run manager."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.runs = RunManager(settings.db, settings.run_workers)
+        self._lock = threading.Lock()
+        self._ds: Dataset | None = None
+
+    @property
+    def ds(self) -> Dataset:
+        """The dataset, loaded on first use (DataError if the configured package is bad)."""
+        with self._lock:
+            if self._ds is None:
+                self._ds = workflows.load(self.settings.data)
+            return self._ds
+
+    @cached_property
+    def plotly_js(self) -> bytes:
+        """plotly.js from the plotly wheel, served locally (never a CDN)."""
+        from plotly.offline import get_plotlyjs
+
+        return get_plotlyjs().encode("utf-8")
+
+
+class BodyLimit:
+    """Reject request bodies over ``limit`` bytes with 413, by header or while streaming."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Message]],
+                       send: Callable[[Message], Awaitable[None]]) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await self._reject(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Callable[[], Awaitable[Message]],
+                      send: Callable[[Message], Awaitable[None]]) -> None:
+        response = JSONResponse({"error": "PayloadTooLarge",
+                                 "message": f"request body is over {self.limit:,} bytes"},
+                                status_code=413)
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _error_body(exc: PaxsilicaError) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": type(exc).__name__, "message": str(exc)}
+    for key in ("file", "line", "row", "field", "detail"):
+        value = getattr(exc, key, None)
+        if value is not None:
+            body[key] = value
+    return body
+
+
+_HTTP_NAMES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+               413: "PayloadTooLarge", 422: "Unprocessable"}
+
+
+def _status(exc: PaxsilicaError) -> int:
+    if isinstance(exc, ScenarioError | DataError):
+        return 422
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, StoreError):
+        return 503
+    return 400
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service: JSON API under ``/api``, dashboard at ``/``, docs at ``/docs``."""
+    from paxsilica.api import pages, routes
+
+    settings = settings or Settings.from_env()
+    services = Services(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.runs.shutdown()
+
+    app = FastAPI(title="paxsilica", version=__version__, lifespan=lifespan,
+                  description="Supply-chain security analytics for the AI stack: risk read-outs, "
+                              "Monte Carlo disruption runs, dashboard and reports (en, ar).")
+    app.state.services = services
+    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    @app.exception_handler(PaxsilicaError)
+    async def _paxsilica_error(_request: Request, exc: PaxsilicaError) -> JSONResponse:
+        return JSONResponse(_error_body(exc), status_code=_status(exc))
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        name = _HTTP_NAMES.get(exc.status_code, "HTTPError")
+        return JSONResponse({"error": name, "message": str(exc.detail)},
+                            status_code=exc.status_code, headers=exc.headers)
+
+    app.include_router(routes.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory``: settings from the environment only."""
+    return create_app(Settings.from_env())

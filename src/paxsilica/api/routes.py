@@ -1,0 +1,214 @@
+"""The JSON API under ``/api``: thin adapters over ``workflows`` and ``api.service``."""
+
+from __future__ import annotations
+
+import io
+import math
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from pydantic import BaseModel, Field, model_validator
+
+from paxsilica import __version__, workflows
+from paxsilica.api.auth import require_analyst, require_reader
+from paxsilica.errors import DataError, NotFoundError, ScenarioError, StoreError
+from paxsilica.report.document import pdf_bytes, render_report
+from paxsilica.store.tokens import TokenInfo
+
+__all__ = ["RunRequest", "clean", "router"]
+
+router = APIRouter(prefix="/api", tags=["api"])
+Reader = Annotated[TokenInfo | None, Depends(require_reader)]
+Analyst = Annotated[TokenInfo, Depends(require_analyst)]
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf -> None, numpy scalars -> Python, timestamps -> ISO text."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item") and callable(value.item):
+        return clean(value.item())
+    return value
+
+
+class RunRequest(BaseModel):
+    """Start a run of a built-in scenario (``scenario``) or a posted YAML document (``yaml``)."""
+
+    scenario: str | None = Field(None, description="built-in scenario name",
+                                 examples=["ree-export-controls"])
+    yaml: str | None = Field(None, description="a scenario document (YAML text)")
+    draws: int | None = Field(None, ge=1, description="Monte Carlo draws (default: scenario's)")
+    seed: int | None = Field(None, ge=0, description="root seed (default: scenario's or fresh)")
+    bloc: str | None = Field(None, description="override the scenario's bloc")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RunRequest:
+        if (self.scenario is None) == (self.yaml is None):
+            raise ValueError("give exactly one of 'scenario' (a built-in name) or 'yaml'")
+        return self
+
+
+@router.get("/health")
+def health(request: Request) -> dict[str, Any]:
+    """Liveness, version and where runs are stored (always open)."""
+    settings = request.app.state.services.settings
+    return {"status": "ok", "version": __version__, "db": str(settings.db),
+            "open_read": settings.open_read}
+
+
+@router.get("/risk")
+def risk(request: Request, _who: Reader, bloc: str = "pax-silica",
+         material: str | None = None, stage: str | None = None) -> list[dict[str, Any]]:
+    """Concentration and supply risk per commodity (as ``paxsilica risk --format json``)."""
+    table = workflows.risk(request.app.state.services.ds, bloc=bloc, material=material,
+                           stage=stage)
+    return clean(table.to_dict(orient="records"))
+
+
+@router.get("/scenarios")
+def scenarios(_who: Reader) -> list[dict[str, Any]]:
+    """The built-in scenario library."""
+    return clean(workflows.builtin_scenarios())
+
+
+@router.get("/scenarios/schema")
+def scenario_schema(_who: Reader) -> dict[str, Any]:
+    """The JSON Schema of scenario documents."""
+    return workflows.scenario_schema()
+
+
+@router.get("/scenarios/{name}")
+def scenario(name: str, request: Request, _who: Reader) -> dict[str, Any]:
+    """One built-in scenario, as validated data."""
+    if "/" in name or name.endswith((".yaml", ".yml", ".json")):
+        raise NotFoundError(f"'{name}' is not a built-in scenario name")
+    scn = workflows.load_scenario(name, request.app.state.services.ds)
+    return clean(scn.model_dump(mode="json"))
+
+
+@router.post("/scenarios/validate")
+async def validate_scenario(request: Request, _who: Analyst) -> dict[str, Any]:
+    """Check an uploaded YAML scenario (request body); 422 names file, line and field."""
+    text = await _text_body(request)
+    scn = workflows.scenario_from_text(text, request.app.state.services.ds)
+    return {"valid": True, "scenario": clean(scn.model_dump(mode="json"))}
+
+
+@router.post("/data/validate")
+async def validate_data(request: Request, _who: Analyst) -> dict[str, Any]:
+    """Check an uploaded data package (a .zip of CSV files); 422 names file, row and field."""
+    body = await request.body()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(body))
+    except zipfile.BadZipFile:
+        raise DataError("the upload is not a zip archive of a data package's CSV files",
+                        file="upload.zip") from None
+    with tempfile.TemporaryDirectory(prefix="paxsilica-upload-") as tmp:
+        for member in archive.infolist():
+            name = Path(member.filename).name  # flatten: no paths, so no escaping tmp
+            if member.is_dir() or not name.lower().endswith((".csv", ".parquet")):
+                continue
+            (Path(tmp) / name).write_bytes(archive.read(member))
+        rows = workflows.validate_package(tmp)
+    return {"valid": True, "rows": rows}
+
+
+@router.post("/runs", status_code=202)
+async def start_run(body: RunRequest, request: Request, _who: Analyst) -> dict[str, Any]:
+    """Start a simulation in the background; poll ``GET /api/runs/{run_id}``."""
+    services = request.app.state.services
+    ds = services.ds
+    if body.yaml is not None:
+        scn = workflows.scenario_from_text(body.yaml, ds)
+    else:
+        if "/" in body.scenario or body.scenario.endswith((".yaml", ".yml", ".json")):
+            raise NotFoundError(f"'{body.scenario}' is not a built-in scenario name")
+        scn = workflows.load_scenario(body.scenario, ds)
+    if body.bloc is not None:
+        ds.members(body.bloc)  # NotFoundError with the known blocs
+        scn = scn.model_copy(update={"bloc": body.bloc})
+    draws = body.draws if body.draws is not None else scn.draws
+    if draws > services.settings.max_draws:
+        raise HTTPException(422, f"draws {draws} is over this service's limit of "
+                                 f"{services.settings.max_draws}")
+    seed = workflows.resolve_seed(body.seed, scn)
+    run_id = services.runs.start(scn, draws, seed, ds)
+    return {"run_id": run_id, "status": "running", "scenario": scn.name, "draws": draws,
+            "seed": seed, "url": f"/api/runs/{run_id}"}
+
+
+@router.get("/runs")
+def runs(request: Request, _who: Reader, limit: int = Query(50, ge=1, le=1000)
+         ) -> list[dict[str, Any]]:
+    """Recent runs, newest first, with live progress for runs this service started."""
+    services = request.app.state.services
+    try:
+        frame = workflows.list_runs(services.settings.db, limit)
+    except StoreError:
+        if not Path(services.settings.db).exists():
+            return []
+        raise
+    rows = clean(frame.to_dict(orient="records"))
+    for row in rows:
+        row["progress"] = services.runs.progress(row["run_id"])
+    return rows
+
+
+@router.get("/runs/{run_id}")
+def run(run_id: str, request: Request, _who: Reader) -> dict[str, Any]:
+    """A run's record, progress, summary and downstream losses."""
+    services = request.app.state.services
+    view = workflows.run_view(run_id, services.settings.db)
+    return clean({"run_id": run_id, "status": view.status, "scenario": view.scenario,
+                  "meta": dict(view.meta), "progress": services.runs.progress(run_id),
+                  "summary": view.summary.to_dict(orient="records"),
+                  "downstream": view.downstream.to_dict(orient="records")})
+
+
+@router.get("/runs/{run_id}/fans")
+def run_fans(run_id: str, request: Request, _who: Reader,
+             variable: Literal["price_ratio", "shortage_share", "stock_share", "loss_share"] =
+             "price_ratio", item: str | None = None, segment: str | None = "alliance"
+             ) -> dict[str, Any]:
+    """Per-month percentiles (P5, P25, P50, P75, P95) of one path variable."""
+    view = workflows.run_view(run_id, request.app.state.services.settings.db)
+    item = item or view.worst_commodity() or ""
+    table = view.fan(variable, item, None if variable == "loss_share" else segment)
+    return clean({"run_id": run_id, "variable": variable, "item": item, "segment": segment,
+                  "months": [int(m) + 1 for m in table.index],
+                  "quantiles": {f"p{round(q * 100):02d}": table[q].tolist()
+                                for q in table.columns}})
+
+
+@router.get("/runs/{run_id}/report")
+def run_report(run_id: str, request: Request, _who: Reader,
+               lang: str = Query("en", pattern="^(en|ar)$"),
+               digits: str = Query("latin", pattern="^(latin|arabic)$"),
+               format: str = Query("html", pattern="^(html|pdf)$")) -> Response:
+    """The run's report in English or Arabic, as self-contained HTML or PDF."""
+    services = request.app.state.services
+    view = workflows.run_view(run_id, services.settings.db)
+    if view.status != "complete":
+        raise HTTPException(409, f"run {run_id} is {view.status}; reports need a complete run")
+    document = render_report(view, services.ds, lang, digits)
+    if format == "pdf":
+        return Response(pdf_bytes(document), media_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="paxsilica-{run_id}-{lang}.pdf"'})
+    return Response(document, media_type="text/html; charset=utf-8")
+
+
+async def _text_body(request: Request) -> str:
+    raw = await request.body()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScenarioError("the upload is not UTF-8 text", file="upload.yaml") from None

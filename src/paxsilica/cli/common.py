@@ -1,0 +1,70 @@
+"""What every command module shares: error handling, JSON output, common options."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from paxsilica.errors import PaxsilicaError
+
+__all__ = ["DataOption", "DbOption", "Format", "FormatOption", "Lang", "emit_json", "err",
+           "user_errors"]
+
+err = Console(stderr=True, soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class Lang(str, Enum):
+    en = "en"
+    ar = "ar"
+
+
+DataOption = Annotated[Path | None, typer.Option(
+    "--data", help="A data package folder or .xlsx workbook to use instead of the embedded one.")]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+DbOption = Annotated[Path | None, typer.Option(
+    "--db", help="DuckDB results store (default $PAXSILICA_DB or ./paxsilica.duckdb).")]
+
+
+def user_errors(func: F) -> F:
+    """Turn PaxsilicaError into one paragraph on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PaxsilicaError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit_json(payload: Any) -> None:
+    """Write JSON to stdout with NaN/inf as null (JSON has no NaN)."""
+    typer.echo(json.dumps(_clean(payload), ensure_ascii=False, indent=2))
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _clean(value.item())
+    return value

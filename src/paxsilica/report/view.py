@@ -1,0 +1,156 @@
+"""What a report or a dashboard page shows of one run, whether fresh or read back from the store.
+
+A :class:`RunView` holds plain tables: the summary per (commodity, segment), the downstream
+losses per capability, and the fans (per-month percentiles across draws) of the path
+variables. It is built either from engine ``Results`` (:func:`view_from_results`) or from a
+stored run record plus its fans (:func:`view_from_record`).
+
+Fan variables
+-------------
+price_ratio     price / baseline price (x baseline), per commodity and segment
+shortage_share  shortage / demand in the month (0..1), per commodity and segment
+stock_share     commercial + strategic stock / the same at month 0 (0..1), per commodity, segment
+loss_share      1 - output_ratio of a final capability (0..1); segment is None
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from paxsilica.dims import CAPABILITY, COMMODITY, DRAW, MONTH, SEGMENT
+
+__all__ = ["FAN_QUANTILES", "FAN_VARIABLES", "RunView", "fan_frame", "view_from_record",
+           "view_from_results"]
+
+#: Percentiles drawn in fan charts: P5, P25, P50, P75, P95.
+FAN_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+FAN_VARIABLES: tuple[str, ...] = ("price_ratio", "shortage_share", "stock_share", "loss_share")
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One run as plain tables (see the module docstring)."""
+
+    scenario: Mapping[str, Any]
+    meta: Mapping[str, Any]
+    summary: pd.DataFrame
+    downstream: pd.DataFrame
+    fans: pd.DataFrame = field(default_factory=lambda: _empty_fans())
+    run_id: str | None = None
+    status: str = "complete"
+
+    def fan(self, variable: str, item: str, segment: str | None) -> pd.DataFrame:
+        """Month x quantile table of one fan (empty if not stored)."""
+        rows = self.fans[(self.fans["variable"] == variable) & (self.fans["item"] == item)]
+        if segment is not None:
+            rows = rows[rows["segment"] == segment]
+        if rows.empty:
+            return pd.DataFrame()
+        return rows.pivot_table(index="month", columns="quantile", values="value")
+
+    def worst_commodity(self, segment: str = "alliance") -> str | None:
+        """The commodity with the largest P95 shortage share (then P50 peak price) in ``segment``."""
+        rows = self.summary[self.summary[SEGMENT] == segment]
+        if rows.empty:
+            return None
+        keys = [c for c in ("shortage_share_p95", "peak_price_ratio_p50") if c in rows]
+        return str(rows.sort_values(keys, ascending=False).iloc[0][COMMODITY])
+
+
+def _empty_fans() -> pd.DataFrame:
+    return pd.DataFrame(columns=["variable", "item", "segment", "quantile", "month", "value"])
+
+
+def _ratio(numerator: Any, denominator: Any) -> Any:
+    """numerator / denominator, 0 where the denominator is not positive."""
+    return (numerator / denominator.where(denominator > 0)).fillna(0.0)
+
+
+def _quantiles(da: Any, variable: str, quantiles: Sequence[float]) -> pd.DataFrame:
+    q = da.quantile(list(quantiles), dim=DRAW)
+    frame = q.to_dataframe(name="value").reset_index()
+    item = COMMODITY if COMMODITY in frame else CAPABILITY
+    frame = frame.rename(columns={item: "item"})
+    if SEGMENT not in frame:
+        frame[SEGMENT] = None
+    frame["variable"] = variable
+    frame[MONTH] = frame[MONTH].astype(int)
+    return frame[["variable", "item", SEGMENT, "quantile", MONTH, "value"]]
+
+
+def fan_frame(paths: Any, quantiles: Sequence[float] = FAN_QUANTILES) -> pd.DataFrame:
+    """Per-month percentiles across draws of the fan variables (module docstring).
+
+    Parameters
+    ----------
+    paths : xarray.Dataset
+        ``Results.paths``: price_ratio, shortage, demand, stock_commercial, stock_strategic
+        over (draw, month, commodity, segment) and output_ratio over (draw, month, capability).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns variable, item, segment, quantile, month, value.
+    """
+    parts = [_quantiles(paths["price_ratio"], "price_ratio", quantiles),
+             _quantiles(_ratio(paths["shortage"], paths["demand"]), "shortage_share", quantiles)]
+    stock = paths["stock_commercial"] + paths["stock_strategic"]
+    parts.append(_quantiles(_ratio(stock, stock.isel({MONTH: 0})), "stock_share", quantiles))
+    if "output_ratio" in paths:
+        loss = (1.0 - paths["output_ratio"]).clip(min=0.0)
+        parts.append(_quantiles(loss, "loss_share", quantiles))
+    frame = pd.concat(parts, ignore_index=True)
+    frame["value"] = frame["value"].astype(float).round(6)
+    return frame
+
+
+def view_from_results(scenario: Mapping[str, Any], results: Any, run_id: str | None = None,
+                      seconds: float | None = None) -> RunView:
+    """A view of fresh engine ``Results`` (fans only when it kept its paths)."""
+    paths = getattr(results, "paths", None)
+    fans = fan_frame(paths) if paths is not None else _empty_fans()
+    meta = {**dict(results.meta), "run_id": run_id, "seconds": seconds}
+    return RunView(scenario, meta, results.summary.copy(), results.downstream.copy(), fans,
+                   run_id)
+
+
+def _wide(metrics: pd.DataFrame, scope: str, keys: list[str]) -> pd.DataFrame:
+    rows = metrics[metrics["scope"] == scope]
+    if rows.empty:
+        return pd.DataFrame(columns=keys)
+    rows = rows.rename(columns={"item": keys[0]})
+    index = keys if len(keys) > 1 else keys[:1]
+    wide = rows.pivot_table(index=index, columns="metric", values="value", dropna=False)
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def view_from_record(record: Mapping[str, Any], fans: pd.DataFrame | None = None) -> RunView:
+    """A view of a stored run (``workflows.show_run``'s record) and its stored fans."""
+    metrics = record.get("metrics")
+    metrics = metrics if isinstance(metrics, pd.DataFrame) else pd.DataFrame(
+        columns=["scope", "item", "segment", "metric", "value"])
+    summary = _wide(metrics, "commodity", [COMMODITY, SEGMENT])
+    downstream = _wide(metrics, "capability", [CAPABILITY])
+    doc = record.get("scenario_doc") or {"name": record.get("scenario")}
+    meta = {key: _plain(value) for key, value in record.items()
+            if key not in ("metrics", "scenario_doc", "meta")}
+    meta.update({k: v for k, v in (record.get("meta") or {}).items() if k not in meta})
+    view = RunView(doc, meta, summary, downstream, run_id=str(record.get("run_id")),
+                   status=str(record.get("status", "complete")))
+    if fans is not None and not fans.empty:
+        view = RunView(doc, meta, summary, downstream, fans, view.run_id, view.status)
+    return view
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
