@@ -265,13 +265,18 @@ _RUN_ID = re.compile(r"[0-9a-f]{12}")
 
 
 def metrics_frame(results: Results) -> pd.DataFrame:
-    """A run's summaries in the store's long layout (scope, item, segment, metric, value)."""
+    """A run's summaries in the store's long layout (scope, item, segment, metric, value).
+
+    Scopes: ``commodity`` (per commodity and segment), ``capability`` (downstream losses) and
+    ``run`` (item ``policy``: the policy cost in USD across draws).
+    """
     summary = results.summary.melt(id_vars=[COMMODITY, SEGMENT], var_name="metric")
     summary = summary.rename(columns={COMMODITY: "item"}).assign(scope="commodity")
     downstream = results.downstream.melt(id_vars=[CAPABILITY], var_name="metric")
     downstream = downstream.rename(columns={CAPABILITY: "item"}).assign(scope="capability",
                                                                         segment=None)
-    frame = pd.concat([summary, downstream], ignore_index=True)
+    cost = results.cost.melt(var_name="metric").assign(scope="run", item="policy", segment=None)
+    frame = pd.concat([summary, downstream, cost], ignore_index=True)
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
     return frame[["scope", "item", "segment", "metric", "value"]]
 

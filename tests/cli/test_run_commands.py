@@ -41,6 +41,7 @@ def test_simulate_json_contract_and_stored_run(tmp_path: Path) -> None:
     stored = {(m["item"], m["segment"], m["metric"]): m["value"] for m in record["metrics"]}
     assert stored[("gallium_refining", "alliance", "peak_price_ratio_p50")] == pytest.approx(
         row["peak_price_ratio_p50"])
+    assert stored[("policy", None, "policy_cost_usd_mean")] == 0.0  # no policy in ga-ge-ban
 
 
 def test_same_seed_same_numbers(tmp_path: Path) -> None:
