@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from paxsilica import workflows
-from paxsilica.cli.common import DataOption, DbOption, err, user_errors
+from paxsilica.cli.common import DataOption, DbOption, Lang, err, user_errors
 from paxsilica.store.runs import default_db_path
 from paxsilica.store.tokens import TokenStore
 
@@ -30,14 +30,10 @@ _out = Console(soft_wrap=True)
 tokens_app = typer.Typer(help="Bearer tokens for the web service (stored hashed).",
                          no_args_is_help=True)
 
+
 class Role(str, Enum):
     analyst = "analyst"
     viewer = "viewer"
-
-
-class ReportLang(str, Enum):
-    en = "en"
-    ar = "ar"
 
 
 class Digits(str, Enum):
@@ -119,7 +115,7 @@ def report(
     target: Annotated[str, typer.Argument(help="A run id from the store, or a scenario "
                                                "(built-in name or YAML file) to run now.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="FILE.html or FILE.pdf.")],
-    lang: Annotated[ReportLang, typer.Option(help="Language of the report.")] = ReportLang.en,
+    lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.en,
     digits: Annotated[Digits, typer.Option(help="Digits: latin or arabic(-Indic).")] =
     Digits.latin,
     runs: Annotated[int | None, typer.Option(help="Draws, when TARGET is a scenario.")] = None,
