@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from paxsilica import workflows
-from paxsilica.cli import render, web
+from paxsilica.cli import optimize, render, web
 from paxsilica.cli.common import (DataOption, DbOption, Format, FormatOption, Lang, emit_json,
                                   err, user_errors)
 
@@ -34,6 +34,7 @@ app.add_typer(runs_app, name="runs")
 app.command("serve")(web.serve)
 app.add_typer(web.tokens_app, name="tokens")
 app.command("report")(web.report)
+app.add_typer(optimize.optimize_app, name="optimize")
 
 # -- data -------------------------------------------------------------------------------------
 @data_app.command("info")
