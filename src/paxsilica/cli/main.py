@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from paxsilica import workflows
-from paxsilica.cli import optimize, render, web
+from paxsilica.cli import optimize, render, scale, web
 from paxsilica.cli.common import (DataOption, DbOption, Format, FormatOption, Lang, emit_json,
                                   err, user_errors)
 
@@ -35,6 +35,7 @@ app.command("serve")(web.serve)
 app.add_typer(web.tokens_app, name="tokens")
 app.command("report")(web.report)
 app.add_typer(optimize.optimize_app, name="optimize")
+app.command("sweep")(scale.sweep)
 
 # -- data -------------------------------------------------------------------------------------
 @data_app.command("info")
@@ -110,9 +111,15 @@ def simulate(
     db: DbOption = None,
     format: FormatOption = Format.table,
     data: DataOption = None,
+    workers: scale.WorkersOption = None,
+    scheduler: scale.SchedulerOption = None,
+    backend: scale.BackendOption = scale.Backend.numpy,
+    precision: scale.PrecisionOption = scale.Precision.float64,
 ) -> None:
     """Run one scenario as a Monte Carlo simulation and record it in the results store."""
-    outcome = workflows.simulate_scenario(scenario, runs=runs, seed=seed, db=db, data=data)
+    outcome = workflows.simulate_scenario(
+        scenario, runs=runs, seed=seed, db=db, data=data,
+        scale=workflows.Scale(workers, scheduler, backend.value, precision.value))
     payload = workflows.simulation_payload(outcome)
     if format is Format.json:
         emit_json(payload)

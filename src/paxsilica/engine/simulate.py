@@ -33,7 +33,9 @@ MAX_PATH_BYTES = 4 * 2**30
 
 def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | None = None,
              chunk_size: int | None = None, keep_paths: bool = True,
-             options: EngineOptions | None = None, workers: int | None = None) -> Results:
+             options: EngineOptions | None = None, workers: int | None = None,
+             backend: str = "numpy", precision: str = "float64",
+             processes: int | None = None, scheduler: str | None = None) -> Results:
     """Run the Monte Carlo disruption model of ``scn`` on ``ds``.
 
     Parameters
@@ -55,6 +57,15 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
         Model constants (documented assumptions).
     workers : int, optional
         Threads running blocks in parallel (default: CPU count). No effect on the numbers.
+    backend : {"numpy", "jax"}
+        Kernel implementation; numpy is the reference, jax (optional extra) runs the same
+        math under ``jax.jit`` on a GPU when present. See :mod:`paxsilica.engine.scale`.
+    precision : {"float64", "float32"}
+        Floating-point precision of the jax backend (numpy is always float64).
+    processes : int, optional
+        Dask worker processes of a LocalCluster (used when > 1). No effect on the numbers.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://HOST:PORT``) to run the chunks on.
 
     Returns
     -------
@@ -65,6 +76,15 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
     root = int(np.random.SeedSequence().entropy if root is None else root)
     if n < 1:
         raise ModelError(f"draws must be at least 1, got {n}")
+    # Scale-out (issue 5): Dask and/or the JAX kernel; the default path below is unchanged.
+    if backend != "numpy" or precision != "float64" or scheduler is not None \
+            or (processes is not None and processes > 1):
+        from paxsilica.engine.scale import simulate_scaled
+
+        return simulate_scaled(ds, scn, draws=n, seed=root, chunk_size=chunk_size,
+                               keep_paths=keep_paths, options=options, backend=backend,
+                               precision=precision, processes=processes,
+                               scheduler=scheduler)
     net = compile_network(ds, scn, options)
     shocks = compile_shocks(net, scn)
     levers = compile_levers(ds, net, scn)
