@@ -78,3 +78,38 @@ def mini_tables() -> dict[str, list[dict[str, str]]]:
 def mini_package(tmp_path: Path, mini_tables: dict[str, list[dict[str, str]]]) -> Path:
     """The mini package written to a temporary folder."""
     return write_package(tmp_path / "pkg", mini_tables)
+
+
+# ==============================================================================================
+# Hypothesis profiles for the hardening tests (tests/fuzz, tests/faults, tests/security).
+# "ci" (default): a stated, bounded number of examples per property so CI stays short;
+# "long": selected with PAXSILICA_FUZZ=long for local runs whose counts go to
+# docs/reliability.md. The profiles are registered, not loaded, so the rest of the suite keeps
+# hypothesis' defaults: hardening tests decorate with ``@FUZZ`` (or ``fuzz_settings(n)``) and
+# scale their own loops with ``fuzz_examples()``.
+# ==============================================================================================
+import os as _os  # noqa: E402
+
+from hypothesis import HealthCheck as _HealthCheck  # noqa: E402
+from hypothesis import settings as _hyp_settings  # noqa: E402
+
+FUZZ_PROFILE = "long" if _os.environ.get("PAXSILICA_FUZZ", "").lower() == "long" else "ci"
+FUZZ_CI_EXAMPLES = 200
+FUZZ_LONG_EXAMPLES = 5_000
+_hyp_settings.register_profile(
+    "ci", max_examples=FUZZ_CI_EXAMPLES, deadline=None, derandomize=True, print_blob=True,
+    suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large])
+_hyp_settings.register_profile(
+    "long", max_examples=FUZZ_LONG_EXAMPLES, deadline=None, print_blob=True,
+    suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large])
+FUZZ = _hyp_settings.get_profile(FUZZ_PROFILE)
+
+
+def fuzz_settings(ci: int, long: int | None = None) -> _hyp_settings:
+    """The active profile with its own example counts (for slower properties)."""
+    return _hyp_settings(FUZZ, max_examples=fuzz_examples(ci, long or ci * 25))
+
+
+def fuzz_examples(ci: int, long: int) -> int:
+    """Example (or repetition) count for a hardening test under the active profile."""
+    return long if FUZZ_PROFILE == "long" else ci

@@ -21,8 +21,15 @@ from paxsilica.data.schema import REST_OF_WORLD, TABLES
 from paxsilica.data.yaml_lines import list_builtin, parse_yaml, read_scenario_document
 from paxsilica.dims import CAPABILITY, COMMODITY, SEGMENT, SEGMENTS
 from paxsilica.engine import Results, simulate
+from paxsilica.engine.sweep import expand_grid, run_sweep
+from paxsilica.errors import ScenarioError, StoreError
 from paxsilica.model.dataset import Dataset
-from paxsilica.model.scenario import Scenario, check_scenario, scenario_json_schema
+from paxsilica.model.scenario import (
+    MAX_SEED,
+    Scenario,
+    check_scenario,
+    scenario_json_schema,
+)
 from paxsilica.report.document import write_report
 from paxsilica.report.html import write_stress_report
 from paxsilica.report.view import RunView, fan_frame, view_from_record, view_from_results
@@ -31,6 +38,7 @@ from paxsilica.store.runs import RunStore, default_db_path
 __all__ = [
     "FAN_MAX_DRAWS",
     "RunOutcome",
+    "Scale",
     "begin_run",
     "builtin_scenarios",
     "data_info",
@@ -39,6 +47,7 @@ __all__ = [
     "load",
     "load_scenario",
     "metrics_frame",
+    "read_grid",
     "resolve_seed",
     "risk",
     "run_view",
@@ -50,6 +59,7 @@ __all__ = [
     "simulation_payload",
     "stress_row",
     "stress_test",
+    "sweep_scenario",
     "validate_package",
     "write_run_report",
 ]
@@ -111,15 +121,20 @@ def risk(
 
 
 # -- scenarios and runs -----------------------------------------------------------------------
-def load_scenario(scenario: str | Path, ds: Dataset | None = None) -> Scenario:
+def load_scenario(scenario: str | Path, ds: Dataset | None = None, *,
+                  builtin_only: bool = False) -> Scenario:
     """A scenario from a YAML file or a built-in name, checked against ``ds`` when given.
+
+    ``builtin_only``: ``scenario`` is a built-in name, never a file (names from the API).
 
     Raises
     ------
     ScenarioError
         Naming the file, line and field of the first problem.
+    NotFoundError
+        No such file or built-in.
     """
-    obj, lines, file = read_scenario_document(scenario)
+    obj, lines, file = read_scenario_document(scenario, builtin_only=builtin_only)
     scn = Scenario.from_mapping(obj, lines=lines, file=file)
     if ds is not None:
         check_scenario(scn, ds, lines=lines, file=file)
@@ -133,6 +148,30 @@ class RunOutcome:
     results: Results
     run_id: str | None
     seconds: float
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Where a run computes: Dask workers or a scheduler, and the kernel backend.
+
+    None of these change the numbers (numpy/jax agree within the tolerance stated in
+    ``docs/performance.md``); they change only speed and where the work happens.
+    """
+
+    workers: int | None = None
+    scheduler: str | None = None
+    backend: str = "numpy"
+    precision: str = "float64"
+
+    @property
+    def local_numpy(self) -> bool:
+        """The reference path: numpy in this process (the only one that keeps paths)."""
+        return (self.backend == "numpy" and self.scheduler is None
+                and (self.workers is None or self.workers <= 1))
+
+    def engine_kwargs(self) -> dict[str, object]:
+        return {"processes": self.workers, "scheduler": self.scheduler,
+                "backend": self.backend, "precision": self.precision}
 
 
 #: Runs up to this many draws keep their paths long enough to store fan charts (per-month
@@ -151,6 +190,7 @@ def simulate_scenario(
     data: str | Path | None = None,
     ds: Dataset | None = None,
     store: bool = True,
+    scale: Scale | None = None,
 ) -> RunOutcome:
     """Load -> check -> simulate -> store one scenario.
 
@@ -165,16 +205,25 @@ def simulate_scenario(
     seed = resolve_seed(seed, scn)
     if not store:
         started = time.perf_counter()
-        results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=False)
+        results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=False,
+                           **(scale or Scale()).engine_kwargs())
         return RunOutcome(results, None, time.perf_counter() - started)
     run_id = begin_run(scn, draws, seed, ds, db)
-    results, seconds = execute_run(run_id, scn, draws, seed, ds, db)
+    results, seconds = execute_run(run_id, scn, draws, seed, ds, db, scale=scale)
     return RunOutcome(results, run_id, seconds)
 
 
 def resolve_seed(seed: int | None, scn: Scenario) -> int:
-    """The seed to use and record: the caller's, else the scenario's, else fresh entropy."""
+    """The seed to use and record: the caller's, else the scenario's, else fresh entropy.
+
+    Raises
+    ------
+    ScenarioError
+        A seed outside 0..2^63-1 (the engine needs it non-negative, the store signed 64-bit).
+    """
     if seed is not None:
+        if not 0 <= seed <= MAX_SEED:
+            raise ScenarioError(f"seed {seed} is outside 0..{MAX_SEED}", field="seed")
         return seed
     return scn.seed if scn.seed is not None else secrets.randbelow(2**31)
 
@@ -189,7 +238,8 @@ def begin_run(scn: Scenario, draws: int, seed: int, ds: Dataset,
 
 def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
                 db: str | Path | None = None,
-                phase: Phase | None = None) -> tuple[Results, float]:
+                phase: Phase | None = None,
+                scale: Scale | None = None) -> tuple[Results, float]:
     """Simulate a registered run and store its summaries and fans; mark it failed on error.
 
     Returns the results and the seconds the simulation took.
@@ -197,9 +247,11 @@ def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
     report = phase or (lambda _name: None)
     try:
         report("simulating")
-        keep_paths = draws <= FAN_MAX_DRAWS
+        scale = scale or Scale()
+        keep_paths = draws <= FAN_MAX_DRAWS and scale.local_numpy
         started = time.perf_counter()
-        results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=keep_paths)
+        results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=keep_paths,
+                           **scale.engine_kwargs())
         seconds = time.perf_counter() - started
         report("storing")
         fans = fan_frame(results.paths) if keep_paths else None
@@ -208,8 +260,12 @@ def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
                                    {**results.meta, "run_id": run_id, "seconds": seconds},
                                    fans=fans)
     except BaseException as exc:
-        with RunStore.open(db) as run_store:
-            run_store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        try:
+            with RunStore.open(db) as run_store:
+                run_store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        except StoreError:
+            pass  # the store cannot be written (disk full?): raise the first error, which
+            # says why; the next open marks the run failed once this process has ended
         raise
     return results, seconds
 
@@ -383,3 +439,51 @@ def stress_row(scn: Scenario, outcome: RunOutcome) -> dict[str, object]:
         "loss_share_p50": float(loss["loss_share_p50"]) if loss is not None else 0.0,
         "loss_share_p95": float(loss["loss_share_p95"]) if loss is not None else 0.0,
     }
+
+
+# -- sweeps -----------------------------------------------------------------------------------
+def read_grid(path: str | Path) -> dict[str, list[object]]:
+    """A sweep grid file: YAML or JSON mapping dotted scenario paths to lists of values."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read the grid file ({exc})", file=str(path)) from None
+    obj, _lines = parse_yaml(text, file=str(path))
+    if not isinstance(obj, dict):
+        raise ScenarioError("expected a mapping of dotted scenario paths to lists of values",
+                            file=str(path), line=1)
+    return obj
+
+
+def sweep_scenario(scenario: str | Path, grid: str | Path, *, runs: int | None = None,
+                   seed: int | None = None, scale: Scale | None = None,
+                   data: str | Path | None = None) -> dict[str, object]:
+    """Run every variant of ``scenario`` in a grid; summaries stacked on ``scenario``.
+
+    Returns the base name, draws, seed, the :class:`~paxsilica.engine.sweep.Sweep` and one
+    row per variant with the alliance's worst mean peak price and shortage share.
+    """
+    ds = load(data)
+    base = load_scenario(scenario, ds)
+    variants = []
+    for name, label, doc in expand_grid(base.model_dump(mode="json"), read_grid(grid),
+                                        file=str(grid)):
+        scn = Scenario.from_mapping(doc, file=str(grid))
+        check_scenario(scn, ds)
+        variants.append((name, label, scn))
+    draws = runs if runs is not None else base.draws
+    root = resolve_seed(seed, base)
+    scale = scale or Scale()
+    result = run_sweep(ds, variants, draws=draws, seed=root, processes=scale.workers,
+                       scheduler=scale.scheduler, backend=scale.backend,
+                       precision=scale.precision)
+    rows = []
+    for name, label, res in zip(result.names, result.labels, result.results, strict=True):
+        alliance = res.summary[res.summary[SEGMENT] == SEGMENTS[0]]
+        rows.append({"scenario": name, "label": label,
+                     "alliance_peak_price_ratio_mean": float(
+                         alliance["peak_price_ratio_mean"].max()),
+                     "alliance_shortage_share_mean": float(alliance["shortage_share_mean"].max())})
+    return {"scenario": base.name, "draws": draws, "seed": root, "sweep": result,
+            "variants": rows}

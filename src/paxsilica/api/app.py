@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -80,21 +83,32 @@ class BodyLimit:
         if length is not None and length.isdigit() and int(length) > self.limit:
             await self._reject(scope, receive, send)
             return
-        seen = 0
+        seen, rejected = 0, False
 
         async def limited() -> Message:
-            nonlocal seen
+            # Answer 413 ourselves and tell the app the client left: raising here instead
+            # would reach FastAPI's body parser, which turns any exception into a 400.
+            nonlocal seen, rejected
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _TooLarge
+                    if not rejected:
+                        rejected = True
+                        await self._reject(scope, receive, send)
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded(message: Message) -> None:
+            if not rejected:  # the app's own answer after a 413 goes nowhere
+                await send(message)
+
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._reject(scope, receive, send)
+            await self.app(scope, limited, guarded)
+        except Exception:
+            if not rejected:
+                raise
+            # the app failed on the disconnect we reported (ClientDisconnect); 413 was sent
 
     async def _reject(self, scope: Scope, receive: Callable[[], Awaitable[Message]],
                       send: Callable[[Message], Awaitable[None]]) -> None:
@@ -104,8 +118,15 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+def _json_safe(value: Any) -> Any:
+    """NaN and infinities (which JSON cannot hold) become None, anywhere in ``value``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def _error_body(exc: PaxsilicaError) -> dict[str, Any]:
@@ -152,6 +173,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(PaxsilicaError)
     async def _paxsilica_error(_request: Request, exc: PaxsilicaError) -> JSONResponse:
         return JSONResponse(_error_body(exc), status_code=_status(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes the input, and a body of NaN cannot be written as JSON
+        return JSONResponse({"error": "Unprocessable", "detail": _json_safe(
+            jsonable_encoder(exc.errors()))}, status_code=422)
 
     @app.exception_handler(HTTPException)
     async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 from paxsilica import __version__, workflows
 from paxsilica.api.auth import require_analyst, require_reader
 from paxsilica.errors import DataError, NotFoundError, ScenarioError, StoreError
+from paxsilica.model.scenario import MAX_SEED
 from paxsilica.report.document import pdf_bytes, render_report
 from paxsilica.store.tokens import TokenInfo
 
@@ -47,7 +48,8 @@ class RunRequest(BaseModel):
                                  examples=["ree-export-controls"])
     yaml: str | None = Field(None, description="a scenario document (YAML text)")
     draws: int | None = Field(None, ge=1, description="Monte Carlo draws (default: scenario's)")
-    seed: int | None = Field(None, ge=0, description="root seed (default: scenario's or fresh)")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED,
+                             description="root seed (default: scenario's or fresh)")
     bloc: str | None = Field(None, description="override the scenario's bloc")
 
     @model_validator(mode="after")
@@ -89,9 +91,7 @@ def scenario_schema(_who: Reader) -> dict[str, Any]:
 @router.get("/scenarios/{name}")
 def scenario(name: str, request: Request, _who: Reader) -> dict[str, Any]:
     """One built-in scenario, as validated data."""
-    if "/" in name or name.endswith((".yaml", ".yml", ".json")):
-        raise NotFoundError(f"'{name}' is not a built-in scenario name")
-    scn = workflows.load_scenario(name, request.app.state.services.ds)
+    scn = workflows.load_scenario(name, request.app.state.services.ds, builtin_only=True)
     return clean(scn.model_dump(mode="json"))
 
 
@@ -106,20 +106,51 @@ async def validate_scenario(request: Request, _who: Analyst) -> dict[str, Any]:
 @router.post("/data/validate")
 async def validate_data(request: Request, _who: Analyst) -> dict[str, Any]:
     """Check an uploaded data package (a .zip of CSV files); 422 names file, row and field."""
-    body = await request.body()
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(body))
-    except zipfile.BadZipFile:
-        raise DataError("the upload is not a zip archive of a data package's CSV files",
-                        file="upload.zip") from None
+    archive = _open_zip(await request.body())
     with tempfile.TemporaryDirectory(prefix="paxsilica-upload-") as tmp:
-        for member in archive.infolist():
-            name = Path(member.filename).name  # flatten: no paths, so no escaping tmp
-            if member.is_dir() or not name.lower().endswith((".csv", ".parquet")):
-                continue
-            (Path(tmp) / name).write_bytes(archive.read(member))
+        _extract_tables(archive, Path(tmp))
         rows = workflows.validate_package(tmp)
     return {"valid": True, "rows": rows}
+
+
+#: Most bytes an uploaded package may expand to, and most files it may hold: a small zip can
+#: expand a thousandfold ("zip bomb"), so expansion is bounded while reading, not trusted from
+#: the archive's own size fields.
+MAX_UNZIPPED_BYTES = 64 * 2**20
+MAX_ZIP_MEMBERS = 64
+
+
+def _open_zip(body: bytes) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(io.BytesIO(body))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError,
+            EOFError, OSError):  # what zipfile raises for corrupt or exotic archives
+        raise DataError("the upload is not a zip archive of a data package's CSV files",
+                        file="upload.zip") from None
+
+
+def _extract_tables(archive: zipfile.ZipFile, folder: Path) -> None:
+    # not ZipInfo.is_dir(): it fails on an empty member name, which a crafted archive can hold
+    members = [m for m in archive.infolist() if not m.filename.endswith("/")
+               and Path(m.filename.replace("\\", "/")).name.lower().endswith((".csv",
+                                                                              ".parquet"))]
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise DataError(f"the archive holds {len(members)} table files; at most "
+                        f"{MAX_ZIP_MEMBERS} are read", file="upload.zip")
+    budget = MAX_UNZIPPED_BYTES
+    for member in members:
+        name = Path(member.filename.replace("\\", "/")).name  # flatten: nothing escapes
+        try:
+            with archive.open(member) as source, open(folder / name, "wb") as target:
+                while chunk := source.read(2**20):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise DataError(f"the archive expands to over {MAX_UNZIPPED_BYTES:,} "
+                                        "bytes", file="upload.zip")
+                    target.write(chunk)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, EOFError,
+                OSError) as exc:  # corrupt, encrypted or unsupported members
+            raise DataError(f"cannot extract '{name}': {exc}", file="upload.zip") from None
 
 
 @router.post("/runs", status_code=202)
@@ -130,9 +161,7 @@ async def start_run(body: RunRequest, request: Request, _who: Analyst) -> dict[s
     if body.yaml is not None:
         scn = workflows.scenario_from_text(body.yaml, ds)
     else:
-        if "/" in body.scenario or body.scenario.endswith((".yaml", ".yml", ".json")):
-            raise NotFoundError(f"'{body.scenario}' is not a built-in scenario name")
-        scn = workflows.load_scenario(body.scenario, ds)
+        scn = workflows.load_scenario(body.scenario or "", ds, builtin_only=True)
     if body.bloc is not None:
         ds.members(body.bloc)  # NotFoundError with the known blocs
         scn = scn.model_copy(update={"bloc": body.bloc})
@@ -177,12 +206,16 @@ def run(run_id: str, request: Request, _who: Reader) -> dict[str, Any]:
 @router.get("/runs/{run_id}/fans")
 def run_fans(run_id: str, request: Request, _who: Reader,
              variable: Literal["price_ratio", "shortage_share", "stock_share", "loss_share"] =
-             "price_ratio", item: str | None = None, segment: str | None = "alliance"
+             "price_ratio", item: str | None = None,
+             segment: Literal["alliance", "restricting", "others"] = "alliance"
              ) -> dict[str, Any]:
     """Per-month percentiles (P5, P25, P50, P75, P95) of one path variable."""
     view = workflows.run_view(run_id, request.app.state.services.settings.db)
     item = item or view.worst_commodity() or ""
     table = view.fan(variable, item, None if variable == "loss_share" else segment)
+    if table.empty and not view.fans.empty:
+        raise NotFoundError(f"run {run_id} has no {variable} fan for item '{item}'"
+                            + ("" if variable == "loss_share" else f" in segment '{segment}'"))
     return clean({"run_id": run_id, "variable": variable, "item": item, "segment": segment,
                   "months": [int(m) + 1 for m in table.index],
                   "quantiles": {f"p{round(q * 100):02d}": table[q].tolist()

@@ -8,12 +8,14 @@ spreadsheet shows them: the header is row 1, the first data row is row 2.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from paxsilica.data.schema import REST_OF_WORLD, TABLES, Column, Table
@@ -25,6 +27,8 @@ DEFAULT_PACKAGE = "embedded"
 _MAX_FILE_BYTES = 200 * 1024 * 1024
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TOLERANCE = 1e-6
+#: Largest whole number a cell may hold: beyond 2**53 a number read as float is not exact.
+_MAX_WHOLE = 2**53
 
 
 def default_package_dir() -> Path:
@@ -87,8 +91,13 @@ def _read_file(file: Path) -> pd.DataFrame:
         raise DataError(f"file is larger than {_MAX_FILE_BYTES // 2**20} MiB", file=file.name)
     try:
         if file.suffix == ".parquet":
-            return pd.read_parquet(file).astype(object).where(lambda f: f.notna(), "")
-        return pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
+            return _text_cells(pd.read_parquet(file), file.name)
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
+        if not isinstance(frame.index, pd.RangeIndex):  # pandas made the extra fields an index
+            raise DataError(f"a row has more fields than the header's {len(frame.columns)} "
+                            "columns (an unquoted comma?)", file=file.name,
+                            row=_first_long_row(file))
+        return frame
     except UnicodeDecodeError as exc:
         raise DataError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})",
                         file=file.name) from None
@@ -96,6 +105,31 @@ def _read_file(file: Path) -> pd.DataFrame:
         raise DataError(f"cannot parse as CSV: {_first_line(exc)}", file=file.name) from None
     except (OSError, ValueError) as exc:  # pyarrow raises ArrowInvalid, a ValueError
         raise DataError(f"cannot read file: {_first_line(exc)}", file=file.name) from None
+
+
+def _first_long_row(file: Path) -> int | None:
+    """1-based row (header = 1) of the first CSV row longer than the header."""
+    with open(file, encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle)
+        width = len(next(rows, []))
+        for number, row in enumerate(rows, start=2):
+            if len(row) > width:
+                return number
+    return None
+
+
+def _text_cells(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Parquet cells as objects, blanks for nulls; binary cells must be UTF-8 text."""
+    frame = frame.astype(object).where(lambda f: f.notna(), "")
+    for column in frame.columns:
+        for index, value in frame[column].items():
+            if isinstance(value, bytes | bytearray):
+                try:
+                    frame.at[index, column] = bytes(value).decode("utf-8")
+                except UnicodeDecodeError:
+                    raise DataError("binary cell is not UTF-8 text", file=file,
+                                    row=int(index) + 2, field=str(column)) from None
+    return frame
 
 
 def _read_workbook(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
@@ -120,6 +154,10 @@ def _first_line(exc: BaseException) -> str:
 def check_table(spec: Table, frame: pd.DataFrame, file: str) -> pd.DataFrame:
     """Check columns, cell types, bounds and keys of one table; return it typed."""
     frame = frame.rename(columns=lambda c: str(c).strip())
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):
+        raise DataError(f"column '{repeated[0]}' appears more than once", file=file,
+                        field=str(repeated[0]))
     missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
     if missing:
         raise DataError(f"missing column '{missing[0]}' (expected columns: "
@@ -146,7 +184,17 @@ def _typed_column(column: Column, cells: pd.Series, file: str) -> pd.Series:
             row = int(bad.idxmax())
             raise DataError(f"'{cells[row]}' is not a number; expected {_expected(column)}",
                             file=file, row=row + 2, field=column.name)
+        infinite = values.notna() & ~np.isfinite(values.astype("float64"))
+        if infinite.any():
+            row = int(infinite.idxmax())
+            raise DataError(f"'{cells[row]}' is not a finite number; expected "
+                            f"{_expected(column)}", file=file, row=row + 2, field=column.name)
         if column.dtype == "int":
+            too_large = values.notna() & (values.abs() > _MAX_WHOLE)
+            if too_large.any():
+                row = int(too_large.idxmax())
+                raise DataError(f"'{cells[row]}' is too large for a whole number (limit "
+                                f"{_MAX_WHOLE:,})", file=file, row=row + 2, field=column.name)
             fractional = values.notna() & (values % 1 != 0)
             if fractional.any():
                 row = int(fractional.idxmax())

@@ -87,11 +87,14 @@ def builtin_path(name: str) -> Path:
 
 
 # -- reading ------------------------------------------------------------------------------
-def read_scenario_document(path_or_name: str | os.PathLike[str]) -> tuple[Any, dict[Path_, int], str]:
+def read_scenario_document(path_or_name: str | os.PathLike[str], *, builtin_only: bool = False
+                           ) -> tuple[Any, dict[Path_, int], str]:
     """Read a scenario file, or a built-in by name, into ``(obj, lines, file)``.
 
     A value that names an existing file, or looks like a path (has a ``/`` or ends in
-    ``.yaml``/``.yml``/``.json``), is a file; anything else is a built-in name.
+    ``.yaml``/``.yml``/``.json``), is a file; anything else is a built-in name. With
+    ``builtin_only`` (names from the network) it is always a built-in name, so no request can
+    make the service read a file of its working directory.
 
     Returns
     -------
@@ -110,7 +113,7 @@ def read_scenario_document(path_or_name: str | os.PathLike[str]) -> tuple[Any, d
         The file is too large, not UTF-8, or not safe, well-formed YAML.
     """
     text_path = os.fspath(path_or_name)
-    if _looks_like_path(text_path):
+    if not builtin_only and _looks_like_path(text_path):
         path, file = Path(text_path), text_path
         if not path.is_file():
             raise NotFoundError(f"scenario file '{text_path}' does not exist")

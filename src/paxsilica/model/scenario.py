@@ -63,6 +63,7 @@ __all__ = [
     "Distribution",
     "DistributionSpec",
     "ExportRestriction",
+    "MAX_SEED",
     "MembershipChange",
     "Normal",
     "Param",
@@ -86,6 +87,9 @@ __all__ = [
 ]
 
 _SCHEMA_ID = "https://paxsilica.org/schema/scenario.json"
+
+#: Largest seed accepted: seeds are signed 64-bit integers, so every run's seed can be recorded.
+MAX_SEED = 2**63 - 1
 
 # -- parameter types ----------------------------------------------------------------------
 _ShareParam = Annotated[Param, within(0.0, 1.0), Field(description="share 0..1; number or "
@@ -317,7 +321,7 @@ class Scenario(Frozen):
     draws : int
         Default number of Monte Carlo draws, 1..10,000,000.
     seed : int or None
-        Default seed (None: fresh entropy, recorded by the engine).
+        Default seed 0..2^63-1 (None: fresh entropy, recorded by the engine).
     """
 
     name: str = Field(max_length=64)
@@ -328,7 +332,7 @@ class Scenario(Frozen):
     restricting: tuple[str, ...] = ()
     horizon_months: int = Field(default=36, ge=1, le=240)
     draws: int = Field(default=1000, ge=1, le=10_000_000)
-    seed: int | None = Field(default=None, ge=0)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     shocks: tuple[Shock, ...] = ()
     policies: tuple[Policy, ...] = ()
 

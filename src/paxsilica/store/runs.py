@@ -149,8 +149,9 @@ class RunStore:
                 [seconds, json.dumps(meta, default=str), run_id])
             self._con.execute("COMMIT")
         except duckdb.Error as exc:
-            self._con.execute("ROLLBACK")
-            raise StoreError(f"cannot write run {run_id}: {_first_line(exc)}") from None
+            self._rollback()
+            raise StoreError(f"cannot write run {run_id} to results store '{self.path}': "
+                             f"{_first_line(exc)}") from None
 
     def fail_run(self, run_id: str, error: str) -> None:
         """Mark a run failed with the reason."""
@@ -190,6 +191,12 @@ class RunStore:
         for row in running.itertuples(index=False):
             if row.host == here and not _alive(row.pid):
                 self.fail_run(row.run_id, "the process writing this run ended before it finished")
+
+    def _rollback(self) -> None:
+        try:
+            self._con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # a failed COMMIT (disk full) has already ended the transaction
 
     def _execute(self, sql: str, params: list[Any] | None = None) -> None:
         try:
