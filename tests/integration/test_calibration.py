@@ -104,8 +104,28 @@ def test_antimony_bloc_price_rises(ds) -> None:
     assert np.median(cr.price_at(res, "antimony_mining", 4, cr.ALLIANCE)) >= 1.2
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: vehicles are one ROW row, so the bloc's magnet "
-                   "shortage never reaches vehicle output (observed: car lines stopped)")
+def test_gallium_bloc_price_rises_before_stocks_run_out(ds) -> None:
+    # Rotterdam rose from the July 2023 announcement (mp_54), while stocks were still drawn,
+    # and never approached the 5x cap: the premium must appear in month 1, not at stock-out.
+    res = cr.run(ds, cr.GALLIUM.scenario)
+    bloc = np.median(cr._path(res, "price_ratio", "gallium_refining")[..., cr.ALLIANCE], axis=0)
+    assert bloc[1] >= 1.05
+    assert bloc.max() < 5.0
+
+
+def test_restricting_home_price_stays_near_observed(ds) -> None:
+    # China's domestic antimony -10.5% after four months (mp_61); gallium FOB China flat
+    # (mp_55). Aimed at all destinations, China's price must not collapse to the floor.
+    china = np.median(cr.price_at(cr.run(ds, cr.ANTIMONY.scenario), "antimony_mining", 4,
+                                  cr.RESTRICTING))
+    assert 0.8 <= china <= 1.0
+    spec = dict(cr.GALLIUM.scenario)
+    spec["shocks"] = [dict(spec["shocks"][0], targets="all")]
+    ga = np.median(cr._path(cr.run(ds, spec), "price_ratio", "gallium_refining")
+                   [..., cr.RESTRICTING], axis=0)
+    assert ga.min() >= 0.8
+
+
 def test_magnet_controls_cut_bloc_vehicle_output(ds) -> None:
     res = cr.run(ds, cr.MAGNETS.scenario, keep_paths=False)
     loss = res.downstream.set_index("capability").loc["vehicles", "loss_share_p50"]

@@ -35,6 +35,8 @@ import jax.numpy as jnp  # noqa: E402
 from jax import lax  # noqa: E402
 
 from paxsilica.engine.chunks import Model, store_block  # noqa: E402
+from paxsilica.engine.clearing import NEWTON_STEPS  # noqa: E402
+from paxsilica.engine.kernel import release_prices  # noqa: E402
 from paxsilica.engine.levers import TRIGGER_PRICE  # noqa: E402
 from paxsilica.engine.network import ALLIANCE, N_SEG  # noqa: E402
 from paxsilica.engine.results import outcome_arrays  # noqa: E402
@@ -150,6 +152,9 @@ class _Const:
         self.cap_pow, self.floor_pow = f(cap ** e_d), f(p_min ** e_d)
         self.price_trigger = jnp.asarray(price_rule)
         self.threshold, self.threshold_pow = f(lev.threshold), f(thr_price ** e_d)
+        full, reservation = release_prices(net.options, cap)
+        self.release_full = None if full is None else f(full)
+        self.reservation_pow = None if reservation is None else f(reservation ** e_d)
 
 
 def _shock_tables(model: Model, dtype: Any) -> list[dict[str, Any]]:
@@ -287,13 +292,32 @@ def _build(model: Model, dtype: Any) -> Any:  # noqa: C901 - one traced program 
             return None, None, None
         return no_build, extra, flooder_of
 
+    def priced_release(release_c, available, demand1, stock, gap, sl):
+        """clearing._priced_release: the same Newton steps, masked instead of compressed."""
+        full = jnp.broadcast_to(k.release_full[sl], release_c.shape)
+        drawing = (gap > 0) & (stock > 0) & (full > 1.0)
+        top = jnp.where(drawing, full, 2.0)
+        a = available / demand1
+        s_ = stock / (demand1 * (top - 1.0))
+        e_d = 1.0 / jnp.broadcast_to(k.inv_e_d[sl], release_c.shape)
+        interior = top ** e_d - a - s_ * (top - 1.0) < 0.0
+        p = jnp.ones_like(a)
+        for _ in range(NEWTON_STEPS):
+            q = p ** e_d
+            f = q - a - s_ * (p - 1.0)
+            p = jnp.clip(p - f / (e_d * q / p - s_), 1.0, top)
+        share = jnp.where(interior, (p - 1.0) / (top - 1.0), 1.0)
+        return jnp.where(drawing, jnp.minimum(stock * share, gap), release_c)
+
     def clear(available, demand1, stock, target, sl, strategic, release_limit, refill_limit,
-              no_build):
+              no_build, retained):
         cap_pow, floor_pow = k.cap_pow[sl], k.floor_pow[sl]
         x = available - demand1
         gap = jnp.maximum(-x, 0.0)
         surplus = jnp.maximum(x, 0.0)
         release_c = jnp.minimum(stock, gap)
+        if k.release_full is not None:
+            release_c = priced_release(release_c, available, demand1, stock, gap, sl)
         room = jnp.maximum(target - stock, 0.0) * rebuild
         build_c = jnp.minimum(surplus, room)
         if no_build is not None:
@@ -311,14 +335,23 @@ def _build(model: Model, dtype: Any) -> Any:  # noqa: C901 - one traced program 
             if no_build is not None:
                 build_s = jnp.where(no_build, 0.0, build_s)
             net_q = net_q + release_s - build_s
+        withheld = None
+        if k.reservation_pow is not None:
+            withheld = jnp.clip(net_q - demand1 * k.reservation_pow[sl], 0.0, retained)
+            if no_build is not None:
+                withheld = jnp.where(no_build, 0.0, withheld)
+            net_q = net_q - withheld
         ratio = jnp.clip(net_q / demand1, cap_pow, floor_pow)
         price = jnp.clip(ratio ** k.inv_e_d[sl], p_min, k.cap[sl])
         demand = jnp.where(ratio >= floor_pow, demand1 * floor_pow,
                            jnp.where(ratio <= cap_pow, demand1 * cap_pow, net_q))
         consumption = jnp.minimum(demand, net_q)
+        excess = net_q - consumption
+        if withheld is not None:
+            excess = excess + withheld
         return dict(price=price, demand=demand, consumption=consumption,
                     shortage=demand - consumption, release_c=release_c, release_s=release_s,
-                    build_c=build_c, build_s=build_s, excess=net_q - consumption)
+                    build_c=build_c, build_s=build_s, excess=excess)
 
     def layer(st, new, v, li, sl, planned, demand1_all, tk, supp, out):
         production = planned[:, sl]
@@ -354,14 +387,15 @@ def _build(model: Model, dtype: Any) -> Any:  # noqa: C901 - one traced program 
                                                          * st["price"][:, sl])
             refill = jnp.minimum(jnp.minimum(room, k.release_rate[sl] * initial), budget_units)
             refill = jnp.where(can_refill, jnp.maximum(refill, 0.0), 0.0)
+        retained = jnp.maximum(production - exports, 0.0)
         c = clear(jnp.where(zero_demand, 0.0, available), demand1, stock, target, sl,
-                  strategic, release_limit, refill, no_build)
+                  strategic, release_limit, refill, no_build,
+                  jnp.where(zero_demand, 0.0, retained))
         for name in ("demand", "consumption", "shortage", "release_c", "release_s", "build_c",
                      "build_s"):
             c[name] = jnp.where(zero_demand, 0.0, c[name])
         c["price"] = jnp.where(zero_demand, 1.0, c["price"])
         c["excess"] = jnp.where(zero_demand, available, c["excess"])
-        retained = jnp.maximum(production - exports, 0.0)
         curtail = jnp.minimum(c["excess"], retained)
         build_c = c["build_c"] + (c["excess"] - curtail)
         production = production - curtail

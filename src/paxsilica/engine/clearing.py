@@ -2,20 +2,29 @@
 
 Each (draw, commodity, segment) market has ``available`` supply (retained production plus
 imports) and iso-elastic demand ``D(p) = D1 * p**e_d`` where ``D1`` is baseline demand times
-any surge. Stocks decide first, at the baseline price:
+any surge.
 
-1. a deficit ``D1 - available > 0`` is met from commercial inventory first, then (when the
-   holder's rule triggers) from strategic stock, up to the rule's monthly limit;
+1. a deficit ``D1 - available > 0`` is met from commercial inventory first: holders release
+   ``R(p) = stock * min((p - 1) / (p_full - 1), 1)``, nothing at the baseline price and the
+   whole stock once the price reaches ``p_full = min(release_price, cap)``, so prices rise
+   while stocks are still drawn (``release_price = 1`` releases at the baseline price). The
+   price where ``D(p) = available + R(p)`` is found by a few Newton steps from ``p = 1``
+   (monotone: the residual is convex and decreasing), only in markets drawing a stock;
+   then (when the holder's rule triggers) strategic stock, up to the rule's monthly limit;
 2. a surplus refills commercial inventory (at most ``rebuild_share`` of its gap), then the
-   strategic stock when its refill rule allows.
+   strategic stock when its refill rule allows;
+3. local producers do not sell their own output below their reservation price: they withhold
+   (curtail or stockpile) up to their ``retained`` output to hold the price there, except in
+   markets under a forced low price (``no_build``).
 
-The price then solves ``D(p) = available + release - build`` in closed form,
+The price then solves ``D(p) = available + release - build - withheld`` in closed form,
 ``p = (net / D1) ** (1 / e_d)``, clipped to ``[min_price, cap]``. At the cap the market
-cannot clear: ``shortage = D(cap) - consumption``. At the floor the unsold ``excess`` is
-returned to the caller (curtailed production or involuntary stock).
+cannot clear: ``shortage = D(cap) - consumption``. The unsold ``excess`` (withheld output
+included) is returned to the caller (curtailed production or involuntary stock).
 
-:func:`clear_loop` is the same step written as a plain Python loop over draws, commodities
-and segments: the reference for tests and the benchmark.
+:func:`clear_loop` is the commercial-stock step at the baseline price (``release_price = 1``,
+no reservation price) written as a plain Python loop over draws, commodities and segments:
+the reference for tests and the benchmark.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ClearParams", "Cleared", "clear", "clear_loop"]
+__all__ = ["NEWTON_STEPS", "ClearParams", "Cleared", "clear", "clear_loop"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,8 @@ class ClearParams:
     price_trigger: np.ndarray | None = None  # bool: strategic rule is a price trigger
     threshold: np.ndarray | None = None  # shortage share of the shortage trigger
     threshold_pow: np.ndarray | None = None  # price trigger's demand ratio
+    release_full: np.ndarray | None = None  # price ratio (> 1) releasing the whole stock
+    reservation_pow: np.ndarray | None = None  # demand ratio at producers' reservation price
 
 
 @dataclass
@@ -65,7 +76,7 @@ class Cleared:
 def clear(available: np.ndarray, demand1: np.ndarray, stock: np.ndarray, target: np.ndarray,
           params: ClearParams, strategic: np.ndarray | None = None,
           release_limit: np.ndarray | None = None, refill_limit: np.ndarray | None = None,
-          no_build: np.ndarray | None = None) -> Cleared:
+          no_build: np.ndarray | None = None, retained: np.ndarray | None = None) -> Cleared:
     """Clear every market at once.
 
     Parameters
@@ -81,6 +92,9 @@ def clear(available: np.ndarray, demand1: np.ndarray, stock: np.ndarray, target:
         Strategic stock, the most it may release this month, the most it may buy.
     no_build : ndarray of bool or None
         Markets where stocks must not build (a forced low price).
+    retained : ndarray or None, units/month
+        Local producers' output sold at home, which they withhold below the reservation
+        price (``params.reservation_pow``); None: no reservation price.
 
     Returns
     -------
@@ -90,6 +104,8 @@ def clear(available: np.ndarray, demand1: np.ndarray, stock: np.ndarray, target:
     gap = np.maximum(-x, 0.0)
     surplus = np.maximum(x, 0.0)
     release_c = np.minimum(stock, gap)
+    if params.release_full is not None:
+        _priced_release(release_c, available, demand1, stock, gap, params)
     room = np.maximum(target - stock, 0.0)
     room *= params.rebuild_share
     build_c = np.minimum(surplus, room)
@@ -105,6 +121,13 @@ def clear(available: np.ndarray, demand1: np.ndarray, stock: np.ndarray, target:
             build_s = np.where(no_build, 0.0, build_s)
         net += release_s
         net -= build_s
+    withheld = None
+    if retained is not None and params.reservation_pow is not None:
+        withheld = net - demand1 * params.reservation_pow
+        np.clip(withheld, 0.0, retained, out=withheld)
+        if no_build is not None:
+            withheld[no_build] = 0.0
+        net -= withheld
     ratio = net / demand1
     np.clip(ratio, params.cap_pow, params.floor_pow, out=ratio)
     price = ratio ** params.inv_e_d
@@ -117,8 +140,43 @@ def clear(available: np.ndarray, demand1: np.ndarray, stock: np.ndarray, target:
     consumption = np.minimum(demand, net)
     shortage = demand - consumption
     excess = net - consumption
+    if withheld is not None:
+        excess += withheld
     return Cleared(price, demand, consumption, shortage, release_c, release_s, build_c, build_s,
                    excess)
+
+
+NEWTON_STEPS = 6  # from p = 1; monotone, quadratic near the root
+
+
+def _priced_release(release: np.ndarray, available: np.ndarray, demand1: np.ndarray,
+                    stock: np.ndarray, gap: np.ndarray, params: ClearParams) -> None:
+    """Overwrite ``release`` where a stock is drawn with the price-responsive release R(p).
+
+    With a = available / D1 and s = stock / (D1 (p_full - 1)), the price solves
+    f(p) = p**e_d - a - s (p - 1) = 0 on (1, p_full); f is convex and decreasing with
+    f(1) = gap / D1 > 0, so Newton steps from p = 1 rise monotonically to the root. Where
+    f(p_full) >= 0 the whole stock is released (the price is then >= p_full).
+    """
+    full = np.broadcast_to(params.release_full, release.shape)
+    drawing = (gap > 0) & (stock > 0) & (full > 1.0)
+    if not drawing.any():
+        return
+    where = np.nonzero(drawing)
+    d1 = demand1[where]
+    a = available[where] / d1
+    top = full[where]
+    s = stock[where] / (d1 * (top - 1.0))
+    e_d = 1.0 / np.broadcast_to(params.inv_e_d, release.shape)[where]
+    interior = top ** e_d - a - s * (top - 1.0) < 0.0
+    p = np.ones_like(a)
+    for _ in range(NEWTON_STEPS):
+        q = p ** e_d
+        f = q - a - s * (p - 1.0)
+        p -= f / (e_d * q / p - s)
+        np.clip(p, 1.0, top, out=p)
+    share = np.where(interior, (p - 1.0) / (top - 1.0), 1.0)
+    release[where] = np.minimum(stock[where] * share, gap[where])
 
 
 def _zero_like(a: np.ndarray) -> np.ndarray:

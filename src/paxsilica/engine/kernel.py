@@ -14,8 +14,13 @@ month, over topological layers of the recipe graph (upstream first). Within a se
   (1 - leakage)); the cut volume is diverted to the remaining destinations, the exporting
   segment included, pro rata to their shares. Under trade-club priority, club members' output goes only
   to segments holding club members while one of those is above its baseline price;
-* **clearing**: :func:`paxsilica.engine.clearing.clear`; a price suppression forces the price
-  of the other segments down to its ratio by extra imports from the flooding segment;
+* **clearing**: :func:`paxsilica.engine.clearing.clear`; commercial holders release stock
+  as the price rises (none at the baseline price, all of it at
+  :attr:`EngineOptions.inventory_release_price`), and local producers withhold (curtail,
+  then stockpile) their own output rather than sell it below
+  :attr:`EngineOptions.reservation_price_ratio`; a price suppression forces the price
+  of the other segments down to its ratio by extra imports from the flooding segment (no
+  withholding there);
 * **exits**: a cost tranche whose unit cost stays above the price for ``exit_months`` leaves
   for good, except the share that a price floor covering its cost keeps alive (the floor is
   paid as a CfD on eligible output).
@@ -302,10 +307,11 @@ def _layer(net: Network, levers: Levers, view, state: _State, effects: _Shocks, 
     target = np.broadcast_to(view.stock_target[sl], stock.shape)
     strategic, release_limit, refill_limit = _strategic_limits(net, levers, state, sl,
                                                                 view, demand1)
-    cleared = clear(np.where(zero_demand, 0.0, available), demand1, stock, target,
-                    _params(net, levers, sl), strategic, release_limit, refill_limit, no_build)
-    _zero_demand_fix(cleared, zero_demand, available)
     retained = np.maximum(production - exports, 0.0)
+    cleared = clear(np.where(zero_demand, 0.0, available), demand1, stock, target,
+                    _params(net, levers, sl), strategic, release_limit, refill_limit, no_build,
+                    np.where(zero_demand, 0.0, retained))
+    _zero_demand_fix(cleared, zero_demand, available)
     curtail = np.minimum(cleared.excess, retained)
     cleared.build_commercial += cleared.excess - curtail
     production = production - curtail
@@ -410,10 +416,24 @@ def _params(net: Network, levers: Levers, sl: slice) -> ClearParams:
     threshold = levers.threshold[sl]
     price_rule = levers.trigger[sl] == TRIGGER_PRICE
     thr_price = np.where(price_rule, np.maximum(threshold, 1.0), 1.0)
+    full, reservation = release_prices(net.options, cap)
     return ClearParams(inv_e_d=1.0 / e_d, cap=cap, min_price=p_min, cap_pow=cap ** e_d,
                        floor_pow=p_min ** e_d, rebuild_share=1.0 / net.options.rebuild_months,
                        price_trigger=price_rule, threshold=threshold,
-                       threshold_pow=thr_price ** e_d)
+                       threshold_pow=thr_price ** e_d, release_full=full,
+                       reservation_pow=None if reservation is None else reservation ** e_d)
+
+
+def release_prices(options, cap: np.ndarray) -> tuple[np.ndarray | None, float | None]:
+    """(price ratio releasing the whole commercial stock per commodity, reservation price).
+
+    None where the option switches the mechanism off: ``inventory_release_price <= 1``
+    (stocks are drawn at the baseline price) or ``reservation_price_ratio <= min_price_ratio``.
+    """
+    r = options.inventory_release_price
+    full = None if r <= 1.0 else np.minimum(r, cap)
+    res = options.reservation_price_ratio
+    return full, (None if res <= options.min_price_ratio else float(res))
 
 
 def _exits(net: Network, levers: Levers, view, state: _State, month: int) -> None:

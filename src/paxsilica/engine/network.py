@@ -9,12 +9,14 @@ slice) and segments in the order of :data:`paxsilica.dims.SEGMENTS`. Quantities 
 Modelling assumptions made here (documented in the engine's report):
 
 * **Supply** of a segment = the sum of its countries' latest-year production; ``ROW`` belongs
-  to *others*. Capacity is ``capacity`` where given, else ``quantity``.
+  to *others*, except for a commodity whose production has only ``ROW`` rows (no known
+  location, e.g. vehicles): that is split over the segments like final demand. Capacity is ``capacity`` where given, else ``quantity``.
 * **Demand**: world demand equals world production (the baseline market clears at price ratio
   1). Trade data, when present for a commodity, locate it (apparent consumption = production +
   imports - exports per country). Otherwise the part of an input's use that ``recipes`` assign
   to a downstream commodity (``input_share``) is located where that downstream commodity is
-  produced (derived demand), and the rest (final use) is split by
+  produced (derived demand; so split like final demand where the downstream's production
+  has no known location), and the rest (final use) is split by
   :attr:`EngineOptions.final_demand_share`, a dataset-independent parameter.
 * **Costs**: each segment's producers are grouped into up to ``cost_tranches`` tranches by unit
   cost; a tranche exits after ``exit_months`` months with the segment price below its cost.
@@ -75,6 +77,18 @@ class EngineOptions:
         Number of unit-cost tranches per (commodity, segment) for capacity exits.
     default_release_share : float
         Monthly release limit (share of initial holdings) of data stockpiles no policy governs.
+    inventory_release_price : float
+        Price ratio at which commercial holders release their whole stock in a month; below
+        it they release the share (p - 1) / (inventory_release_price - 1), nothing at the
+        baseline price (capped at each commodity's price cap). Prices therefore rise while
+        stocks are drawn, as gallium's did from the 2023 announcement. 1 = stocks are drawn
+        at the baseline price first.
+    reservation_price_ratio : float
+        Producers' short-run reservation price: below it they withhold (curtail, then
+        stockpile) their own output sold at home instead of selling it, so a segment that
+        loses export markets holds its price here (China's antimony -10.5%, gallium flat
+        after the 2023-24 controls). Not applied to markets under a forced low price; at or
+        below ``min_price_ratio`` it is off.
     """
 
     final_demand_share: tuple[float, float, float] = (0.30, 0.30, 0.40)
@@ -85,6 +99,8 @@ class EngineOptions:
     min_demand_elasticity: float = -1e-3
     cost_tranches: int = 3
     default_release_share: float = 1.0 / 6.0
+    inventory_release_price: float = 1.5
+    reservation_price_ratio: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -317,11 +333,12 @@ def _view(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of: d
     n_c = len(order)
     prod = ds.latest_production()
     prod = prod[prod["commodity"].isin(index)]
-    quantity = prod["quantity"].astype(float).to_numpy() / 12.0
-    capacity = prod["capacity"].astype(float).fillna(prod["quantity"].astype(float)).to_numpy() / 12.0
+    prod, g_idx, weight = _located_rows(prod, segment_of, options)
+    quantity = prod["quantity"].astype(float).to_numpy() * weight / 12.0
+    capacity = (prod["capacity"].astype(float).fillna(prod["quantity"].astype(float)).to_numpy()
+                * weight / 12.0)
     capacity = np.maximum(capacity, quantity)
     c_idx = prod["commodity"].map(index).to_numpy(dtype=np.intp)
-    g_idx = prod["iso3"].map(lambda c: segment_of.get(c, OTHERS)).to_numpy(dtype=np.intp)
     supply0 = np.zeros((n_c, N_SEG))
     capacity0 = np.zeros((n_c, N_SEG))
     np.add.at(supply0, (c_idx, g_idx), quantity)
@@ -365,6 +382,40 @@ def _view(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of: d
                        stock_target, tranche_share, tranche_cost, country_share, tranche_country)
 
 
+def _final_split(segment_of: Mapping[str, int], options: EngineOptions) -> np.ndarray:
+    """:attr:`EngineOptions.final_demand_share` over the segments that hold a country."""
+    has_country = np.zeros(N_SEG, dtype=bool)
+    for seg in segment_of.values():
+        has_country[seg] = True
+    final = np.asarray(options.final_demand_share, dtype=float) * has_country
+    return final / final.sum()
+
+
+def _located_rows(prod: pd.DataFrame, segment_of: Mapping[str, int],
+                  options: EngineOptions) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """(rows, segment per row, weight per row), with unlocated production spread.
+
+    A commodity whose production has only ``ROW`` rows has no known location; putting it all
+    in *others* would keep bloc shortages of its inputs away from bloc output (vehicles,
+    GaN/GaAs devices). Such a row is split over the segments like final demand
+    (:attr:`EngineOptions.final_demand_share`), so its derived demand is split that way too.
+    """
+    is_row = (prod["iso3"] == REST_OF_WORLD).to_numpy()
+    known = set(prod.loc[~is_row & (prod["quantity"].astype(float) > 0), "commodity"])
+    spread = is_row & ~prod["commodity"].isin(known).to_numpy()
+    seg = prod["iso3"].map(lambda c: segment_of.get(c, OTHERS)).to_numpy(dtype=np.intp)
+    if not spread.any():
+        return prod, seg, np.ones(len(prod))
+    final = _final_split(segment_of, options)
+    parts, segs, weights = [prod[~spread]], [seg[~spread]], [np.ones(int((~spread).sum()))]
+    for g in np.flatnonzero(final > 0):
+        parts.append(prod[spread])
+        segs.append(np.full(int(spread.sum()), g, dtype=np.intp))
+        weights.append(np.full(int(spread.sum()), final[g]))
+    return (pd.concat(parts, ignore_index=True), np.concatenate(segs),
+            np.concatenate(weights))
+
+
 def _tranches(prod: pd.DataFrame, c_idx: np.ndarray, g_idx: np.ndarray, k_n: int) -> np.ndarray:
     """Tranche index per production row: rows of one (commodity, segment) split by cost rank."""
     tranche = np.zeros(len(prod), dtype=np.intp)
@@ -381,11 +432,7 @@ def _demand(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of:
             supply0: np.ndarray, options: EngineOptions) -> np.ndarray:
     """Baseline monthly demand per (commodity, segment); world demand = world production."""
     world = supply0.sum(axis=1)
-    has_country = np.zeros(N_SEG, dtype=bool)
-    for seg in segment_of.values():
-        has_country[seg] = True
-    final = np.asarray(options.final_demand_share, dtype=float) * has_country
-    final = final / final.sum()
+    final = _final_split(segment_of, options)
     prod_share = np.divide(supply0, world[:, None], out=np.zeros_like(supply0),
                            where=world[:, None] > 0)
     share = np.tile(final, (len(order), 1))

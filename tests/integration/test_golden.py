@@ -1,0 +1,39 @@
+"""Golden summaries of the built-in library on a fixed seed (regenerate on purpose only, with
+``python tools/regenerate_golden.py``)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("regenerate_golden",
+                                                  ROOT / "tools" / "regenerate_golden.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_library_matches_its_golden_summaries() -> None:
+    expected = json.loads((ROOT / "tests" / "golden" / "library.json").read_text("utf-8"))
+    fresh = _tool().golden_summaries()
+    assert fresh["dataset_hash"] == expected["dataset_hash"], (
+        "the embedded data changed: regenerate the golden file on purpose")
+    assert set(fresh["scenarios"]) == set(expected["scenarios"])
+    for name, want in expected["scenarios"].items():
+        got = fresh["scenarios"][name]
+        for commodity, values in want["alliance"].items():
+            for key, value in values.items():
+                actual = got["alliance"][commodity][key]
+                if value is None:  # e.g. never stocked out
+                    assert actual is None, (name, commodity, key)
+                else:
+                    assert actual == pytest.approx(value, rel=1e-9, abs=1e-12), (
+                        name, commodity, key)
+        assert got["downstream"] == pytest.approx(want["downstream"], rel=1e-9, abs=1e-12)
