@@ -16,8 +16,11 @@ import resource
 import time
 from pathlib import Path
 
-from paxsilica import workflows
+from paxsilica.data.package import read_package
+from paxsilica.data.yaml_lines import read_scenario_document
 from paxsilica.engine import simulate
+from paxsilica.model.dataset import Dataset
+from paxsilica.model.scenario import Scenario
 
 
 def main() -> None:
@@ -26,8 +29,10 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=60)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    ds = workflows.load()
-    scn = workflows.load_scenario("ga-ge-ban", ds).model_copy(
+    # Only the engine's own dependencies (the device machine may lack the service stack).
+    ds = Dataset.from_tables(read_package())
+    obj, lines, file = read_scenario_document("ga-ge-ban")
+    scn = Scenario.from_mapping(obj, lines=lines, file=file).model_copy(
         update={"horizon_months": args.months})
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
