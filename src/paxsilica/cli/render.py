@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 # Piped output (reports, CI logs, README examples) gets a fixed, roomy width; a terminal its own.
-console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 150)
+console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 180)
 
 
 def _pct(value: float) -> str:
@@ -144,13 +144,15 @@ def stress_table(report: dict[str, Any]) -> None:
     """The main job's table, one line per scenario, for a policy-maker."""
     table = Table(title=f"Stress test: {report['bloc']}")
     for name in ("scenario", "worst-hit commodities", "shortage P50", "shortage P95",
-                 "peak price P50", "stock-out month P50", "capability loss P50/P95"):
+                 "peak price P50", "peak price P95", "stock-out month P50",
+                 "capability loss P50/P95"):
         table.add_column(name, justify="left" if name in ("scenario", "worst-hit commodities")
                          else "right")
     for row in report["rows"]:
         table.add_row(row["scenario"], ", ".join(row["worst_hit"]) or "-",
                       _pct(row["shortage_share_p50"]), _pct(row["shortage_share_p95"]),
                       f"{_num(row['peak_price_ratio_p50'])}x",
+                      f"{_num(row['peak_price_ratio_p95'])}x",
                       _num(row["stock_out_month_p50"] if row["stock_out_month_p50"] is not None
                            else float("nan"), 0),
                       f"{row['capability'] or '-'} {_pct(row['loss_share_p50'])}/"
