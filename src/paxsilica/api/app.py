@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -42,6 +43,9 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message],
                    Awaitable[None]]
 
 
+_RISK_CACHE = 256  # risk tables kept; keys are valid (bloc, material, stage) triples
+
+
 class Services:
     """What the routes share: settings, the dataset (loaded once), the run manager."""
 
@@ -50,6 +54,7 @@ class Services:
         self.runs = RunManager(settings.db, settings.run_workers)
         self._lock = threading.Lock()
         self._ds: Dataset | None = None
+        self._risk: dict[tuple[str, str | None, str | None], pd.DataFrame] = {}
 
     @property
     def ds(self) -> Dataset:
@@ -58,6 +63,21 @@ class Services:
             if self._ds is None:
                 self._ds = workflows.load(self.settings.data)
             return self._ds
+
+    def risk(self, bloc: str, material: str | None = None,
+             stage: str | None = None) -> pd.DataFrame:
+        """``workflows.risk`` on the service's dataset, memoised: the dataset never changes
+        while the service runs, and recomputing the table per request starved the run
+        threads under load (docs/reliability.md). Only valid keys are kept (bad ids raise)."""
+        key = (bloc, material, stage)
+        with self._lock:
+            table = self._risk.get(key)
+        if table is None:
+            table = workflows.risk(self.ds, bloc=bloc, material=material, stage=stage)
+            with self._lock:
+                if len(self._risk) < _RISK_CACHE:
+                    self._risk[key] = table
+        return table.copy()
 
     @cached_property
     def plotly_js(self) -> bytes:

@@ -95,7 +95,7 @@ def overview(request: Request, _who: Reader, lang: Lang = "en", digits: Digits =
     page = Page(request, lang, digits)
     names = figures.commodity_names(ds, lang)
     produced = sorted(set(ds.production["commodity"]), key=lambda c: names.get(c, c))
-    risk = workflows.risk(ds, bloc=bloc)
+    risk = request.app.state.services.risk(bloc)
     default = (risk.sort_values("concern_share", ascending=False)["commodity"].iloc[0]
                if not risk.empty else (produced[0] if produced else ""))
     commodity = commodity if commodity in produced else default
@@ -113,7 +113,7 @@ def risk_page(request: Request, _who: Reader, lang: Lang = "en", digits: Digits 
     """The risk table from ``bloc``'s perspective."""
     ds = request.app.state.services.ds
     page = Page(request, lang, digits)
-    table = workflows.risk(ds, bloc=bloc)
+    table = request.app.state.services.risk(bloc)
     return _render(request, "risk.html", page, bloc=bloc, rows=table.to_dict(orient="records"),
                    names=figures.commodity_names(ds, lang),
                    countries=figures.country_names(ds, lang))

@@ -71,8 +71,7 @@ def health(request: Request) -> dict[str, Any]:
 def risk(request: Request, _who: Reader, bloc: str = "pax-silica",
          material: str | None = None, stage: str | None = None) -> list[dict[str, Any]]:
     """Concentration and supply risk per commodity (as ``paxsilica risk --format json``)."""
-    table = workflows.risk(request.app.state.services.ds, bloc=bloc, material=material,
-                           stage=stage)
+    table = request.app.state.services.risk(bloc, material, stage)
     return clean(table.to_dict(orient="records"))
 
 
