@@ -95,15 +95,8 @@ def test_elasticities_at_the_edges_of_their_range(e_d: float, e_s: float) -> Non
     _run(_two(e_d=e_d, e_s=e_s), ban(0.8))
 
 
-@pytest.mark.xfail(strict=True, reason="engine issue (reported): a recipe input that nobody "
-                   "produces is ignored, so its outputs run unconstrained instead of a "
-                   "ModelError or a full downstream loss")
-def test_an_unproduced_recipe_input_is_refused_or_binds() -> None:
+def test_an_unproduced_recipe_input_is_refused() -> None:
     ds = _two()
     production = ds.production[ds.production["commodity"] != "ore"].reset_index(drop=True)
-    try:
-        results = simulate(_replace(ds, "production", production), scenario([]), draws=8,
-                           seed=1)
-    except ModelError:
-        return
-    assert float(results.downstream["loss_share_p50"].iloc[0]) > 0.99
+    with pytest.raises(ModelError, match="'ore' is an input of .* has no production"):
+        simulate(_replace(ds, "production", production), scenario([]), draws=8, seed=1)

@@ -249,6 +249,7 @@ def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None)
     """Compile ``ds`` and the deterministic parts of ``scn`` into a :class:`Network`."""
     options = options or EngineOptions()
     table = ds.commodities
+    check_inputs_produced(ds)
     layers_ids = topological_layers(list(table["id"]), ds.recipes)
     order = [c for layer in layers_ids for c in layer]
     index = {c: k for k, c in enumerate(order)}
@@ -281,6 +282,19 @@ def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None)
     views = [_view(ds, order, index, segment_of, month, options)
              for month, segment_of in _epochs(scn, blocs, ds)]
     return Network(views=tuple(views), **base)
+
+
+def check_inputs_produced(ds: Dataset) -> None:
+    """Refuse recipes whose input nobody produces: the output could not be made at all, and
+    treating the input as absent would let the output run unconstrained."""
+    produced = set(ds.production.loc[ds.production["quantity"] > 0, "commodity"])
+    missing = ds.recipes[~ds.recipes["input"].isin(produced)]
+    if not missing.empty:
+        row = missing.iloc[0]
+        raise ModelError(
+            f"'{row['input']}' is an input of '{row['output']}' (recipes.csv) but has no "
+            "production with a quantity above 0 (production.csv); add its producers or "
+            "remove the recipe row")
 
 
 def _layer_inputs(layers: list[slice], order: list[str], index: Mapping[str, int],
