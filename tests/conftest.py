@@ -68,6 +68,19 @@ def write_package(folder: Path, tables: dict[str, list[dict[str, str]]]) -> Path
     return folder
 
 
+def load_script(relative: str):
+    """Import a repository script (tools/, benchmarks/) by path, for tests of its functions."""
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture
 def mini_tables() -> dict[str, list[dict[str, str]]]:
     """A fresh deep copy of the hand-made mini package's rows."""

@@ -8,13 +8,13 @@ one pass, the test fails until docs/calibration.md is updated and the xfail remo
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.conftest import load_script
 
 from paxsilica import workflows
 
@@ -22,12 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _report():
-    spec = importlib.util.spec_from_file_location("calibration_report",
-                                                  ROOT / "tools" / "calibration_report.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/calibration_report.py")
 
 
 cr = _report()

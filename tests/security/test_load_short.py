@@ -6,20 +6,15 @@ docs/reliability.md.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-from tests.conftest import fuzz_examples
+from tests.conftest import fuzz_examples, load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load_module():
-    spec = importlib.util.spec_from_file_location("load_service",
-                                                  ROOT / "benchmarks" / "load_service.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/load_service.py")
 
 
 def test_service_holds_a_short_load_without_errors(tmp_path: Path) -> None:

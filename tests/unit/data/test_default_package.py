@@ -8,13 +8,14 @@ below with their citation.
 from __future__ import annotations
 
 import filecmp
-import importlib.util
 import re
 from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from tests.conftest import load_script
 
 from paxsilica.data.package import read_package
 from paxsilica.data.schema import REST_OF_WORLD, STAGES, TABLES
@@ -270,10 +271,7 @@ def test_wgi_is_the_mean_of_the_six_estimates(pkg):
 
 
 def _build_module():
-    spec = importlib.util.spec_from_file_location("build_data", ROOT / "tools" / "build_data.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/build_data.py")
 
 
 @needs_shared
