@@ -3,6 +3,7 @@
 >>> import paxsilica as ps
 >>> ds = ps.load()                       # the embedded, sourced data package
 >>> table = ps.risk(ds, bloc="pax-silica")
+>>> results = ps.simulate("ga-ge-ban", runs=200, seed=1)   # unstored; see paxsilica.workflows
 
 Importing the package reads no files and starts nothing: names resolve on first use.
 """
@@ -25,6 +26,7 @@ __all__ = [
     "__version__",
     "load",
     "risk",
+    "simulate",
 ]
 
 _LAZY = {
@@ -43,7 +45,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from paxsilica.errors import (DataError, ModelError, NotFoundError, PaxsilicaError,
                                   ScenarioError, StoreError)
     from paxsilica.model.dataset import Dataset
+    from paxsilica.engine import Results
     from paxsilica.workflows import load, risk
+
+
+def simulate(scenario: Any, runs: int | None = None, seed: int | None = None,
+             data: Any = None) -> Results:
+    """Simulate a scenario (built-in name, YAML path or Scenario) without storing it.
+
+    Returns the engine's ``Results`` (``summary``, ``downstream``, ``cost``, ``meta``). Use
+    :func:`paxsilica.workflows.simulate_scenario` to record the run in the DuckDB store.
+    """
+    from paxsilica.workflows import simulate_scenario
+
+    return simulate_scenario(scenario, runs=runs, seed=seed, data=data, store=False).results
 
 
 def __getattr__(name: str) -> Any:

@@ -39,3 +39,12 @@ def test_import_reads_no_files_and_loads_no_heavy_modules() -> None:
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError):
         paxsilica.no_such_name  # noqa: B018
+
+
+def test_top_level_simulate_matches_the_workflow() -> None:
+    from paxsilica import workflows
+
+    direct = paxsilica.simulate("ga-ge-ban", runs=64, seed=5)
+    stored_path = workflows.simulate_scenario("ga-ge-ban", runs=64, seed=5, store=False).results
+    assert direct.summary.equals(stored_path.summary)
+    assert direct.meta["seed"] == 5
