@@ -36,7 +36,7 @@ from jax import lax  # noqa: E402
 
 from paxsilica.engine.chunks import Model, store_block  # noqa: E402
 from paxsilica.engine.clearing import NEWTON_STEPS  # noqa: E402
-from paxsilica.engine.kernel import release_prices  # noqa: E402
+from paxsilica.engine.kernel import NEGLIGIBLE_DEMAND, release_prices  # noqa: E402
 from paxsilica.engine.levers import TRIGGER_PRICE  # noqa: E402
 from paxsilica.engine.network import ALLIANCE, N_SEG  # noqa: E402
 from paxsilica.engine.results import outcome_arrays  # noqa: E402
@@ -239,7 +239,8 @@ def _build(model: Model, dtype: Any) -> Any:  # noqa: C901 - one traced program 
         if has_club:
             present = k.club_present[v]
             pi = k.club_share[v][sl]
-            stressed = (st["price"][:, sl] * present > 1.0 + 1e-9).any(axis=-1)
+            stressed = (st["price"][:, sl] * present > opts.club_priority_trigger
+                        ).any(axis=-1)
             member = weight * present
             mtot = _sum3(member)[..., None]
             member = jnp.where(mtot > 0, member / jnp.where(mtot > 0, mtot, 1.0), weight)
@@ -363,7 +364,7 @@ def _build(model: Model, dtype: Any) -> Any:  # noqa: C901 - one traced program 
             production = production * ratio_in
         exports, imports = trade(st, v, sl, production, tk)
         demand1 = demand1_all[:, sl]
-        zero_demand = demand1 <= 0
+        zero_demand = demand1 <= NEGLIGIBLE_DEMAND * demand1.sum(axis=-1, keepdims=True)
         demand1 = jnp.where(zero_demand, 1.0, demand1)
         available = production - exports + imports
         no_build, extra, flooder = suppress(supp, sl, demand1, available)

@@ -235,7 +235,8 @@ def _trade(net: Network, levers: Levers, view, state: _State, effects: _Shocks, 
     total = _sum3(weight)
     np.divide(weight, total[..., None], out=weight, where=total[..., None] > 0)
     trade_keep = None if effects.trade_keep is None else effects.trade_keep[:, sl]
-    club = _club_weights(levers, state, sl, weight, v) if levers.club_share is not None else None
+    club = (_club_weights(levers, state, sl, weight, v, net.options.club_priority_trigger)
+            if levers.club_share is not None else None)
     if trade_keep is None and club is None:
         exports = production * (1.0 - weight)
         imports = weight * (_sum3(production)[..., None] - production)
@@ -265,11 +266,11 @@ def _sum3(a: np.ndarray) -> np.ndarray:
 
 
 def _club_weights(levers: Levers, state: _State, sl: slice, weight: np.ndarray,
-                  v: int) -> list[np.ndarray]:
+                  v: int, trigger: float) -> list[np.ndarray]:
     """Allocation shares per exporter i, (draw, c, destination), under trade-club priority."""
     present = levers.club_present[v]
     pi = levers.club_share[v][sl]
-    stressed = (state.price[:, sl] * present > 1.0 + 1e-9).any(axis=-1)  # (draw, c)
+    stressed = (state.price[:, sl] * present > trigger).any(axis=-1)  # (draw, c)
     member_weight = weight * present
     total = _sum3(member_weight)[..., None]
     member_weight = np.divide(member_weight, total, out=weight.copy(), where=total > 0)
@@ -291,7 +292,9 @@ def _layer(net: Network, levers: Levers, view, state: _State, effects: _Shocks, 
         production = production * ratio_in
     exports, imports = _trade(net, levers, view, state, effects, sl, production, v)
     demand1 = demand1_all[:, sl]
-    zero_demand = demand1 <= 0
+    # A segment whose demand is a rounding error of the world's has no market of its own:
+    # clearing it would amplify float noise by 1/|elasticity| into spurious price moves.
+    zero_demand = demand1 <= NEGLIGIBLE_DEMAND * demand1.sum(axis=-1, keepdims=True)
     demand1 = np.where(zero_demand, 1.0, demand1)
     available = production - exports + imports
     no_build, extra, flooder = _suppress(net, effects, sl, demand1, available)
@@ -353,6 +356,10 @@ def _layer(net: Network, levers: Levers, view, state: _State, effects: _Shocks, 
                       release=release, build=build)
         for name, value in values.items():
             paths[name][:, month, sl] = value
+
+
+#: Segment demand at or below this share of world demand counts as none (see _layer).
+NEGLIGIBLE_DEMAND = 1e-9
 
 
 def _zero_demand_fix(cleared, zero_demand: np.ndarray, available: np.ndarray) -> None:

@@ -89,6 +89,12 @@ class EngineOptions:
         loses export markets holds its price here (China's antimony -10.5%, gallium flat
         after the 2023-24 controls). Not applied to markets under a forced low price; at or
         below ``min_price_ratio`` it is off.
+    club_priority_trigger : float
+        Under trade-club priority, members' exports go to members only while some member's
+        price is above this ratio of baseline: a material disruption (10%, an estimate), not
+        the small price moves of ordinary months. The switch is all-or-nothing per commodity,
+        so it can also starve non-member suppliers the bloc buys from downstream
+        (``docs/policy.md``).
     """
 
     final_demand_share: tuple[float, float, float] = (0.30, 0.30, 0.40)
@@ -101,6 +107,7 @@ class EngineOptions:
     default_release_share: float = 1.0 / 6.0
     inventory_release_price: float = 1.5
     reservation_price_ratio: float = 0.9
+    club_priority_trigger: float = 1.1
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,26 @@
-"""Membership value: how much a country's joining would lower the bloc's shortage risk.
+"""Membership value: how much a country's membership lowers the bloc's shortage risk.
 
-For each candidate the scenarios are run twice on the same draws: with the bloc as it is and
-with the candidate added (:meth:`Dataset.with_member`). A member already in the bloc (Qatar,
-by default) is evaluated "as if not yet a member": the bloc without it against the bloc with
-it, so its own contribution (helium, LNG) shows.
+Membership is evaluated as the alliance's policy, not as a relabelling of the pooled world
+market: members serve members first under stress. Every run carries one
+``trade_club_priority`` policy whose club is the bloc (any other club priority in a scenario is
+replaced: the engine applies one club). For each candidate the scenarios are run on the same
+draws (common random numbers) twice, both with that priority:
 
-The bloc grows when a country joins, and so does its demand; to compare like with like the
-value is measured for the **original** members: they face the (pooled) segment's shortage
-share, so their shortage after joining is ``share_joined x their cumulative demand``. Then
+* **without**: the bloc as it is (for a current member, e.g. Qatar: a copy of the data without
+  its membership row, :func:`without_member`);
+* **with**: the bloc with the candidate (:meth:`Dataset.with_member`; for a current member the
+  data as it is).
 
-    risk_reduction_usd = E[ sum_c value_c (shortage_c - share_joined_c x demand_c) ]
+The difference isolates the candidate's contribution under member priority. The bloc grows
+when a country joins, and so does its demand; to compare like with like the value is measured
+for the members of the "without" bloc: they face the segment's shortage share, so their
+shortage with the candidate is ``share_with x their cumulative demand``. Then
 
-over scenario-weighted draws (shares from the engine's outcomes; value_c: cost of a unit short, :data:`SHORTAGE_COST_RATIO` x
-price). ``concern_share_change`` is the change in the mean, over commodities the bloc uses,
-of the share of its supply that comes from countries of concern: (net imports / demand) x
+    risk_reduction_usd = E[ sum_c value_c (share_without_c - share_with_c) x demand_c ]
+
+over scenario-weighted draws (value_c: cost of a unit short, :data:`SHORTAGE_COST_RATIO` x
+price). ``concern_share_change`` is the change in the mean, over commodities the bloc uses, of
+the share of its supply that comes from countries of concern: (net imports / demand) x
 (of-concern share of non-bloc output), from the data's latest production; negative is better.
 """
 
@@ -25,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from paxsilica.data.schema import REST_OF_WORLD
-from paxsilica.dims import COMMODITY, SEGMENT, SEGMENTS
+from paxsilica.dims import COMMODITY, MONTH, SEGMENT, SEGMENTS
 from paxsilica.engine import simulate
 from paxsilica.errors import ModelError, NotFoundError
 from paxsilica.model.dataset import Dataset
@@ -33,14 +40,13 @@ from paxsilica.model.scenario import Scenario, TradeClubPriority
 from paxsilica.policy.sample import (
     SHORTAGE_COST_RATIO,
     alliance_demand,
-    run_alliance,
     scenario_weights,
     shortage_value_usd,
     strip_bloc_stockpiles,
 )
 
-__all__ = ["DEFAULT_CANDIDATES", "MemberValue", "default_candidates", "member_values",
-           "without_member"]
+__all__ = ["DEFAULT_CANDIDATES", "MemberValue", "concern_share", "default_candidates",
+           "member_values", "membership_pair", "with_priority", "without_member"]
 
 #: Countries the issue names as likely invitees (trade club, minerals producers), plus Qatar.
 DEFAULT_CANDIDATES = ("SAU", "IND", "THA", "CAN", "CHL", "COD", "IDN", "QAT")
@@ -101,36 +107,39 @@ def concern_share(ds: Dataset, bloc: str, demand_per_month: np.ndarray,
     return float(np.mean(values)) if values else float("nan")
 
 
-def _base_runs(ds: Dataset, scenarios: Sequence[Scenario], draws: int,
-               seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Shortage shares and cumulative demand, (scenario, draw, commodity)."""
+def _runs(ds: Dataset, scenarios: Sequence[Scenario], draws: int, seed: int,
+          with_demand: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Alliance shortage shares and (when asked) cumulative demand, (scenario, draw,
+    commodity) in ``ds`` order; both sides of a comparison go through here."""
     ids = list(ds.commodities["id"])
     shares, dems = [], []
     for scn in scenarios:
-        res, _, demand, _ = run_alliance(ds, scn, draws, seed, monthly=False)
+        res = simulate(ds, scn, draws=draws, seed=seed, keep_paths=with_demand)
         share = res.outcomes["shortage_share"].sel({SEGMENT: SEGMENTS[0], COMMODITY: ids})
-        shares.append(share.values.astype(float))  # the same rounding as the joined runs
-        dems.append(demand)
-    return np.stack(shares), np.stack(dems)
+        shares.append(share.values.astype(float))
+        if with_demand:
+            demand = res.paths["demand"].sel({SEGMENT: SEGMENTS[0], COMMODITY: ids})
+            dems.append(demand.sum(MONTH).values)
+    return np.stack(shares), (np.stack(dems) if with_demand else None)
 
 
-def _joined_shares(ds: Dataset, scenarios: Sequence[Scenario], draws: int,
-                   seed: int) -> np.ndarray:
-    ids = list(ds.commodities["id"])
-    out = []
-    for scn in scenarios:
-        res = simulate(ds, scn, draws=draws, seed=seed, keep_paths=False)
-        share = res.outcomes["shortage_share"].sel({SEGMENT: SEGMENTS[0], COMMODITY: ids})
-        out.append(share.values.astype(float))
-    return np.stack(out)
-
-
-def _prepared(scn: Scenario, bloc: str, priority: bool) -> Scenario:
+def with_priority(scn: Scenario, bloc: str, priority: bool = True) -> Scenario:
+    """``scn`` for ``bloc``, bloc stockpiles removed and, when ``priority``, exactly one
+    ``trade_club_priority`` policy with the bloc as the club (others are dropped: the engine
+    applies a single club)."""
     scn = strip_bloc_stockpiles(scn).model_copy(update={"bloc": bloc})
-    if priority and not any(isinstance(p, TradeClubPriority) for p in scn.policies):
-        club = TradeClubPriority(type="trade_club_priority", club=bloc)
-        scn = scn.model_copy(update={"policies": (*scn.policies, club)})
-    return scn
+    policies = tuple(p for p in scn.policies if not isinstance(p, TradeClubPriority))
+    if priority:
+        policies = (*policies, TradeClubPriority(type="trade_club_priority", club=bloc))
+    return scn.model_copy(update={"policies": policies})
+
+
+def membership_pair(ds: Dataset, bloc: str, iso3: str) -> tuple[Dataset, Dataset]:
+    """(data without, data with) ``iso3`` in ``bloc``; for a current member the first is a
+    copy without its membership row, for a candidate the second has it added."""
+    if iso3 in ds.members(bloc):
+        return without_member(ds, bloc, iso3), ds
+    return ds, ds.with_member(bloc, iso3)
 
 
 def member_values(ds: Dataset, scenarios: Sequence[Scenario], *, bloc: str | None = None,
@@ -148,15 +157,15 @@ def member_values(ds: Dataset, scenarios: Sequence[Scenario], *, bloc: str | Non
     bloc : str, optional
         Bloc id (default: the first scenario's).
     candidates : sequence of str, optional
-        ISO3 codes (default :func:`default_candidates`); members are evaluated as if not yet
-        members.
+        ISO3 codes (default :func:`default_candidates`); a current member is evaluated as
+        the bloc without it against the bloc with it (:func:`membership_pair`).
     draws, seed : int
         Draws per scenario and root seed (shared by every run: common random numbers).
     priority : bool
-        Members serve members first under stress (a ``trade_club_priority`` policy with the
-        bloc as the club, in every run): what membership commits a country to. Without it the
-        engine's pooled world market makes membership change little but whom export
-        restrictions target.
+        Members serve members first under stress: one ``trade_club_priority`` policy with
+        the bloc as the club in every run, on both sides of each comparison
+        (:func:`with_priority`). ``False`` compares in the engine's pooled world market, where
+        membership changes little but whom export restrictions target (diagnostics only).
 
     Returns
     -------
@@ -172,28 +181,26 @@ def member_values(ds: Dataset, scenarios: Sequence[Scenario], *, bloc: str | Non
     for iso3 in candidates:
         if iso3 not in known or iso3 == REST_OF_WORLD:
             raise NotFoundError(f"candidates: country '{iso3}' is not in the data")
-    scns = [_prepared(s, bloc, priority) for s in scenarios]
+    scns = [with_priority(s, bloc, priority) for s in scenarios]
     probs = scenario_weights(scns, weights)
     ids = list(ds.commodities["id"])
     value = shortage_value_usd(ds, ids, shortage_cost_ratio)
-    base_cache: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    base_cache: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
     out = []
     for iso3 in candidates:
-        already = iso3 in members
-        base_ds = without_member(ds, bloc, iso3) if already else ds
-        joined_ds = ds if already else ds.with_member(bloc, iso3)
+        base_ds, joined_ds = membership_pair(ds, bloc, iso3)
         key = base_ds.content_hash
         if key not in base_cache:
-            volume, demand = _base_runs(base_ds, scns, draws, seed)
-            base_cache[key] = (volume, demand, alliance_demand(base_ds, scns[0]))
-        volume, demand, monthly = base_cache[key]
-        share = _joined_shares(joined_ds, scns, draws, seed)
-        saved = (volume - share) * demand  # (scenario, draw, commodity) units
+            share0, demand = _runs(base_ds, scns, draws, seed, with_demand=True)
+            before = concern_share(base_ds, bloc, alliance_demand(base_ds, scns[0]))
+            base_cache[key] = (share0, demand, before)
+        share0, demand, before = base_cache[key]
+        share1, _ = _runs(joined_ds, scns, draws, seed, with_demand=False)
+        saved = (share0 - share1) * demand  # (scenario, draw, commodity) units
         per_c = np.einsum("k,kdc->c", probs / draws, saved) * value
         ranked = np.argsort(-np.abs(per_c))[:top]
         after = concern_share(joined_ds, bloc, alliance_demand(joined_ds, scns[0]))
-        out.append(MemberValue(iso3, already, float(per_c.sum()),
-                               concern_share(base_ds, bloc, monthly), after,
+        out.append(MemberValue(iso3, iso3 in members, float(per_c.sum()), before, after,
                                tuple((ids[i], float(per_c[i])) for i in ranked
                                      if per_c[i] != 0)))
     return sorted(out, key=lambda m: -m.risk_reduction_usd)
