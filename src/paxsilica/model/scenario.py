@@ -1,8 +1,8 @@
 """Scenario, Shock and Policy definitions: frozen, validated, no I/O.
 
-The contract is ``docs/agents/SCENARIO-SPEC.md``. A scenario names the bloc under study, the
-countries forming the ``restricting`` segment, a horizon, and lists of shocks (what happens)
-and policies (what the bloc does about it). Numeric shock parameters may be distributions
+Its JSON Schema (``paxsilica scenario schema``) is the published contract. A scenario names the
+bloc under study, the countries forming the ``restricting`` segment, a horizon, and lists of
+shocks (what happens) and policies (what the bloc does about it). Numeric shock parameters may be distributions
 (:mod:`paxsilica.model.distributions`).
 
 Build one from parsed YAML with :meth:`Scenario.from_mapping`, which turns pydantic's errors
