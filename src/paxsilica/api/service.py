@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
-from paxsilica.report.view import RunView
-
-__all__ = ["exposure_map", "run_summary_records"]
+__all__ = ["exposure_map"]
 
 
 def exposure_map(risk: pd.DataFrame) -> dict[str, float]:
@@ -17,9 +13,3 @@ def exposure_map(risk: pd.DataFrame) -> dict[str, float]:
         return {}
     values = risk.groupby("commodity")["concern_share"].max()
     return {str(k): float(v) for k, v in values.items() if v == v}
-
-
-def run_summary_records(view: RunView) -> dict[str, Any]:
-    """Summary and downstream as JSON-ready records."""
-    return {"summary": view.summary.to_dict(orient="records"),
-            "downstream": view.downstream.to_dict(orient="records")}

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from paxsilica.model.dataset import Dataset
+from paxsilica.report.i18n import fmt_number, fmt_share
 
 __all__ = ["bar_chart_svg", "write_stress_report"]
 
@@ -22,16 +23,6 @@ th,td{border-bottom:1px solid #e3e6ee;padding:.35em .5em;text-align:right}
 th:first-child,td:first-child,td.text{text-align:left}
 thead th{background:#f3f5fa}.muted{color:#667}.bar{fill:#c0392b}.axis{stroke:#99a}
 """
-
-
-def _pct(value: Any) -> str:
-    return "-" if value is None or (isinstance(value, float) and not math.isfinite(value)) \
-        else f"{value:.1%}"
-
-
-def _num(value: Any, digits: int = 2) -> str:
-    return "-" if value is None or (isinstance(value, float) and not math.isfinite(value)) \
-        else f"{value:.{digits}f}"
 
 
 def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str,
@@ -48,7 +39,7 @@ def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str,
         parts.append(f'<text x="0" y="{y + 14}" font-size="12">{html.escape(name)}</text>'
                      f'<rect class="bar" x="200" y="{y}" width="{length:.1f}" height="16"/>'
                      f'<text x="{205 + length:.1f}" y="{y + 13}" font-size="11">'
-                     f'{_pct(value)}</text>')
+                     f'{fmt_share(value)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -98,9 +89,9 @@ def _summary(rows: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> str
         return "<p>No scenarios were run.</p>"
     hit = ", ".join(names.get(c, c) for c in worst["worst_hit"]) or "none"
     return (f"<p>The most damaging scenario is <b>{html.escape(worst['title'])}</b>: in one draw "
-            f"in twenty the alliance loses at least {_pct(worst['shortage_share_p95'])} of its "
+            f"in twenty the alliance loses at least {fmt_share(worst['shortage_share_p95'])} of its "
             f"demand for its worst-hit commodity (worst hit: {html.escape(hit)}), and prices "
-            f"peak at {_num(worst['peak_price_ratio_p95'], 1)}x baseline.</p>")
+            f"peak at {fmt_number(worst['peak_price_ratio_p95'], 1)}x baseline.</p>")
 
 
 def _table(rows: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> str:
@@ -110,12 +101,12 @@ def _table(rows: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> str:
     lines = []
     for row in rows:
         hit = ", ".join(names.get(c, c) for c in row["worst_hit"]) or "-"
-        loss = f"{_pct(row['loss_share_p50'])} / {_pct(row['loss_share_p95'])}"
+        loss = f"{fmt_share(row['loss_share_p50'])} / {fmt_share(row['loss_share_p95'])}"
         lines.append(
             f"<tr><td>{html.escape(row['scenario'])}</td><td class='text'>{html.escape(hit)}</td>"
-            f"<td>{_pct(row['shortage_share_p50'])}</td><td>{_pct(row['shortage_share_p95'])}</td>"
-            f"<td>{_num(row['peak_price_ratio_p50'])}</td>"
-            f"<td>{_num(row['stock_out_month_p50'], 0)}</td><td>{loss}</td></tr>")
+            f"<td>{fmt_share(row['shortage_share_p50'])}</td><td>{fmt_share(row['shortage_share_p95'])}</td>"
+            f"<td>{fmt_number(row['peak_price_ratio_p50'])}</td>"
+            f"<td>{fmt_number(row['stock_out_month_p50'], 0)}</td><td>{loss}</td></tr>")
     return head + "".join(lines) + "</tbody></table>"
 
 
