@@ -68,6 +68,9 @@ ENGINE_BASIS = {
                                "home sales below 0.9x baseline; observed China antimony -10.5% "
                                "and gallium FOB China flat after the 2023-24 controls "
                                "(back-tests A, C)",
+    "club_priority_trigger": "modelling choice: trade-club priority always on; it redirects "
+                             "club volume only up to members' shortfall against reference "
+                             "demand, so it moves nothing in ordinary months",
 }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 
 from paxsilica import workflows
+from paxsilica.model.scenario import TradeClubPriority
+from paxsilica.policy.membership import member_values
 
 DRAWS = 400
 SEED = 11
@@ -20,7 +22,7 @@ def ds():
 
 
 def _alliance(ds, scenario, **update):
-    scn = workflows.load_scenario(scenario, ds)
+    scn = workflows.load_scenario(scenario, ds) if isinstance(scenario, str) else scenario
     if update:
         scn = scn.model_copy(update=update)
     outcome = workflows.simulate_scenario(scn, runs=DRAWS, seed=SEED, ds=ds, store=False)
@@ -51,3 +53,39 @@ def test_vault_lowers_shortage_and_price(ds) -> None:
     assert vault.loc["rare_earths_refining", "peak_price_ratio_p95"] <= \
         shock.loc["rare_earths_refining", "peak_price_ratio_p95"]
     assert (vault["shortage_share_p95"].sum() < shock["shortage_share_p95"].sum())
+
+
+def _with_priority(ds, scenario):
+    scn = workflows.load_scenario(scenario, ds)
+    return scn.model_copy(update={"policies": (*scn.policies,
+                                               TradeClubPriority(type="trade_club_priority", club=scn.bloc))})
+
+
+def test_club_priority_moves_nothing_without_a_disruption(ds) -> None:
+    calm = _alliance(ds, "baseline")
+    prioritised = _alliance(ds, _with_priority(ds, "baseline"))
+    assert prioritised["shortage_share_p95"].max() == pytest.approx(0.0, abs=1e-9)
+    assert prioritised["peak_price_ratio_p95"].to_numpy() == pytest.approx(
+        calm["peak_price_ratio_p95"].to_numpy(), abs=1e-9)
+
+
+def test_club_priority_never_leaves_members_shorter(ds) -> None:
+    # Members first, up to their need: the alliance's helium shortage under priority is at
+    # most the pooled market's (it was larger when a price trigger switched priority off
+    # right after the shock, while the bloc's stocks were still empty).
+    pooled = _alliance(ds, "helium-supply-shock")
+    prioritised = _alliance(ds, _with_priority(ds, "helium-supply-shock"))
+    for column in ("shortage_share_p95", "shortage_share_mean"):
+        assert prioritised.loc["helium_refining", column] <= \
+            pooled.loc["helium_refining", column] + 1e-12
+
+
+def test_qatar_membership_is_worth_its_helium(ds) -> None:
+    # The issue: Qatar's own contribution (helium, LNG) must show up when evaluated. With
+    # Hormuz open and US/Russian helium out, Qatar inside the bloc serves the bloc first.
+    scn = workflows.load_scenario("helium-supply-shock", ds)
+    [qatar] = member_values(ds, [scn], candidates=["QAT"], draws=DRAWS, seed=SEED)
+    # Its helium is credited on its own line: the total can still be dragged down when
+    # priority takes helium a non-member fab needed for the chips the bloc imports.
+    assert qatar.already_member
+    assert dict(qatar.top_commodities).get("helium_refining", 0.0) > 0

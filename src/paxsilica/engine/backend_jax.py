@@ -143,6 +143,7 @@ class _Const:
         if lev.club_share is not None:
             self.club_share = f(np.stack(lev.club_share))
             self.club_present = f(np.stack(lev.club_present))
+            self.club_protect = f(np.stack(lev.club_protect))
         e_d = net.demand_elasticity[:, None]
         cap = net.price_cap_ratio[:, None]
         p_min = net.options.min_price_ratio
@@ -228,47 +229,61 @@ def _build(model: Model, dtype: Any) -> Any:  # noqa: C901 - one traced program 
                 supp.append((t, active, value[s], geom, t["flooder"][v]))
         return cap_keep, trade_keep, surge, supp
 
-    def trade(st, v, sl, production, trade_keep):
+    def trade(st, v, sl, production, demand1, trade_keep):
         expected = st["expected"][:, sl]
         weight = (expected if theta == 1.0 else expected * expected if theta == 2.0
                   else expected ** theta)
         weight = weight * k.demand0[v][sl]
         total = _sum3(weight)[..., None]
         weight = jnp.where(total > 0, weight / jnp.where(total > 0, total, 1.0), weight)
-        club = None
-        if has_club:
-            present = k.club_present[v]
-            pi = k.club_share[v][sl]
-            stressed = (st["price"][:, sl] * present > opts.club_priority_trigger
-                        ).any(axis=-1)
-            member = weight * present
-            mtot = _sum3(member)[..., None]
-            member = jnp.where(mtot > 0, member / jnp.where(mtot > 0, mtot, 1.0), weight)
-            club = [weight + (pi[None, :, i] * stressed)[..., None] * (member - weight)
-                    for i in range(N_SEG)]
-        if trade_keep is None and club is None:
+        if trade_keep is None and not has_club:
             exports = production * (1.0 - weight)
             imports = weight * (_sum3(production)[..., None] - production)
             return exports, imports
         tk = None if trade_keep is None else trade_keep[:, sl]
-        exports, imports = [], [0.0, 0.0, 0.0]
+        flow = []
         for i in range(N_SEG):
-            share = [weight[..., j] if club is None else club[i][..., j] for j in range(N_SEG)]
+            share = [weight[..., j] for j in range(N_SEG)]
             if tk is not None:
                 share = [share[j] if j == i else share[j] * tk[:, :, i, j]
                          for j in range(N_SEG)]
             tot = share[0] + share[1] + share[2]
             scale = jnp.where(tot > 0, production[..., i] / jnp.where(tot > 0, tot, 1.0), 0.0)
-            ex = 0.0
-            for j in range(N_SEG):
-                if j != i:
-                    flow = share[j] * scale
-                    ex = ex + flow
-                    imports[j] = imports[j] + flow
-            exports.append(ex)
-        zeros = jnp.zeros_like(production[..., 0])
-        return (jnp.stack(exports, axis=-1),
-                jnp.stack([zeros + x for x in imports], axis=-1))
+            flow.append([share[j] * scale for j in range(N_SEG)])
+        if has_club:
+            flow = prioritise(st, v, sl, flow, demand1)
+        exports, imports = [], []
+        for i in range(N_SEG):
+            o = [j for j in range(N_SEG) if j != i]
+            exports.append(flow[i][o[0]] + flow[i][o[1]])
+            imports.append(flow[o[0]][i] + flow[o[1]][i])
+        return jnp.stack(exports, axis=-1), jnp.stack(imports, axis=-1)
+
+    def prioritise(st, v, sl, flow, demand1):
+        # Mask form of kernel._prioritise: the view index is traced, so membership of each
+        # segment is a 0/1 factor, not a Python branch.
+        present = k.club_present[v]
+        pi = k.club_share[v][sl]
+        stressed = (st["price"][:, sl] > opts.club_priority_trigger).any(axis=-1)
+        need = [present[j] * jnp.maximum(demand1[..., j] - (flow[0][j] + flow[1][j]
+                                                             + flow[2][j]), 0.0) * stressed
+                for j in range(N_SEG)]
+        need_total = need[0] + need[1] + need[2]
+        exposed = (1.0 - present)[None, :] * (1.0 - k.club_protect[v][sl])  # (c, G)
+        bound = [pi[None, :, i] * sum(exposed[:, m] * flow[i][m] for m in range(N_SEG))
+                 for i in range(N_SEG)]
+        pool = bound[0] + bound[1] + bound[2]
+        fraction = jnp.where(pool > 0, jnp.minimum(need_total, pool)
+                             / jnp.where(pool > 0, pool, 1.0), 0.0)
+        split = [jnp.where(need_total > 0, n / jnp.where(need_total > 0, need_total, 1.0), 0.0)
+                 for n in need]
+        out = []
+        for i in range(N_SEG):
+            cut = fraction * pi[None, :, i]
+            moved = fraction * bound[i]
+            out.append([flow[i][m] * (1.0 - cut * exposed[:, m]) + moved * split[m]
+                        for m in range(N_SEG)])
+        return out
 
     def suppress(supp, sl, demand1, available):
         if not supp:
@@ -362,8 +377,8 @@ def _build(model: Model, dtype: Any) -> Any:  # noqa: C901 - one traced program 
             for m in range(1, idx.shape[1]):
                 ratio_in = jnp.minimum(ratio_in, st["ratio"][:, idx[:, m], :])
             production = production * ratio_in
-        exports, imports = trade(st, v, sl, production, tk)
         demand1 = demand1_all[:, sl]
+        exports, imports = trade(st, v, sl, production, demand1, tk)
         zero_demand = demand1 <= NEGLIGIBLE_DEMAND * demand1.sum(axis=-1, keepdims=True)
         demand1 = jnp.where(zero_demand, 1.0, demand1)
         available = production - exports + imports

@@ -221,7 +221,8 @@ def _month(net: Network, levers: Levers, view, state: _State, effects: _Shocks, 
 
 
 def _trade(net: Network, levers: Levers, view, state: _State, effects: _Shocks, sl: slice,
-           production: np.ndarray, v: int) -> tuple[np.ndarray, np.ndarray]:
+           production: np.ndarray, demand1: np.ndarray,
+           v: int) -> tuple[np.ndarray, np.ndarray]:
     """Exports and imports per (draw, c, segment) of the layer ``sl``.
 
     Loops over the three exporting segments on (draw, c) arrays: NumPy reductions over a
@@ -235,29 +236,19 @@ def _trade(net: Network, levers: Levers, view, state: _State, effects: _Shocks, 
     total = _sum3(weight)
     np.divide(weight, total[..., None], out=weight, where=total[..., None] > 0)
     trade_keep = None if effects.trade_keep is None else effects.trade_keep[:, sl]
-    club = (_club_weights(levers, state, sl, weight, v, net.options.club_priority_trigger)
-            if levers.club_share is not None else None)
-    if trade_keep is None and club is None:
+    if trade_keep is None and levers.club_share is None:
         exports = production * (1.0 - weight)
         imports = weight * (_sum3(production)[..., None] - production)
         return exports, imports
+    flow = _flows(production, weight, trade_keep)
+    if levers.club_share is not None:
+        _prioritise(flow, levers, state, sl, demand1, v, net.options.club_priority_trigger)
     exports = np.empty_like(production)
-    imports = np.zeros_like(production)
+    imports = np.empty_like(production)
     for i in range(N_SEG):
-        share = [weight[..., j] if club is None else club[i][..., j] for j in range(N_SEG)]
-        if trade_keep is not None:
-            # Volume cut from some destinations is sold to the others (own segment included),
-            # pro rata to their shares: the exporter diverts, it does not destroy.
-            share = [share[j] if j == i else share[j] * trade_keep[:, :, i, j]
-                     for j in range(N_SEG)]
-        total = share[0] + share[1] + share[2]
-        scale = np.divide(production[..., i], total, out=np.zeros_like(total), where=total > 0)
-        exports[..., i] = 0.0
-        for j in range(N_SEG):
-            if j != i:
-                flow = share[j] * scale
-                exports[..., i] += flow
-                imports[..., j] += flow
+        others = [j for j in range(N_SEG) if j != i]
+        exports[..., i] = flow[i][others[0]] + flow[i][others[1]]
+        imports[..., i] = flow[others[0]][i] + flow[others[1]][i]
     return exports, imports
 
 
@@ -265,20 +256,67 @@ def _sum3(a: np.ndarray) -> np.ndarray:
     return a[..., 0] + a[..., 1] + a[..., 2]
 
 
-def _club_weights(levers: Levers, state: _State, sl: slice, weight: np.ndarray,
-                  v: int, trigger: float) -> list[np.ndarray]:
-    """Allocation shares per exporter i, (draw, c, destination), under trade-club priority."""
-    present = levers.club_present[v]
-    pi = levers.club_share[v][sl]
-    stressed = (state.price[:, sl] * present > trigger).any(axis=-1)  # (draw, c)
-    member_weight = weight * present
-    total = _sum3(member_weight)[..., None]
-    member_weight = np.divide(member_weight, total, out=weight.copy(), where=total > 0)
-    out = []
+def _flows(production: np.ndarray, weight: np.ndarray,
+           trade_keep: np.ndarray | None) -> list[list[np.ndarray]]:
+    """Volume from exporter i to destination j (own segment included), (draw, c) each.
+
+    Every exporter sells pro rata to the destinations' weights; volume an export restriction
+    cuts from some destinations is sold to the others (own segment included): the exporter
+    diverts, it does not destroy.
+    """
+    flow = []
     for i in range(N_SEG):
-        pi_eff = (pi[None, :, i] * stressed)[..., None]  # (draw, c, 1)
-        out.append(weight + pi_eff * (member_weight - weight))
-    return out
+        share = [weight[..., j] for j in range(N_SEG)]
+        if trade_keep is not None:
+            share = [share[j] if j == i else share[j] * trade_keep[:, :, i, j]
+                     for j in range(N_SEG)]
+        total = share[0] + share[1] + share[2]
+        scale = np.divide(production[..., i], total, out=np.zeros_like(total), where=total > 0)
+        flow.append([share[j] * scale for j in range(N_SEG)])
+    return flow
+
+
+def _prioritise(flow: list[list[np.ndarray]], levers: Levers, state: _State, sl: slice,
+                demand1: np.ndarray, v: int, trigger: float) -> None:
+    """Trade-club priority, in place: members serve members first, up to members' need.
+
+    While some segment's last price is above ``trigger`` x baseline, the club's volume
+    bound for non-members (club members' capacity share of each exporter) is redirected to
+    member segments, but only as much as covers their shortfall against reference demand
+    (``demand1`` minus what the ordinary allocation brings them); the rest keeps flowing to
+    non-members, so priority does not starve the non-member suppliers the club buys from
+    downstream. Each exporter gives up the same fraction of its redirectable volume; members
+    receive it pro rata to their shortfall. Volume a non-member buys to make what the club
+    imports downstream (``levers.club_protect``) is not redirected: taking TSMC's helium would
+    cost the club its chips.
+    """
+    present = levers.club_present[v]
+    pi = levers.club_share[v][sl]  # (c, G)
+    exposed = 1.0 - levers.club_protect[v][sl]  # (c, G): demand not serving the club
+    stressed = (state.price[:, sl] > trigger).any(axis=-1)  # (draw, c)
+    if not stressed.any():
+        return
+    members = [j for j in range(N_SEG) if present[j]]
+    others = [k for k in range(N_SEG) if not present[k]]
+    need = {}
+    for j in members:
+        arrived = flow[0][j] + flow[1][j] + flow[2][j]
+        need[j] = np.maximum(demand1[..., j] - arrived, 0.0) * stressed
+    need_total = sum(need.values())
+    bound = [pi[None, :, i] * sum(flow[i][k] * exposed[:, k] for k in others)
+             for i in range(N_SEG)]
+    pool = bound[0] + bound[1] + bound[2]
+    fraction = np.divide(np.minimum(need_total, pool), pool, out=np.zeros_like(pool),
+                         where=pool > 0)
+    for j in members:
+        np.divide(need[j], need_total, out=need[j], where=need_total > 0)  # -> member split
+    for i in range(N_SEG):
+        cut = fraction * pi[None, :, i]
+        for k in others:
+            flow[i][k] = flow[i][k] * (1.0 - cut * exposed[:, k])
+        moved = fraction * bound[i]
+        for j in members:
+            flow[i][j] = flow[i][j] + moved * need[j]
 
 
 def _layer(net: Network, levers: Levers, view, state: _State, effects: _Shocks, sl: slice,
@@ -290,8 +328,8 @@ def _layer(net: Network, levers: Levers, view, state: _State, effects: _Shocks, 
     ratio_in = input_ratio(state.ratio, inputs)
     if ratio_in is not None:
         production = production * ratio_in
-    exports, imports = _trade(net, levers, view, state, effects, sl, production, v)
     demand1 = demand1_all[:, sl]
+    exports, imports = _trade(net, levers, view, state, effects, sl, production, demand1, v)
     # A segment whose demand is a rounding error of the world's has no market of its own:
     # clearing it would amplify float noise by 1/|elasticity| into spurious price moves.
     zero_demand = demand1 <= NEGLIGIBLE_DEMAND * demand1.sum(axis=-1, keepdims=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from paxsilica.engine.network import ALLIANCE, N_SEG, Network
+from paxsilica.engine.network import ALLIANCE, N_SEG, Network, SegmentView, production_share
 from paxsilica.errors import ScenarioError
 from paxsilica.model.dataset import Dataset
 
@@ -37,6 +37,7 @@ class Levers:
     floor_eligible_tranche: tuple[np.ndarray, ...]  # per view: (c, g, tranche)
     club_share: tuple[np.ndarray, ...] | None  # per view: club members' capacity share
     club_present: tuple[np.ndarray, ...] | None  # per view: (G,) segment holds a club member
+    club_protect: tuple[np.ndarray, ...] | None  # per view: (c, g) demand serving the club
     invest_capacity: np.ndarray  # (month, c, g): cumulative added monthly capacity
     invest_cost: np.ndarray  # (c, g): capacity-weighted unit cost ratio of added capacity
 
@@ -110,15 +111,45 @@ def compile_levers(ds: Dataset, net: Network, scn: Any) -> Levers:
     elig = tuple(_floor_share(view.share_of, floor_countries, n_c) for view in net.views)
     elig_t = tuple(_floor_share(view.tranche_share_of, floor_countries, n_c, opts.cost_tranches)
                    for view in net.views)
-    club_share = club_present = None
+    club_share = club_present = club_protect = None
     if club is not None:
         club_share = tuple(view.share_of(club) for view in net.views)
         club_present = tuple(np.array([any(view.segment_of.get(c) == g for c in club)
                                        for g in range(N_SEG)], float) for view in net.views)
+        club_protect = tuple(serving_share(view, net.use_share, present)
+                             for view, present in zip(net.views, club_present, strict=True))
     invest_cost = np.divide(invest_cost_w, invest[-1], out=np.zeros(shape),
                             where=invest[-1] > 0)
     return Levers(strategic0, trigger, threshold, rate, refill_below, refill_budget, cost,
-                  floor_ratio, elig, elig_t, club_share, club_present, invest, invest_cost)
+                  floor_ratio, elig, elig_t, club_share, club_present, club_protect, invest,
+                  invest_cost)
+
+
+def serving_share(view: SegmentView, use_share: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Share of each segment's baseline demand that ends up in club segments downstream.
+
+    ``(commodity, segment)``, 0..1. Helium bought by a non-member segment that makes chips
+    the club imports serves the club: trade-club priority must not take it away (it would
+    starve the club's own suppliers). Walks the recipe graph from outputs to inputs (the
+    commodity order is topological): a unit of ``p`` ends with the club if it is sold to a
+    club segment, or sold to a non-member segment whose use of ``p`` serves the club; every
+    exporter sells to destinations pro rata to baseline demand. Club segments' own entries
+    are 0 (they are not cut).
+    """
+    demand = view.demand0
+    world = view.supply0.sum(axis=1)
+    made = production_share(view.supply0)  # (c, g)
+    to_dest = np.divide(demand, demand.sum(axis=1, keepdims=True),
+                        out=np.zeros_like(demand), where=demand.sum(axis=1, keepdims=True) > 0)
+    serving = np.zeros_like(demand)
+    reaches = np.zeros(len(world))  # share of each commodity's output ending with the club
+    for c in reversed(range(len(world))):
+        derived = world[c] * (use_share[c] * reaches) @ made  # (g,) demand serving the club
+        serving[c] = np.divide(derived, demand[c], out=np.zeros(N_SEG), where=demand[c] > 0)
+        np.clip(serving[c], 0.0, 1.0, out=serving[c])
+        serving[c] *= 1.0 - present
+        reaches[c] = to_dest[c] @ (present + serving[c])
+    return serving
 
 
 def _stockpile(net: Network, scn: Any, policy: Any, where: str, strategic0: np.ndarray,

@@ -90,11 +90,12 @@ class EngineOptions:
         after the 2023-24 controls). Not applied to markets under a forced low price; at or
         below ``min_price_ratio`` it is off.
     club_priority_trigger : float
-        Under trade-club priority, members' exports go to members only while some member's
-        price is above this ratio of baseline: a material disruption (10%, an estimate), not
-        the small price moves of ordinary months. The switch is all-or-nothing per commodity,
-        so it can also starve non-member suppliers the bloc buys from downstream
-        (``docs/policy.md``).
+        Under trade-club priority, the club's volume bound for non-members is redirected to
+        members only in months after some segment's price exceeded this ratio of baseline.
+        Default 0: always, because the redirect is limited to members' shortfall against
+        reference demand and so moves nothing in ordinary months; a trigger above 1 would
+        switch priority off just after a shock, when members' stocks are empty and
+        exporters chase the starved non-member markets' high prices (``docs/policy.md``).
     """
 
     final_demand_share: tuple[float, float, float] = (0.30, 0.30, 0.40)
@@ -107,7 +108,7 @@ class EngineOptions:
     default_release_share: float = 1.0 / 6.0
     inventory_release_price: float = 1.5
     reservation_price_ratio: float = 0.9
-    club_priority_trigger: float = 1.1
+    club_priority_trigger: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ class Network:
     commodity_index: Mapping[str, int]
     blocs: Mapping[str, frozenset[str]]
     chokepoints: pd.DataFrame = field(repr=False)
+    #: (input, output): share of an input's demand derived from each output (:func:`recipe_use`)
+    use_share: np.ndarray = field(repr=False)
 
     @property
     def adjustment(self) -> np.ndarray:
@@ -288,7 +291,8 @@ def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None)
     )
     views = [_view(ds, order, index, segment_of, month, options)
              for month, segment_of in _epochs(scn, blocs, ds)]
-    return Network(views=tuple(views), **base)
+    use = recipe_use(ds, index, views[0].supply0.sum(axis=1))
+    return Network(views=tuple(views), use_share=use, **base)
 
 
 def check_inputs_produced(ds: Dataset) -> None:
@@ -454,22 +458,30 @@ def _demand(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of:
     """Baseline monthly demand per (commodity, segment); world demand = world production."""
     world = supply0.sum(axis=1)
     final = _final_split(segment_of, options)
-    prod_share = np.divide(supply0, world[:, None], out=np.zeros_like(supply0),
-                           where=world[:, None] > 0)
-    share = np.tile(final, (len(order), 1))
-    derived = np.zeros_like(share)
-    used = np.zeros(len(order))
-    for out, inp, input_share in zip(ds.recipes["output"], ds.recipes["input"],
-                                     ds.recipes["input_share"].astype(float), strict=True):
-        o, i = index[out], index[inp]
-        if world[o] > 0:
-            derived[i] += input_share * prod_share[o]
-            used[i] += input_share
-    scale = np.minimum(used, 1.0)
-    derived = derived / np.maximum(used, 1.0)[:, None]
-    share = derived + (1.0 - scale)[:, None] * share
+    use = recipe_use(ds, index, world)
+    share = use @ production_share(supply0) + (1.0 - use.sum(axis=1))[:, None] * final
     share = _trade_share(ds, order, index, segment_of, supply0, share)
     return share * world[:, None]
+
+
+def production_share(supply0: np.ndarray) -> np.ndarray:
+    """Each segment's share of world output, ``(commodity, segment)`` (0 where none)."""
+    world = supply0.sum(axis=1, keepdims=True)
+    return np.divide(supply0, world, out=np.zeros_like(supply0), where=world > 0)
+
+
+def recipe_use(ds: Dataset, index: Mapping[str, int], world: np.ndarray) -> np.ndarray:
+    """Share of each input's demand derived from each output, ``(input, output)``.
+
+    ``input_share`` of the recipes whose output is produced somewhere, scaled down where an
+    input's shares sum above 1; the rest of the input's demand (1 - row sum) is final use.
+    """
+    use = np.zeros((len(index), len(index)))
+    for out, inp, input_share in zip(ds.recipes["output"], ds.recipes["input"],
+                                     ds.recipes["input_share"].astype(float), strict=True):
+        if world[index[out]] > 0:
+            use[index[inp], index[out]] += input_share
+    return use / np.maximum(use.sum(axis=1), 1.0)[:, None]
 
 
 def _trade_share(ds: Dataset, order: list[str], index: Mapping[str, int],

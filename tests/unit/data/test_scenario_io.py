@@ -19,7 +19,7 @@ from paxsilica.model.scenario import Scenario, scenario_json_schema
 
 EXPECTED_BUILTINS = {
     "baseline", "ree-export-controls", "ga-ge-ban", "lithium-price-suppression",
-    "hormuz-closure", "taiwan-strait", "vault-response",
+    "hormuz-closure", "taiwan-strait", "vault-response", "helium-supply-shock",
 }
 
 
