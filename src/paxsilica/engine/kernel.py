@@ -284,11 +284,10 @@ def _prioritise(flow: list[list[np.ndarray]], levers: Levers, state: _State, sl:
     bound for non-members (club members' capacity share of each exporter) is redirected to
     member segments, but only as much as covers their shortfall against reference demand
     (``demand1`` minus what the ordinary allocation brings them); the rest keeps flowing to
-    non-members, so priority does not starve the non-member suppliers the club buys from
-    downstream. Each exporter gives up the same fraction of its redirectable volume; members
+    non-members. Each exporter gives up the same fraction of its redirectable volume; members
     receive it pro rata to their shortfall. Volume a non-member buys to make what the club
     imports downstream (``levers.club_protect``) is not redirected: taking TSMC's helium would
-    cost the club its chips.
+    cost the club its chips (the segment still rations what it gets pro rata to all users).
     """
     present = levers.club_present[v]
     pi = levers.club_share[v][sl]  # (c, G)

@@ -34,7 +34,7 @@ def _matrix(flow):
 def test_member_gets_its_shortfall_and_no_more():
     # A (member) makes 60, B 30, C 10; destination weights 0.5/0.3/0.2: A receives 50 of
     # the 100 in ordinary trade but needs 55. A's club pool bound for B and C is 18 + 12 =
-    # 30; 5/30 = 1/6 of it is redirected: B->A... unchanged, A->B 18 -> 15, A->C 12 -> 10.
+    # 30; 5/30 = 1/6 of it is redirected: A->B 18 -> 15, A->C 12 -> 10, A keeps 30 + 5.
     flow, levers, state = _setup([60, 30, 10], [0.5, 0.3, 0.2], [True, False, False],
                                  [1.0, 0.0, 0.0], [1.5, 1.0, 1.0])
     demand = np.array([[[55.0, 30.0, 20.0]]])
