@@ -16,7 +16,7 @@ from paxsilica.engine.network import ALLIANCE, N_SEG, Network, SegmentView, prod
 from paxsilica.errors import ScenarioError
 from paxsilica.model.dataset import Dataset
 
-__all__ = ["Levers", "TRIGGER_PRICE", "TRIGGER_SHORTAGE", "compile_levers"]
+__all__ = ["Levers", "TRIGGER_PRICE", "TRIGGER_SHORTAGE", "compile_levers", "serving_share"]
 
 TRIGGER_PRICE, TRIGGER_SHORTAGE = 1, 2
 

@@ -37,7 +37,8 @@ from paxsilica.dims import SEGMENTS
 from paxsilica.errors import DataError, ModelError, ScenarioError
 from paxsilica.model.dataset import Dataset
 
-__all__ = ["EngineOptions", "Network", "SegmentView", "compile_network", "topological_layers"]
+__all__ = ["EngineOptions", "Network", "SegmentView", "compile_network", "production_share",
+           "recipe_use", "topological_layers"]
 
 ALLIANCE, RESTRICTING, OTHERS = 0, 1, 2
 N_SEG = len(SEGMENTS)
