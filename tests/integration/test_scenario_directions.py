@@ -9,8 +9,7 @@ from __future__ import annotations
 import pytest
 
 from paxsilica import workflows
-from paxsilica.model.scenario import TradeClubPriority
-from paxsilica.policy.membership import member_values
+from paxsilica.policy.membership import member_values, with_priority
 
 DRAWS = 400
 SEED = 11
@@ -57,8 +56,7 @@ def test_vault_lowers_shortage_and_price(ds) -> None:
 
 def _with_priority(ds, scenario):
     scn = workflows.load_scenario(scenario, ds)
-    return scn.model_copy(update={"policies": (*scn.policies,
-                                               TradeClubPriority(type="trade_club_priority", club=scn.bloc))})
+    return with_priority(scn, scn.bloc)
 
 
 def test_club_priority_moves_nothing_without_a_disruption(ds) -> None:

@@ -133,19 +133,20 @@ class SegmentView:
 
     def share_of(self, countries: Iterable[str]) -> np.ndarray:
         """Share (0..1) of each segment's capacity held by ``countries``, ``(commodity, segment)``."""
-        total = np.zeros_like(self.supply0)
-        for iso3 in countries:
-            if iso3 in self.country_share:
-                total = total + self.country_share[iso3]
-        return np.minimum(total, 1.0)
+        return _held(self.country_share, countries, self.supply0.shape)
 
     def tranche_share_of(self, countries: Iterable[str]) -> np.ndarray:
         """Share of each tranche's capacity held by ``countries``, ``(commodity, segment, tranche)``."""
-        total = np.zeros_like(self.tranche_share)
-        for iso3 in countries:
-            if iso3 in self.tranche_country:
-                total = total + self.tranche_country[iso3]
-        return np.minimum(total, 1.0)
+        return _held(self.tranche_country, countries, self.tranche_share.shape)
+
+
+def _held(by_country: Mapping[str, np.ndarray], countries: Iterable[str],
+          shape: tuple[int, ...]) -> np.ndarray:
+    total = np.zeros(shape)
+    for iso3 in countries:
+        if iso3 in by_country:
+            total = total + by_country[iso3]
+    return np.minimum(total, 1.0)
 
 
 @dataclass(frozen=True)
