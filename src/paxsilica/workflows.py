@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -178,7 +179,10 @@ class Scale:
 #: P5..P95); larger runs store summaries only, so memory stays bounded by the engine's chunks.
 FAN_MAX_DRAWS = 5_000
 
-Phase = Callable[[str], None]
+class Phase(Protocol):
+    """Told each phase of a run: simulating, storing, and failed with its reason."""
+
+    def __call__(self, name: str, error: str | None = None) -> None: ...
 
 
 def simulate_scenario(
@@ -244,7 +248,7 @@ def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
 
     Returns the results and the seconds the simulation took.
     """
-    report = phase or (lambda _name: None)
+    report: Phase = phase or (lambda _name, _error=None: None)
     try:
         report("simulating")
         scale = scale or Scale()
@@ -260,9 +264,11 @@ def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
                                    {**results.meta, "run_id": run_id, "seconds": seconds},
                                    fans=fans)
     except BaseException as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        report("failed", reason)  # before the store says so: a poller sees both together
         try:
             with RunStore.open(db) as run_store:
-                run_store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+                run_store.fail_run(run_id, reason)
         except StoreError:
             pass  # the store cannot be written (disk full?): raise the first error, which
             # says why; the next open marks the run failed once this process has ended

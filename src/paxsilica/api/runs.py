@@ -109,8 +109,8 @@ class RunManager:
     def _execute(self, run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset) -> None:
         try:
             workflows.execute_run(run_id, scn, draws, seed, ds, self.db,
-                                phase=lambda name: self._set(run_id, name))
-        except Exception as exc:  # the store already says failed; keep the reason here too
-            self._set(run_id, "failed", f"{type(exc).__name__}: {exc}")
+                                  phase=lambda name, error=None: self._set(run_id, name, error))
+        except Exception:  # execute_run has reported the failure and stored it
+            pass
         else:
             self._set(run_id, "complete")
