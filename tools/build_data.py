@@ -29,12 +29,16 @@ import yaml
 
 from paxsilica.data.schema import REST_OF_WORLD, TABLES
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_trade import build_trade, read_mapping, write_series  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "src" / "paxsilica" / "data" / "default"
 DEFAULT_INPUTS = ROOT / "tools" / "data_inputs" / "manual.yaml"
 OUTPUT_TABLES = ("sources", "countries", "blocs", "commodities", "production", "recipes",
-                 "stockpiles", "inventories", "chokepoints")
+                 "stockpiles", "inventories", "chokepoints", "trade", "trade_codes")
+DEFAULT_TRADE_CODES = ROOT / "tools" / "data_inputs" / "trade_codes.yaml"
 LI_PER_LI2CO3 = 2 * 6.941 / 73.89  # t Li per t Li2CO3 (molar masses)
 LI_PER_LI2O = 2 * 6.941 / (2 * 6.941 + 15.999)  # t Li per t Li2O
 REF_FILES = {
@@ -636,11 +640,12 @@ STAGE_ORDER = {stage: i for i, stage in enumerate(
 RECIPE_WHY: dict[tuple[str, str], tuple[float, str]] = {}
 
 
-def build(shared: Path, out: Path, inputs_path: Path) -> dict[str, list[dict]]:
-    """Build every table and write the CSVs into ``out``; returns the tables."""
+def build(shared: Path, out: Path, inputs_path: Path,
+          trade_codes_path: Path = DEFAULT_TRADE_CODES) -> dict[str, list[dict]]:
+    """Build every table and write the CSVs (and trade_series.parquet) into ``out``."""
     inputs = yaml.safe_load(inputs_path.read_text(encoding="utf-8"))
     frames = read_shared(shared)
-    book = SourceBook(inputs["sources"], frames)
+    book = SourceBook(inputs["sources"] + read_mapping(trade_codes_path)["sources"], frames)
     tables: dict[str, list[dict]] = {}
     tables["commodities"] = build_commodities(frames, inputs, book)
     tables["production"] = build_production(frames, inputs, book)
@@ -649,15 +654,30 @@ def build(shared: Path, out: Path, inputs_path: Path) -> dict[str, list[dict]]:
     tables["stockpiles"] = build_stockpiles(inputs, book)
     tables["inventories"] = build_inventories(frames, inputs, book)
     tables["chokepoints"] = build_chokepoints(inputs, book)
+    trade, series, tables["trade_codes"], _ = build_trade(
+        shared, trade_codes_path, tables["production"], [c["id"] for c in tables["commodities"]])
+    tables["trade"] = _cited(trade, book)
+    for row in tables["trade_codes"]:
+        row["source"] = book.cite(row["source"])
     codes = {r["iso3"] for t in ("production", "blocs", "chokepoints") for r in tables[t]}
     codes |= {r["holder"] for r in tables["stockpiles"] if len(r["holder"]) == 3}
+    codes |= set(series["exporter"]) | set(series["importer"])
     tables["countries"] = build_countries(frames, codes, book)
     tables["sources"] = book.table()
     check_package(tables)
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUT_TABLES:
         write_table(out, name, tables[name])
+    write_series(series, out / "trade_series.parquet")
     return tables
+
+
+def _cited(frame: pd.DataFrame, book: SourceBook) -> list[dict]:
+    rows = frame.to_dict("records")
+    cited = {s: book.cite(s) for s in frame["source"].unique()}
+    for row in rows:
+        row["source"] = cited[row["source"]]
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from paxsilica.data.schema import REST_OF_WORLD, TABLES, Column, Table
+from paxsilica.data.schema import REST_OF_WORLD, TABLES, TRADE_SERIES, Column, Table
 from paxsilica.errors import DataError
 
-__all__ = ["DEFAULT_PACKAGE", "check_references", "check_table", "read_package"]
+__all__ = ["DEFAULT_PACKAGE", "check_references", "check_table", "read_package",
+           "read_trade_series"]
 
 DEFAULT_PACKAGE = "embedded"
 _MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -59,6 +60,26 @@ def read_package(path: str | Path | None = None) -> dict[str, pd.DataFrame]:
     files = {name: file for name, (_, file) in raw.items()}
     check_references(tables, files)
     return tables
+
+
+def read_trade_series(path: str | Path | None = None) -> pd.DataFrame:
+    """Yearly bilateral flows (``trade_series.parquet`` or ``.csv``) of a package, checked.
+
+    The embedded series is CEPII BACI 1995-2024 in each commodity's unit, for back-tests; it
+    is not part of a :class:`~paxsilica.model.dataset.Dataset` because no metric needs it.
+    A package without the file gives an empty table with the declared columns.
+
+    Raises
+    ------
+    DataError
+        A file that cannot be read or breaks the declared columns (file, row, field).
+    """
+    folder = default_package_dir() if path is None else Path(path)
+    for suffix in (".parquet", ".csv"):
+        file = folder / f"{TRADE_SERIES.name}{suffix}"
+        if file.exists():
+            return check_table(TRADE_SERIES, _read_file(file), file.name)
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in TRADE_SERIES.column_names})
 
 
 # -- raw reading ------------------------------------------------------------------------------
@@ -285,6 +306,8 @@ def check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str
         "trade": [("commodity", commodities, "commodities.csv"),
                   ("exporter", countries, "countries.csv"), ("importer", countries, "countries.csv"),
                   ("source", source_ids, "sources.csv")],
+        "trade_codes": [("commodity", commodities, "commodities.csv"),
+                        ("source", source_ids, "sources.csv")],
     }
     for table, checks in refs.items():
         if table not in tables:

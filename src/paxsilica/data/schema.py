@@ -25,6 +25,8 @@ __all__ = [
     "SOURCE_KINDS",
     "STAGES",
     "TABLES",
+    "TRADE_COVERAGE",
+    "TRADE_SERIES",
     "Table",
 ]
 
@@ -35,6 +37,7 @@ STAGES = (
 BLOC_ROLES = ("member", "candidate", "of_concern")
 RELIABILITY = ("high", "medium", "low", "estimate")
 SOURCE_KINDS = ("primary", "secondary", "derived", "estimate")
+TRADE_COVERAGE = ("bilateral", "production_shares")
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,23 @@ class Table:
 
 def _source(required: bool = True) -> Column:
     return Column("source", "str", "-", "id(s) in sources.csv, ';'-separated", required)
+
+
+def _trade_columns() -> tuple[Column, ...]:
+    return (
+        Column("commodity", "str", "-", "commodity id"),
+        Column("exporter", "str", "-", "ISO3 (or ROW)"),
+        Column("importer", "str", "-", "ISO3 (or ROW)"),
+        Column("year", "int", "year", "data year (of a multi-year mean: its last year)"),
+        Column("period", "str", "-", "years averaged, e.g. 2022-2024", required=False),
+        Column("quantity", "float", "unit/yr", "flow in the commodity's unit", low=0.0),
+        Column("value_usd", "float", "USD/yr", "traded value (current US$)", required=False,
+               low=0.0),
+        Column("imputed_share", "float", "share",
+               "part of the quantity re-estimated from value (missing or implausible tonnage)",
+               required=False, low=0.0, high=1.0),
+        _source(),
+    )
 
 
 TABLES: dict[str, Table] = {
@@ -226,17 +246,47 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "trade",
-            (
-                Column("commodity", "str", "-", "commodity id"),
-                Column("exporter", "str", "-", "ISO3"),
-                Column("importer", "str", "-", "ISO3"),
-                Column("year", "int", "year", "data year"),
-                Column("quantity", "float", "unit/yr", "flow", low=0.0),
-                _source(),
-            ),
+            _trade_columns(),
             key=("commodity", "exporter", "importer", "year"),
             required=False,
-            description="Bilateral flows; when absent, buyers draw from the pooled world market.",
+            description="Bilateral flows: the baseline that metrics and the engine use (the "
+                        "embedded one is CEPII BACI, mean of 2022-2024, in each commodity's "
+                        "unit). When a commodity has no rows, buyers draw from the pooled world "
+                        "market in proportion to production.",
+        ),
+        Table(
+            "trade_codes",
+            (
+                Column("commodity", "str", "-", "commodity id"),
+                Column("hs6", "str", "-", "HS92 six-digit code; blank = the commodity has none",
+                       required=False),
+                Column("factor", "float", "unit per t",
+                       "commodity units per tonne of gross weight traded", required=False,
+                       low=0.0),
+                Column("basis", "str", "-", "what the code holds and how it is converted",
+                       required=False),
+                Column("first_year", "int", "year", "first year with flows", required=False),
+                Column("last_year", "int", "year", "last year with flows", required=False),
+                Column("coverage", "str", "-",
+                       "bilateral (trade rows in the baseline) or production_shares (none: "
+                       "routes pro rata to production)", choices=TRADE_COVERAGE),
+                Column("note", "str", "-", "why a commodity has no trade rows",
+                       required=False),
+                _source(),
+            ),
+            key=("commodity", "hs6"),
+            required=False,
+            description="How each commodity maps to HS codes of its own stage, and which have "
+                        "no trade coverage.",
         ),
     )
 }
+
+TRADE_SERIES = Table(
+    "trade_series",
+    _trade_columns(),
+    key=("commodity", "exporter", "importer", "year"),
+    required=False,
+    description="Yearly bilateral flows (BACI 1995-2024) for back-tests; read on demand by "
+                "paxsilica.data.read_trade_series, not part of a Dataset.",
+)

@@ -462,8 +462,21 @@ def _demand(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of:
     final = _final_split(segment_of, options)
     use = recipe_use(ds, index, world)
     share = use @ production_share(supply0) + (1.0 - use.sum(axis=1))[:, None] * final
-    share = _trade_share(ds, order, index, segment_of, supply0, share)
+    ore_only = _unprocessed_ores(ds, order, use)
+    share = _trade_share(ds, order, index, segment_of, supply0, share, skip=ore_only)
     return share * world[:, None]
+
+
+def _unprocessed_ores(ds: Dataset, order: list[str], use: np.ndarray) -> frozenset[str]:
+    """Mine-stage commodities that no modelled commodity processes.
+
+    Their ore's apparent consumption shows where the ore is refined (China imports antimony
+    ore to refine it for the world), not where the metal is used, so their demand keeps the
+    final-use split instead of the trade split.
+    """
+    stage = dict(zip(ds.commodities["id"], ds.commodities["stage"], strict=True))
+    return frozenset(c for i, c in enumerate(order)
+                     if stage.get(c) == "mining" and use[i].sum() <= 0)
 
 
 def production_share(supply0: np.ndarray) -> np.ndarray:
@@ -488,7 +501,7 @@ def recipe_use(ds: Dataset, index: Mapping[str, int], world: np.ndarray) -> np.n
 
 def _trade_share(ds: Dataset, order: list[str], index: Mapping[str, int],
                  segment_of: dict[str, int], supply0: np.ndarray,
-                 share: np.ndarray) -> np.ndarray:
+                 share: np.ndarray, skip: frozenset[str] = frozenset()) -> np.ndarray:
     """Replace the demand split by apparent consumption where trade data exist."""
     trade = ds.trade
     if trade.empty:
@@ -496,7 +509,7 @@ def _trade_share(ds: Dataset, order: list[str], index: Mapping[str, int],
     latest = trade[trade["year"] == trade.groupby("commodity")["year"].transform("max")]
     out = share.copy()
     for commodity, rows in latest.groupby("commodity"):
-        if commodity not in index:
+        if commodity not in index or commodity in skip:
             continue
         c = index[commodity]
         net = supply0[c].copy()

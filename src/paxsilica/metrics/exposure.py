@@ -1,7 +1,9 @@
-"""A bloc's exposure per commodity: concentration, its own and rivals' shares, EU supply risk.
+"""An importer's exposure per commodity: concentration, own and rivals' shares, EU supply risk.
 
 :func:`risk_table` takes a :class:`~paxsilica.model.dataset.Dataset` and returns one row per
-commodity (its latest production year). The importer whose risk is measured is the bloc.
+commodity (its latest production year). The importer whose risk is measured is a bloc (its
+members taken together) or one country (``importer="JPN"``); see
+:mod:`paxsilica.metrics.dependency` for the trade balance behind import reliance.
 
 Sourcing assumption
 -------------------
@@ -11,9 +13,9 @@ Sourcing assumption
   ``IR = net imports / apparent consumption`` with net imports = extra-bloc imports - exports
   to non-members and apparent consumption = members' production + net imports, clipped to
   0..1 (a net exporter has IR 0).
-* **Without trade data** (the default package has none), following DESIGN.md the bloc buys
-  from the pooled world market in proportion to production, so **sourcing shares = global
-  shares**. Both HHI_WGI terms of the EU formula are then equal, IR drops out of the blend, and
+* **Without trade data** for a commodity (gallium, helium, magnets, chips...: see the
+  ``trade_codes`` table), following DESIGN.md the bloc buys from the pooled world market in
+  proportion to production, so **sourcing shares = global shares**. Both HHI_WGI terms of the EU formula are then equal, IR drops out of the blend, and
   ``import_reliance`` is reported as ``nan`` rather than guessed.
 
 ``supply_risk`` is ``nan`` when it cannot be computed: the commodity lacks an end-of-life
@@ -33,6 +35,7 @@ import pandas as pd
 from paxsilica.data.schema import REST_OF_WORLD, STAGES
 from paxsilica.errors import NotFoundError
 from paxsilica.metrics.concentration import hhi, top_country, top_shares
+from paxsilica.metrics.dependency import Importer, TradeBalance, resolve_importer, trade_balance
 from paxsilica.metrics.supply_risk import scaled_wgi, supply_risk
 from paxsilica.model.dataset import Dataset
 
@@ -41,7 +44,7 @@ __all__ = ["RISK_COLUMNS", "risk_table"]
 RISK_COLUMNS: tuple[str, ...] = (
     "commodity", "material", "stage", "year", "hhi", "top_country", "top_share", "top3_share",
     "bloc", "bloc_share", "concern_share", "supply_risk", "import_reliance", "shares",
-    "reliability", "n_producers",
+    "reliability", "n_producers", "trade_coverage", "import_hhi", "import_concern_share",
 )
 
 #: Reliability labels, weakest first: a commodity's row takes the weakest of its figures.
@@ -54,8 +57,9 @@ def risk_table(
     material: str | None = None,
     stage: str | None = None,
     concern_bloc: str | None = "of-concern",
+    importer: str | None = None,
 ) -> pd.DataFrame:
-    """Risk metrics per commodity from the bloc's point of view (latest production year).
+    """Risk metrics per commodity from an importer's point of view (latest production year).
 
     Parameters
     ----------
@@ -63,6 +67,9 @@ def risk_table(
         The data; not modified.
     bloc : str
         Bloc id whose ``member`` countries are the importer (``bloc_share``, sourcing, IR).
+    importer : str, optional
+        An ISO3 country code or a bloc id; given, it replaces ``bloc`` (the ``bloc`` column
+        then holds it, and ``bloc_share`` is that country's share of world output).
     material, stage : str, optional
         Keep only commodities of this material family / value-chain stage.
     concern_bloc : str or None
@@ -75,7 +82,10 @@ def risk_table(
         ``top3_share``, ``bloc_share`` and ``concern_share`` (fractions of world output),
         ``supply_risk`` (EU SR, 0..10 scale, or ``nan``), ``import_reliance`` (0..1 or
         ``nan``), ``shares`` (dict ISO3 -> fraction, ``ROW`` included), ``reliability``
-        (weakest label), ``n_producers`` (named countries with output > 0). Sorted by
+        (weakest label), ``n_producers`` (named countries with output > 0),
+        ``trade_coverage`` (``bilateral`` or ``production_shares``), ``import_hhi`` (HHI of
+        the importer's imports by exporter) and ``import_concern_share`` (share of its imports
+        from countries of concern), both ``nan`` without trade rows. Sorted by
         ``supply_risk`` then ``hhi``, both descending (``nan`` last), then commodity id.
         Commodities without production rows are left out.
 
@@ -84,7 +94,7 @@ def risk_table(
     NotFoundError
         For an unknown bloc, material or stage.
     """
-    members = ds.members(bloc)
+    who = resolve_importer(ds, importer if importer is not None else bloc)
     concern = ds.members(concern_bloc) if concern_bloc is not None else None
     chosen = _select_commodities(ds.commodities, material, stage)
     latest = ds.latest_production()
@@ -94,7 +104,7 @@ def risk_table(
         production = latest[latest["commodity"] == commodity["id"]]
         if production.empty:
             continue
-        rows.append(_commodity_row(ds, commodity, production, bloc, members, concern, wgi))
+        rows.append(_commodity_row(ds, commodity, production, who, concern, wgi))
     table = pd.DataFrame(rows, columns=list(RISK_COLUMNS))
     table = table.sort_values(["supply_risk", "hhi", "commodity"],
                               ascending=[False, False, True], na_position="last")
@@ -105,16 +115,19 @@ def _commodity_row(
     ds: Dataset,
     commodity: pd.Series,
     production: pd.DataFrame,
-    bloc: str,
-    members: frozenset[str],
+    who: Importer,
     concern: frozenset[str] | None,
     wgi: pd.Series,
 ) -> dict[str, object]:
     shares = pd.Series(production["share"].to_numpy(float), index=production["iso3"].to_numpy())
     quantities = pd.Series(production["quantity"].to_numpy(float), index=shares.index)
     top_code, top_value = top_country(shares)
-    sourcing, reliance = _sourcing(ds.trade, str(commodity["id"]), quantities, members)
+    balance = trade_balance(ds, who.countries, str(commodity["id"]))
+    sourcing, reliance = _sourcing(balance, quantities, who.countries)
     named = quantities.drop(REST_OF_WORLD, errors="ignore")
+    imports = balance.sources
+    from_concern = imports[imports.index.isin(list(concern or ()))]
+    has_imports = balance.has_trade and balance.imports > 0
     return {
         "commodity": commodity["id"],
         "material": commodity["material"],
@@ -124,38 +137,36 @@ def _commodity_row(
         "top_country": top_code,
         "top_share": top_value,
         "top3_share": float(top_shares(shares, 3).sum()) if top_code else math.nan,
-        "bloc": bloc,
-        "bloc_share": _group_share(shares, members),
+        "bloc": who.id,
+        "bloc_share": _group_share(shares, who.countries),
         "concern_share": math.nan if concern is None else _group_share(shares, concern),
         "supply_risk": _supply_risk(commodity, shares, sourcing, reliance, wgi),
         "import_reliance": reliance,
         "shares": {str(k): float(v) for k, v in shares.sort_values(ascending=False).items()},
         "reliability": _weakest(production["reliability"]),
         "n_producers": int((named > 0).sum()),
+        "trade_coverage": "bilateral" if balance.has_trade else "production_shares",
+        "import_hhi": hhi(imports) if has_imports else math.nan,
+        "import_concern_share": (float(from_concern.sum()) / balance.imports
+                                 if has_imports and concern is not None else math.nan),
     }
 
 
 def _sourcing(
-    trade: pd.DataFrame, commodity: str, production: pd.Series, members: frozenset[str]
+    balance: TradeBalance, production: pd.Series, members: frozenset[str]
 ) -> tuple[pd.Series | None, float]:
-    """The bloc's supply mix (quantities by country) and IR; ``(None, nan)`` without trade."""
-    flows = trade[trade["commodity"] == commodity]
-    if flows.empty:
-        return None, math.nan  # pooled world market: sourcing = global shares, IR unused
-    flows = flows[flows["year"] == flows["year"].max()]
-    into_bloc = flows["importer"].isin(members)
-    from_bloc = flows["exporter"].isin(members)
-    imports = flows[into_bloc & ~from_bloc].groupby("exporter")["quantity"].sum()
-    exports = float(flows.loc[from_bloc & ~into_bloc, "quantity"].sum())
+    """The importer's supply mix (own output + imports by exporter) and IR.
+
+    ``(None, nan)`` without trade rows, or when the importer neither makes nor buys it: the
+    pooled world market then stands in (sourcing = global shares, IR unused).
+    """
+    if not balance.has_trade:
+        return None, math.nan
     own = production[production.index.isin(members)]
-    mix = own.add(imports, fill_value=0.0)
+    mix = own.add(balance.sources, fill_value=0.0)
     if float(mix.sum()) <= 0:
-        return None, math.nan  # the bloc neither makes nor buys it: fall back to the pool
-    net_imports = float(imports.sum()) - exports
-    consumption = float(own.sum()) + net_imports
-    if net_imports <= 0 or consumption <= 0:
-        return mix, 0.0  # net exporter
-    return mix, min(net_imports / consumption, 1.0)
+        return None, math.nan
+    return mix, balance.import_reliance
 
 
 def _supply_risk(

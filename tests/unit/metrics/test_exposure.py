@@ -131,7 +131,7 @@ def test_filters(ds: Dataset) -> None:
 @pytest.mark.parametrize("kwargs, expected", [
     ({"material": "galium"}, "material 'galium'.*did you mean 'gallium'"),
     ({"stage": "refinning"}, "stage 'refinning'.*did you mean 'refining'"),
-    ({"bloc": "pax-silicon"}, "bloc 'pax-silicon'"),
+    ({"bloc": "pax-silicon"}, "'pax-silicon'.*did you mean 'pax-silica'"),
     ({"concern_bloc": "nobody"}, "bloc 'nobody'"),
 ])
 def test_unknown_names_raise_not_found(ds: Dataset, kwargs: dict, expected: str) -> None:
