@@ -24,6 +24,7 @@ from paxsilica.dims import CAPABILITY, COMMODITY, SEGMENT, SEGMENTS
 from paxsilica.engine import Results, simulate
 from paxsilica.engine.sweep import expand_grid, run_sweep
 from paxsilica.errors import ScenarioError, StoreError
+from paxsilica.metrics.profile import CountryProfile
 from paxsilica.model.dataset import Dataset
 from paxsilica.model.scenario import (
     MAX_SEED,
@@ -42,12 +43,15 @@ __all__ = [
     "Scale",
     "begin_run",
     "builtin_scenarios",
+    "countries",
+    "country_profile",
     "data_info",
     "execute_run",
     "list_runs",
     "load",
     "load_scenario",
     "metrics_frame",
+    "producers",
     "read_grid",
     "resolve_seed",
     "risk",
@@ -61,6 +65,7 @@ __all__ = [
     "stress_row",
     "stress_test",
     "sweep_scenario",
+    "trade_flows",
     "validate_package",
     "write_run_report",
 ]
@@ -111,14 +116,72 @@ def risk(
     bloc: str = "pax-silica",
     material: str | None = None,
     stage: str | None = None,
+    importer: str | None = None,
 ) -> pd.DataFrame:
-    """Concentration and supply-risk read-outs per commodity, from ``bloc``'s perspective.
+    """Concentration and supply-risk read-outs per commodity, from an importer's perspective.
 
-    See :func:`paxsilica.metrics.exposure.risk_table` for the columns and assumptions.
+    ``importer`` (an ISO3 code or a bloc id) replaces ``bloc`` when given. See
+    :func:`paxsilica.metrics.exposure.risk_table` for the columns and assumptions.
     """
     from paxsilica.metrics.exposure import risk_table
 
-    return risk_table(ds, bloc=bloc, material=material, stage=stage)
+    return risk_table(ds, bloc=bloc, material=material, stage=stage, importer=importer)
+
+
+def country_profile(ds: Dataset, iso3: str) -> CountryProfile:
+    """One country's dependencies, suppliers and layers held (:mod:`paxsilica.metrics.profile`)."""
+    from paxsilica.metrics.profile import country_profile as profile
+
+    return profile(ds, iso3)
+
+
+def countries(ds: Dataset) -> pd.DataFrame:
+    """Countries in the data (ROW excluded): ``iso3``, ``name_en``, ``name_ar``, ``wgi``,
+    ``produces`` (has production rows) and ``trades`` (has trade rows)."""
+    table = ds.countries[ds.countries["iso3"] != REST_OF_WORLD]
+    traders = set(ds.trade["exporter"]) | set(ds.trade["importer"])
+    return pd.DataFrame({
+        "iso3": table["iso3"].to_numpy(), "name_en": table["name_en"].to_numpy(),
+        "name_ar": table["name_ar"].to_numpy(), "wgi": table["wgi"].to_numpy(float),
+        "produces": table["iso3"].isin(set(ds.production["iso3"])).to_numpy(),
+        "trades": table["iso3"].isin(traders).to_numpy(),
+    }).reset_index(drop=True)
+
+
+def producers(ds: Dataset, commodity: str) -> pd.DataFrame:
+    """Producers of one commodity in its latest year: ``iso3``, ``year``, ``quantity``,
+    ``share`` of world output (ROW included as the publisher's remainder), largest first."""
+    ds.commodity(commodity)  # a clear error for an unknown id
+    latest = ds.latest_production()
+    rows = latest[latest["commodity"] == commodity]
+    out = rows[["iso3", "year", "quantity", "share"]].sort_values("share", ascending=False)
+    return out.reset_index(drop=True)
+
+
+def trade_flows(ds: Dataset, commodity: str, importer: str = "pax-silica") -> pd.DataFrame:
+    """Baseline flows of one commodity from outside exporters into the importer's countries.
+
+    Returns ``exporter``, ``importer`` (the member country receiving it), ``quantity``
+    (commodity unit per year), ``share`` (of the importer's total imports) and ``of_concern``;
+    largest first. Empty for a commodity without trade rows (see ``trade_codes``).
+    """
+    from paxsilica.metrics.dependency import resolve_importer
+
+    ds.commodity(commodity)
+    who = resolve_importer(ds, importer)
+    concern = ds.members("of-concern") if "of-concern" in ds.bloc_names() else frozenset()
+    flows = ds.trade[(ds.trade["commodity"] == commodity)]
+    if not flows.empty:
+        flows = flows[flows["year"] == flows["year"].max()]
+    flows = flows[flows["importer"].isin(who.countries) & ~flows["exporter"].isin(who.countries)]
+    total = float(flows["quantity"].sum())
+    out = pd.DataFrame({
+        "exporter": flows["exporter"].to_numpy(), "importer": flows["importer"].to_numpy(),
+        "quantity": flows["quantity"].to_numpy(float),
+        "share": flows["quantity"].to_numpy(float) / total if total > 0 else 0.0,
+        "of_concern": flows["exporter"].isin(concern).to_numpy(),
+    })
+    return out.sort_values("quantity", ascending=False).reset_index(drop=True)
 
 
 # -- scenarios and runs -----------------------------------------------------------------------
