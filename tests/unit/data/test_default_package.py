@@ -48,7 +48,7 @@ def latest_shares(pkg: dict[str, pd.DataFrame], commodity: str) -> pd.Series:
 
 def test_every_table_of_the_build_is_present(pkg):
     expected = {"sources", "countries", "blocs", "commodities", "production", "recipes",
-                "stockpiles", "inventories", "chokepoints"}
+                "stockpiles", "inventories", "chokepoints", "trade", "trade_codes"}
     assert expected <= set(pkg)
     for name in expected:
         assert list(pkg[name].columns) == list(TABLES[name].column_names)
@@ -288,7 +288,7 @@ def test_usgs_rare_earth_errata_are_applied():
 def test_build_is_deterministic(tmp_path):
     build = _build_module()
     build.build(SHARED, tmp_path, build.DEFAULT_INPUTS)
-    names = sorted(p.name for p in tmp_path.glob("*.csv"))
-    assert names == sorted(p.name for p in DEFAULT.glob("*.csv"))
+    names = sorted(p.name for p in [*tmp_path.glob("*.csv"), *tmp_path.glob("*.parquet")])
+    assert names == sorted(p.name for p in [*DEFAULT.glob("*.csv"), *DEFAULT.glob("*.parquet")])
     match, mismatch, errors = filecmp.cmpfiles(tmp_path, DEFAULT, names, shallow=False)
     assert not mismatch and not errors
