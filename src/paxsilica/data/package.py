@@ -193,6 +193,8 @@ def check_table(spec: Table, frame: pd.DataFrame, file: str) -> pd.DataFrame:
 
 
 def _typed_column(column: Column, cells: pd.Series, file: str) -> pd.Series:
+    if column.default is not None:
+        cells = cells.where(cells != "", column.default)
     blank = cells == ""
     if column.required and blank.any():
         row = int(blank.idxmax()) + 2

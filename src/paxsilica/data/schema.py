@@ -46,6 +46,7 @@ class Column:
 
     ``required`` columns must be present and non-empty; optional ones may be absent or blank.
     ``low``/``high`` bound numeric values (inclusive); ``choices`` restricts strings.
+    ``default`` fills blank (or absent) cells of an optional column when a package is read.
     """
 
     name: str
@@ -56,6 +57,7 @@ class Column:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] | None = None
+    default: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,9 @@ TABLES: dict[str, Table] = {
                 Column("commodity", "str", "-", "commodity id"),
                 Column("iso3", "str", "-", "producing country or ROW"),
                 Column("year", "int", "year", "data year"),
+                Column("tranche", "int", "-",
+                       "cost tranche of the country's output (0 = cheapest or the whole "
+                       "country); blank = 0", required=False, low=0, default="0"),
                 Column("quantity", "float", "unit/yr", "output", low=0.0),
                 Column("capacity", "float", "unit/yr", "capacity; blank = quantity",
                        required=False, low=0.0),
@@ -188,8 +193,11 @@ TABLES: dict[str, Table] = {
                        choices=RELIABILITY),
                 _source(),
             ),
-            key=("commodity", "iso3", "year"),
-            description="Output by country; shares are computed from it.",
+            key=("commodity", "iso3", "year", "tranche"),
+            description="Output by country; shares are computed from it. A country's output "
+                        "may be split into cost tranches (rows differing only in `tranche`, "
+                        "each with its own unit cost); metrics sum them per country, the "
+                        "engine keeps them as its cost curve.",
         ),
         Table(
             "recipes",

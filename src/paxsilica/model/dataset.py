@@ -13,10 +13,12 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from paxsilica.data.schema import REST_OF_WORLD, TABLES
+from paxsilica.data.schema import RELIABILITY, REST_OF_WORLD, TABLES
 from paxsilica.errors import NotFoundError
 
 __all__ = ["Dataset"]
+
+_RELIABILITY_RANK = {level: rank for rank, level in enumerate(RELIABILITY)}
 
 
 @dataclass(frozen=True)
@@ -117,14 +119,22 @@ class Dataset:
             raise NotFoundError(_unknown("commodity", commodity_id, self.commodities["id"]))
         return hit.iloc[0]
 
-    def latest_production(self) -> pd.DataFrame:
+    def latest_production(self, by_tranche: bool = False) -> pd.DataFrame:
         """Production rows of each commodity's most recent year, with ``share`` of world (0..1).
 
-        The world total includes ``ROW``; ``share`` of ``ROW`` is the lumped remainder.
+        One row per (commodity, country): a country's cost tranches (rows that differ only in
+        ``tranche``) are summed into one row with tranche 0: ``quantity`` and ``capacity``
+        added (a blank capacity counts as the quantity; blank if all are), ``unit_cost`` the
+        capacity-weighted mean over the tranches that have one, the weakest ``reliability``
+        and every ``source`` id. ``by_tranche=True`` keeps the tranche rows (the engine's
+        cost curve). The world total includes ``ROW``; ``share`` of ``ROW`` is the lumped
+        remainder.
         """
         prod = self.production
         latest = prod.groupby("commodity")["year"].transform("max")
         rows = prod[prod["year"] == latest].copy()
+        if not by_tranche:
+            rows = _sum_tranches(rows)
         total = rows.groupby("commodity")["quantity"].transform("sum")
         rows["share"] = (rows["quantity"] / total.where(total > 0)).fillna(0.0)
         return rows.reset_index(drop=True)
@@ -143,6 +153,37 @@ class Dataset:
         """ISO3 codes that produce anything, ROW excluded."""
         codes = set(self.production["iso3"]) - {REST_OF_WORLD}
         return sorted(codes)
+
+
+_COUNTRY_YEAR = ["commodity", "iso3", "year"]
+
+
+def _sum_tranches(rows: pd.DataFrame) -> pd.DataFrame:
+    """Production rows with each country's cost tranches summed (see ``latest_production``)."""
+    if "tranche" not in rows.columns:
+        return rows
+    split = rows.duplicated(_COUNTRY_YEAR, keep=False)
+    if not split.any():
+        return rows
+    summed = []
+    for _, part in rows[split].groupby(_COUNTRY_YEAR, sort=False):
+        row = part.iloc[0].copy()
+        quantity = part["quantity"].astype(float)
+        capacity = part["capacity"].astype(float)
+        weight = capacity.fillna(quantity)
+        cost = part["unit_cost"].astype(float)
+        costed = cost.notna() & (weight > 0)
+        row["quantity"] = quantity.sum()
+        row["capacity"] = weight.sum() if capacity.notna().any() else float("nan")
+        row["unit_cost"] = (float((cost[costed] * weight[costed]).sum() / weight[costed].sum())
+                            if costed.any() else float("nan"))
+        row["reliability"] = max(part["reliability"], key=lambda r: _RELIABILITY_RANK.get(r, -1))
+        row["source"] = ";".join(sorted({s.strip() for cell in part["source"].dropna()
+                                         for s in str(cell).split(";") if s.strip()}))
+        row["tranche"] = 0
+        summed.append(row)
+    out = pd.concat([rows[~split], pd.DataFrame(summed)]).sort_index()
+    return out.astype(rows.dtypes.to_dict())
 
 
 def _unknown(kind: str, value: str, known: pd.Series) -> str:

@@ -86,6 +86,23 @@ def test_duplicate_key_points_at_both_rows(tmp_path: Path, mini_tables: dict) ->
     assert "first seen in row 2" in str(err)
 
 
+def test_cost_tranches_of_one_country_read_and_blank_is_tranche_0(tmp_path: Path,
+                                                                  mini_tables: dict) -> None:
+    # The mini package has no tranche column: every row is tranche 0. Split USA's 300 t into
+    # two tranches; a third row with a blank tranche repeats tranche 0 and is a duplicate.
+    rows = mini_tables["production"]
+    rows[1] |= {"tranche": "0", "quantity": "200", "unit_cost": "50"}
+    rows.append(dict(rows[1], tranche="1", quantity="100", unit_cost="90"))
+    prod = read_package(write_package(tmp_path / "ok", mini_tables))["production"]
+    assert prod["tranche"].tolist() == [0, 0, 0, 0, 1]
+    gallium_usa = (prod["commodity"] == "gallium_refining") & (prod["iso3"] == "USA")
+    assert prod.loc[gallium_usa, "quantity"].sum() == 300.0
+    rows.append(dict(rows[1], tranche=""))
+    err = _error(tmp_path, mini_tables)
+    assert (err.file, err.row, err.field) == ("production.csv", 7, "tranche")
+    assert "tranche=0" in str(err) and "first seen in row 3" in str(err)
+
+
 def test_missing_required_table(tmp_path: Path, mini_tables: dict) -> None:
     del mini_tables["recipes"]
     err = _error(tmp_path, mini_tables)
