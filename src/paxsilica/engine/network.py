@@ -18,9 +18,12 @@ Modelling assumptions made here (documented in the engine's report):
   produced (derived demand; so split like final demand where the downstream's production
   has no known location), and the rest (final use) is split by
   :attr:`EngineOptions.final_demand_share`, a dataset-independent parameter.
-* **Costs**: each segment's producers are grouped into up to ``cost_tranches`` tranches by unit
-  cost; a tranche exits after ``exit_months`` months with the segment price below its cost.
-  Producers with no unit cost never exit.
+* **Costs**: each segment's production rows (a country, or one cost tranche of a country when
+  ``production`` has a ``tranche`` column) are grouped into up to ``cost_tranches`` tranches by
+  unit cost, cut where the cost rises most (:func:`cost_groups`); a tranche's cost is the
+  capacity-weighted mean of its rows' costs (each capped at the baseline price) and it exits
+  after ``exit_months`` months with the segment price below that cost. Producers with no unit
+  cost never exit.
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ from paxsilica.dims import SEGMENTS
 from paxsilica.errors import DataError, ModelError, ScenarioError
 from paxsilica.model.dataset import Dataset
 
-__all__ = ["EngineOptions", "Network", "SegmentView", "compile_network", "production_share",
-           "recipe_use", "topological_layers"]
+__all__ = ["EngineOptions", "Network", "SegmentView", "compile_network", "cost_groups",
+           "production_share", "recipe_use", "topological_layers"]
 
 ALLIANCE, RESTRICTING, OTHERS = 0, 1, 2
 N_SEG = len(SEGMENTS)
@@ -358,7 +361,7 @@ def _epochs(scn: Any, blocs: Mapping[str, frozenset[str]],
 def _view(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of: dict[str, int],
           month: int, options: EngineOptions) -> SegmentView:
     n_c = len(order)
-    prod = ds.latest_production()
+    prod = ds.latest_production(by_tranche=True)
     prod = prod[prod["commodity"].isin(index)]
     prod, g_idx, weight = _located_rows(prod, segment_of, options)
     quantity = prod["quantity"].astype(float).to_numpy() * weight / 12.0
@@ -377,7 +380,6 @@ def _view(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of: d
     stock_target = demand0 * (days / DAYS_PER_MONTH)[:, None]
     share_cap = np.divide(capacity, capacity0[c_idx, g_idx], out=np.zeros_like(capacity),
                           where=capacity0[c_idx, g_idx] > 0)
-    tranche_of = _tranches(prod, c_idx, g_idx, options.cost_tranches)
     price = ds.commodities.set_index("id")["price_usd"].astype(float)
     cost = prod["unit_cost"].astype(float).fillna(0.0).to_numpy()
     cost_ratio = np.divide(cost, prod["commodity"].map(price).to_numpy(dtype=float),
@@ -385,6 +387,7 @@ def _view(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of: d
     # Producers at or above the baseline price produce at baseline (by-products, support):
     # they count as marginal and leave when the price falls below baseline for long.
     cost_ratio = np.minimum(cost_ratio, 1.0)
+    tranche_of = _tranches(cost_ratio, c_idx, g_idx, options.cost_tranches)
     k_n = options.cost_tranches
     tranche_share = np.zeros((n_c, N_SEG, k_n))
     tranche_cost_w = np.zeros((n_c, N_SEG, k_n))
@@ -443,16 +446,51 @@ def _located_rows(prod: pd.DataFrame, segment_of: Mapping[str, int],
             np.concatenate(weights))
 
 
-def _tranches(prod: pd.DataFrame, c_idx: np.ndarray, g_idx: np.ndarray, k_n: int) -> np.ndarray:
-    """Tranche index per production row: rows of one (commodity, segment) split by cost rank."""
-    tranche = np.zeros(len(prod), dtype=np.intp)
-    cost = prod["unit_cost"].astype(float).fillna(0.0).to_numpy()
+def _tranches(cost_ratio: np.ndarray, c_idx: np.ndarray, g_idx: np.ndarray,
+              k_n: int) -> np.ndarray:
+    """Tranche index per production row: rows of one (commodity, segment) grouped by cost.
+
+    Rows without a unit cost (ratio 0) keep a tranche of their own when the segment also has
+    costed rows (and there are at least two tranches), so they never exit with them.
+    """
+    tranche = np.zeros(len(cost_ratio), dtype=np.intp)
     keys = c_idx * N_SEG + g_idx
     for key in np.unique(keys):
         rows = np.flatnonzero(keys == key)
-        ranked = rows[np.argsort(cost[rows], kind="stable")]
-        tranche[ranked] = (np.arange(len(ranked)) * k_n) // max(len(ranked), 1)
+        known = cost_ratio[rows] > 0
+        if k_n > 1 and known.any() and not known.all():
+            tranche[rows[known]] = 1 + cost_groups(cost_ratio[rows[known]], k_n - 1)
+        else:
+            tranche[rows] = cost_groups(cost_ratio[rows], k_n)
     return tranche
+
+
+def cost_groups(costs: Sequence[float] | np.ndarray, max_groups: int) -> np.ndarray:
+    """Group index per item (0 = cheapest): costs sorted and cut at their largest rises.
+
+    At most ``max_groups - 1`` cuts, each between neighbours whose costs differ ("natural
+    breaks"), so equal costs share a group and items far apart in cost land in different
+    groups whatever their number. Of equal rises the cheaper one is cut first.
+
+    Examples
+    --------
+    >>> cost_groups([30.0, 10.0, 11.0, 90.0, 31.0], 3).tolist()
+    [1, 0, 0, 2, 1]
+    >>> cost_groups([5.0, 5.0, 5.0], 3).tolist()
+    [0, 0, 0]
+    """
+    values = np.asarray(costs, dtype=float)
+    if max_groups < 1:
+        raise ValueError(f"max_groups must be >= 1, got {max_groups}")
+    order = np.argsort(values, kind="stable")
+    rises = np.diff(values[order])
+    candidates = np.flatnonzero(rises > 0)
+    cuts = candidates[np.argsort(-rises[candidates], kind="stable")[:max_groups - 1]]
+    step = np.zeros(values.size, dtype=np.intp)
+    step[cuts + 1] = 1
+    group = np.empty(values.size, dtype=np.intp)
+    group[order] = np.cumsum(step)
+    return group
 
 
 def _demand(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of: dict[str, int],
