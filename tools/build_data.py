@@ -31,6 +31,7 @@ from paxsilica.data.schema import REST_OF_WORLD, TABLES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_trade import build_trade, read_mapping, write_series  # noqa: E402
+from build_lithium import apply_cost_tranches, docs_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
@@ -564,6 +565,22 @@ DOCS_METHOD = """## How the figures were built
   Mine-stage copper, nickel and cobalt apply an estimated payable fraction. Helium uses the
   newest USGS price found (2020, US$7.57/m3).
 """
+DOCS_LITHIUM = """## Lithium mine cost tranches
+
+`lithium_mining` 2025 rows are split into cost tranches (`tranche` 0 = cheapest) by
+`tools/build_lithium.py` from Busch et al. (2024) deposit data (`busch2024_deposits`,
+`est_lithium_costs`). The paper's costs are US$ (2022) per t of lithium contained, on a
+carbonate basis (its code: US$/t LCE x 5.323), not per t LCE. Unit cost = `cost1_noTax`
+(reserves, without royalties and income tax); hard rock less the paper's 2,500 US$/t LCE
+conversion (mine-gate concentrate, the basis of the SC6 price); brine x mine price /
+carbonate price. Each tranche's quantity = the country's USGS 2025 quantity x its share of the
+paper's 2025 production rates, so country totals are unchanged. "x mine price" is the
+unit cost over the baseline `lithium_mining` price; the engine caps it at 1 (a producer above
+the baseline price is marginal and exits when the price stays below baseline).
+
+"""
+
+
 DOCS_ERRATA = """## Errata applied
 
 `apply_usgs_errata()` patches the USGS MCS 2026 data release in memory (the raw file is left
@@ -584,8 +601,9 @@ DOCS_GAPS = """## Known gaps
   concentration measures.
 * Upper-layer shares mix years (2019 wafers, 2021 magnets, 2023 logic/DRAM, 2025 equipment);
   DRAM is by fab location for 2023 (Korea 64%, China 14%); HBM is not separated from DRAM.
-* Per-mineral elasticities, substitution indices, price caps, refinery lead times and cost
-  curves are estimates (listed above); no `unit_cost` or `capacity` column is filled yet.
+* Per-mineral elasticities, substitution indices, price caps and refinery lead times are
+  estimates (listed above); `capacity` is never filled and `unit_cost` only for lithium mines
+  (below); other commodities have no cost curve, so their capacity never exits.
 * EU CRM 2023 end-of-life recycling rates come from a secondary compilation (reliability low).
 * Strategic stockpiles: only three quantities could be sourced (two are planned US DLA
   purchases, one is hearsay about China's germanium); Japan's 60/180-day and Korea's 100-day
@@ -616,6 +634,7 @@ def render_docs(tables: dict[str, list[dict]]) -> str:
                      f"{'yes' if c['is_capability'] else ''} |")
     parts.append("")
     parts.append(DOCS_METHOD)
+    parts.append(DOCS_LITHIUM + docs_table() + "\n")
     parts.append("## Sourced vs estimated\n\nSources of kind `primary`, `secondary` or "
                  "`derived` are publisher data or cited rows of `../shared/data` "
                  "(ids `ai_N`, `mp_N`, `rp_N` are rows of `ai_stack_shares_sourced.csv`, "
@@ -649,6 +668,9 @@ def build(shared: Path, out: Path, inputs_path: Path,
     tables: dict[str, list[dict]] = {}
     tables["commodities"] = build_commodities(frames, inputs, book)
     tables["production"] = build_production(frames, inputs, book)
+    tables["production"] = apply_cost_tranches(
+        tables["production"], shared, inputs["lithium_costs"], tables["commodities"],
+        frames["crosswalk"], book)
     tables["recipes"] = build_recipes(shared, inputs, world_latest(tables["production"]), book)
     tables["blocs"] = build_blocs(inputs, book)
     tables["stockpiles"] = build_stockpiles(inputs, book)

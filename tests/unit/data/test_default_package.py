@@ -41,7 +41,7 @@ def latest_shares(pkg: dict[str, pd.DataFrame], commodity: str) -> pd.Series:
     prod = pkg["production"]
     rows = prod[prod["commodity"] == commodity]
     rows = rows[rows["year"] == rows["year"].max()]
-    return rows.set_index("iso3")["quantity"] / rows["quantity"].sum()
+    return rows.groupby("iso3")["quantity"].sum() / rows["quantity"].sum()  # tranches summed
 
 
 # -- invariants ------------------------------------------------------------------------------
@@ -242,8 +242,8 @@ def test_usgs_rows_match_the_release(pkg, commodity, chapter, detail, factor):
                 for c, i, y, v in zip(sel["country"], sel["iso3"], sel["year"], sel["value"],
                                       strict=True)}
     prod = pkg["production"][pkg["production"]["commodity"] == commodity]
-    got = {(i, int(y)): q for i, y, q in zip(prod["iso3"], prod["year"], prod["quantity"],
-                                             strict=True)}
+    per_country = prod.groupby(["iso3", "year"])["quantity"].sum()  # cost tranches summed
+    got = {(i, int(y)): q for (i, y), q in per_country.items()}
     assert got == pytest.approx(expected)
 
 
