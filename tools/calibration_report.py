@@ -57,7 +57,9 @@ ENGINE_BASIS = {
     "min_price_ratio": "modelling bound: lowest price ratio (supply that cannot sell is curtailed)",
     "rebuild_months": "estimate: commercial stocks refill at most 1/3 of their gap a month",
     "min_demand_elasticity": "numerical bound: demand elasticities are clamped below -0.001",
-    "cost_tranches": "modelling choice: unit-cost tranches per commodity and segment",
+    "cost_tranches": "modelling choice: unit-cost tranches per commodity and segment; the "
+                     "data's cost rows (lithium mines: Busch et al. 2024) are grouped where "
+                     "their cost rises most",
     "default_release_share": "estimate: data stockpiles release at most 1/6 of holdings a month",
     "inventory_release_price": "estimate, calibrated: commercial holders release nothing at the "
                                "baseline price and their whole stock at 1.5x (ramp in between, "
@@ -237,6 +239,12 @@ class BackTest:
     sources: str
     scenario: Mapping
     measure: Callable[..., np.ndarray]
+    #: the episode's starting point, when it differs from the shipped baseline (prices)
+    rebase: Callable[[Dataset], Dataset] | None = None
+
+    def dataset(self, ds: Dataset) -> Dataset:
+        """The dataset the back-test runs on: the shipped one, re-based where stated."""
+        return ds if self.rebase is None else self.rebase(ds)
 
 
 def _scn(name: str, title: str, seed: int, horizon: int, shocks: Sequence[Mapping]) -> dict:
@@ -296,18 +304,48 @@ ANTIMONY = BackTest(
     / price_at(res, "antimony_mining", 4, RESTRICTING),
 )
 
+#: SC6 spodumene prices, US$/t: the shipped baseline (mp_37, Jun 2025, 610-645) and the
+#: episode's start (mp_41, Jan 2024, 800-950); the Sep-Dec 2024 range at which Australian
+#: mines idled (episodes.md section 5b: Argus, SMM, S&P, Fastmarkets; mp_38: "above 750").
+SC6_BASELINE, SC6_JAN_2024, SC6_EXITS = 627.5, 875.0, (680.0, 830.0)
+
+
+def lithium_at_jan_2024(ds: Dataset) -> Dataset:
+    """``ds`` with the mine price of lithium at its January 2024 level (mp_41).
+
+    The shipped baseline is the June 2025 trough, after the mines had idled; there, costs
+    above the price are capped at it (marginal producers), so the 2024 exits (at prices above
+    the 2025 trough) cannot happen. The unit costs stay the shipped ones (US$ per t Li).
+    """
+    tables = dict(ds.tables)
+    commodities = tables["commodities"].copy()
+    rows = commodities["id"] == "lithium_mining"
+    commodities.loc[rows, "price_usd"] = (commodities.loc[rows, "price_usd"].astype(float)
+                                          * SC6_JAN_2024 / SC6_BASELINE)
+    tables["commodities"] = commodities
+    return Dataset.from_tables(tables, origin=f"{ds.origin}+lithium-jan-2024")
+
+
 LITHIUM = BackTest(
     key="D",
-    episode="Lithium surplus 2023-24: Australian spodumene mines idled",
-    observed="SC6 fell to 800-950 US$/t by Jan 2024, below the ~1,000-1,200 US$/t break-even; "
-             "at least 10% of Tier-1 supply unprofitable (Feb 2024); Mt Cattlin and Bald Hill "
-             "mothballed in H2 2024 (about 6-12 months later)",
-    observed_value=0.10,
-    band=(0.0, 1.0),  # not asserted: the shipped data hold no unit costs (see the document)
+    episode="Lithium surplus 2024: Australian spodumene mines idled",
+    observed="Ngungaju (180-200 kt/yr SC) and Bald Hill (-60 to -85 kt SC) idled in 2024: "
+             "7.7-9.3% of Australia's 2024 mine output (82,700 t Li); Finniss and Mt Cattlin "
+             "too (capacities not given; at Busch et al.'s 2023 rates +8%), so about 8-18%; "
+             "at least 10% of Tier-1 supply unprofitable (S&P, Feb 2024)",
+    observed_value=0.13,
+    band=(0.05, 0.25),
     metric="share of the bloc's lithium mine output idled after 12 months",
-    sources="mp_38, mp_39, mp_40, mp_41, mp_42; built-in lithium-price-suppression",
-    scenario={"builtin": "lithium-price-suppression"},
+    sources="episodes.md 5a-5b; mp_37, mp_38, mp_41, mp_42; busch2024_deposits",
+    scenario=_scn("bt-lithium-2024", "Lithium surplus 2024, spodumene at 680-830 US$/t "
+                  "(back-test D)", 20240101, 13,
+                  [{"type": "price_suppression", "countries": ["CHN"],
+                    "commodities": ["lithium_mining"],
+                    "price_ratio": {"dist": "uniform", "low": SC6_EXITS[0] / SC6_JAN_2024,
+                                    "high": SC6_EXITS[1] / SC6_JAN_2024},
+                    "start_month": 0, "duration_months": 13}]),
     measure=lambda res, ds: capacity_idled(res, "lithium_mining", ALLIANCE, 12),
+    rebase=lithium_at_jan_2024,
 )
 
 BACKTESTS = (GALLIUM, MAGNETS, ANTIMONY, LITHIUM)
@@ -342,7 +380,8 @@ def backtest_results(ds: Dataset, draws: int = DRAWS,
     """One row per back-test: observed value, model P5/P50/P95 and the gap of the P50."""
     rows = []
     for bt in BACKTESTS:
-        p5, p50, p95, share = quantiles(bt.measure(run(ds, bt.scenario, draws, options), ds))
+        p5, p50, p95, share = quantiles(bt.measure(run(bt.dataset(ds), bt.scenario, draws,
+                                                       options), ds))
         rows.append({"key": bt.key, "episode": bt.episode, "metric": bt.metric,
                      "observed": bt.observed_value, "p5": p5, "p50": p50, "p95": p95,
                      "draws_with_value": share, "gap_p50": p50 - bt.observed_value,
@@ -354,33 +393,23 @@ def backtest_markdown(table: pd.DataFrame) -> str:
     lines = ["| | episode | metric | observed | paxsilica P5 / P50 / P95 | gap (P50 - obs.) | "
              "test band (P50) |", "|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
-        band = ("not asserted" if r["key"] == LITHIUM.key
-                else f"[{r['band_lo']:g}, {r['band_hi']:g}]")
+        band = f"[{r['band_lo']:g}, {r['band_hi']:g}]"
         lines.append(f"| {r['key']} | {r['episode']} | {r['metric']} | {r['observed']:.2f} | "
                      f"{r['p5']:.2f} / {r['p50']:.2f} / {r['p95']:.2f} | {r['gap_p50']:+.2f} | "
                      f"{band} |")
     return "\n".join(lines)
 
 
-def lithium_with_costs(ds: Dataset, draws: int = DRAWS, breakeven_sc6: float = 1100.0) -> dict:
-    """Back-test D again with a what-if unit cost for Australian lithium mines.
+def lithium_stress(ds: Dataset, draws: int = DRAWS) -> dict:
+    """The built-in ``lithium-price-suppression`` on the shipped data: bloc mine output idled.
 
-    The shipped production table has no unit costs, so no capacity ever exits. Here the
-    Australian rows get Citi's break-even (1,000-1,200 US$/t SC6, mp_39/mp_40; midpoint by
-    default) on the same SC6 basis as the price (mp_37), to show what the exit rule does.
+    Its price (0.55-0.85 x the June 2025 trough, 24 months) is deeper than anything observed,
+    so it is a stress, not a back-test; reported beside back-test D.
     """
-    price = float(ds.commodity("lithium_mining")["price_usd"])
-    sc6_price = 627.5  # mp_37 midpoint (610-645 US$/t SC6), the basis of price_usd
-    tables = dict(ds.tables)
-    prod = tables["production"].copy()
-    rows = (prod["commodity"] == "lithium_mining") & (prod["iso3"] == "AUS")
-    prod.loc[rows, "unit_cost"] = price * breakeven_sc6 / sc6_price
-    tables["production"] = prod
-    what_if = Dataset.from_tables(tables, origin=f"{ds.origin}+lithium-costs")
-    res = run(what_if, LITHIUM.scenario, draws)
+    res = run(ds, {"builtin": "lithium-price-suppression"}, draws)
     idled = {m: quantiles(capacity_idled(res, "lithium_mining", ALLIANCE, m))[1]
              for m in (5, 6, 12, 24)}
-    return {"breakeven_sc6": breakeven_sc6, "idled_p50": idled}
+    return {"idled_p50": idled}
 
 
 def gallium_detail(ds: Dataset, draws: int = DRAWS) -> str:
@@ -472,11 +501,10 @@ def sensitivity_markdown(table: pd.DataFrame) -> str:
 # 5. Output
 # -------------------------------------------------------------------------------------------
 def sections(ds: Dataset, draws: int = DRAWS) -> dict[str, str]:
-    li = lithium_with_costs(ds, draws)
-    li_text = (f"With Australian mines given a unit cost of {li['breakeven_sc6']:,.0f} US$/t SC6 "
-               "(what-if, not shipped), the share of the bloc's lithium mine output idled "
-               "(P50) is " + ", ".join(f"{v:.0%} in month {m}" for m, v in
-                                       li["idled_p50"].items()) + ".")
+    li = lithium_stress(ds, draws)
+    li_text = ("Built-in `lithium-price-suppression` on the shipped data: the share of the "
+               "bloc's lithium mine output idled (P50) is " + ", ".join(
+                   f"{v:.0%} in month {m}" for m, v in li["idled_p50"].items()) + ".")
     return {"parameters": parameter_markdown(ds), "engine": engine_markdown(),
             "lithium": li_text,
             "backtests": backtest_markdown(backtest_results(ds, draws)),

@@ -34,7 +34,7 @@ def ds():
 
 
 def _p50(ds, bt) -> float:
-    return cr.quantiles(bt.measure(cr.run(ds, bt.scenario), ds))[1]
+    return cr.quantiles(bt.measure(cr.run(bt.dataset(ds), bt.scenario), ds))[1]
 
 
 def test_gallium_price_split_matches_2023_licensing(ds) -> None:
@@ -53,6 +53,24 @@ def test_magnet_stock_out_within_weeks_of_april_2025_controls(ds) -> None:
 def test_antimony_price_split_matches_2024_licensing(ds) -> None:
     # Europe +57.3% and China -10.5% (mp_61): ratio 1.76.
     assert 1.2 <= _p50(ds, cr.ANTIMONY) <= 2.5
+
+
+def test_lithium_exits_match_the_2024_australian_idlings(ds) -> None:
+    # episodes.md 5b: Ngungaju (180-200 kt/yr SC, ~5,300 t Li at SC6) and Bald Hill (guidance
+    # cut by 60-85 kt SC6, 1,700-2,400 t Li) idled in 2024: 7.7-9.3% of Australia's 82,700 t
+    # Li (USGS 2024); Finniss and Mt Cattlin also idled (capacities not in the sources; at
+    # Busch et al.'s 2023 rates +8%): about 8-18% within 12 months of Jan 2024. The unit costs
+    # are the shipped ones (Busch et al. 2024); only the price is set to Jan 2024 (mp_41).
+    assert cr.LITHIUM.band == (0.05, 0.25)
+    assert 0.05 <= _p50(ds, cr.LITHIUM) <= 0.25
+
+
+def test_lithium_exits_wait_for_exit_months(ds) -> None:
+    # Mt Cattlin, Ngungaju and Bald Hill idled 8-11 months after Jan 2024 (episodes.md 5b);
+    # est_exit (6 months) was set from this episode, so this checks the rule, not the fit.
+    res = cr.run(cr.LITHIUM.dataset(ds), cr.LITHIUM.scenario)
+    assert np.median(cr.capacity_idled(res, "lithium_mining", cr.ALLIANCE, 5)) < 0.03
+    assert np.median(cr.capacity_idled(res, "lithium_mining", cr.ALLIANCE, 6)) >= 0.05
 
 
 def test_weeks_to_stock_out_by_hand() -> None:

@@ -127,7 +127,10 @@ def floor_stress_scenario(ds: Dataset, commodity: str, bloc: str = "pax-silica",
 
 def with_unit_cost(ds: Dataset, commodity: str, countries: Sequence[str],
                    unit_cost_usd: float) -> Dataset:
-    """A copy of ``ds`` whose ``countries`` make ``commodity`` at ``unit_cost_usd``."""
+    """A copy of ``ds`` whose ``countries`` make ``commodity`` at ``unit_cost_usd``.
+
+    Every cost tranche of those countries gets this cost (replacing the data's, if any).
+    """
     if not np.isfinite(unit_cost_usd) or unit_cost_usd < 0:
         raise ModelError(f"eligible unit cost must be >= 0 (US$ per unit), got {unit_cost_usd:g}")
     prod = ds.production.copy()
@@ -177,9 +180,10 @@ def evaluate_floor(ds: Dataset, scenarios: Sequence[Scenario], commodity: str, f
     add_stress : bool
         Add :func:`floor_stress_scenario` unless a scenario already suppresses the price.
     eligible_unit_cost_usd : float, optional
-        Unit cost (US$/unit) of the eligible producers, for data without one: producers
-        without a unit cost never exit, so without it ``capacity_retained`` is 0 by
-        construction. Applied to a copy of ``ds``.
+        Unit cost (US$/unit) of the eligible producers, replacing the data's (applied to a
+        copy of ``ds``). Without it the data's ``unit_cost`` rows are used: lithium mines have
+        cost tranches (Busch et al. 2024); producers without a unit cost never exit, so for
+        them ``capacity_retained`` is 0 by construction.
     """
     check_commodities(ds, [commodity], "commodity")
     if not np.isfinite(floor_usd) or floor_usd <= 0:
