@@ -102,19 +102,45 @@ class TradeBalance:
         return 1.0 if consumption <= 0 else min(net / consumption, 1.0)
 
 
-def resolve_importer(ds: Dataset, importer: str) -> Importer:
-    """An ISO3 code (any case) or a bloc id -> :class:`Importer`; a clear error otherwise."""
+def resolve_importer(ds: Dataset, importer: str, *, blocs: bool = True) -> Importer:
+    """An ISO3 code (any case) or a bloc id -> :class:`Importer`; a clear error otherwise.
+
+    ``blocs=False`` accepts countries only (a bloc id is refused, saying so); the error for an
+    unknown code then speaks of countries. Either way it suggests the nearest code, bloc id or
+    English country name ("did you mean 'JPN' (Japan)?").
+    """
     if importer in set(ds.blocs["bloc"]):
+        if not blocs:
+            raise NotFoundError(f"'{importer}' is a bloc; give one country's ISO3 code, e.g. "
+                                f"'JPN' (a bloc's dependencies: the risk table with importer "
+                                f"'{importer}')")
         return Importer(importer, ds.members(importer), True)
     code = importer.upper()
     known = set(ds.countries["iso3"]) - {REST_OF_WORLD}
     if code in known:
         return Importer(code, frozenset({code}), False)
-    names = sorted(known | set(ds.blocs["bloc"]))
-    close = difflib.get_close_matches(importer, names, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+    hint = _did_you_mean(ds, importer, blocs)
+    if not blocs:
+        raise NotFoundError(f"'{importer}' is not the ISO3 code of a country in the data{hint}")
     raise NotFoundError(f"importer '{importer}' is neither an ISO3 country code in the data nor "
                         f"a bloc ({', '.join(ds.bloc_names())}){hint}")
+
+
+def _did_you_mean(ds: Dataset, text: str, blocs: bool) -> str:
+    """The nearest code, bloc id or English country name to ``text``, case-insensitively."""
+    countries = ds.countries[ds.countries["iso3"] != REST_OF_WORLD]
+    names = dict(zip(countries["iso3"], countries["name_en"].astype(str), strict=True))
+    options = {code.lower(): code for code in names}
+    options.update({name.lower(): code for code, name in names.items()})
+    if blocs:
+        options.update({bloc.lower(): bloc for bloc in ds.bloc_names()})
+    key = text.strip().lower()
+    close = [key] if key in options else difflib.get_close_matches(key, list(options), n=1)
+    if not close:
+        return "; codes are ISO 3166 alpha-3, e.g. 'JPN' for Japan" if not blocs else ""
+    match = options[close[0]]
+    named = f" ({names[match]})" if match in names and names[match] != match else ""
+    return f"; did you mean '{match}'{named}?"
 
 
 def trade_balance(ds: Dataset, countries: frozenset[str], commodity: str) -> TradeBalance:

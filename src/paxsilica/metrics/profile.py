@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 
 from paxsilica.data.schema import REST_OF_WORLD
-from paxsilica.errors import NotFoundError
 from paxsilica.metrics.dependency import dependency_table, import_sources, resolve_importer
 from paxsilica.metrics.exposure import risk_table
 from paxsilica.model.dataset import Dataset
@@ -79,11 +78,7 @@ def country_profile(ds: Dataset, iso3: str, concern_bloc: str | None = "of-conce
         For a code that is not a country in the data (a bloc id is refused: profiles are
         per country; use :func:`~paxsilica.metrics.exposure.risk_table` for a bloc).
     """
-    who = resolve_importer(ds, iso3)
-    if who.is_bloc:
-        raise NotFoundError(f"'{iso3}' is a bloc; a profile is for one country (ISO3 code), "
-                            f"e.g. 'JPN'; for a bloc use risk --importer {iso3}")
-    code = who.id
+    code = resolve_importer(ds, iso3, blocs=False).id
     row = ds.countries[ds.countries["iso3"] == code].iloc[0]
     risk = risk_table(ds, importer=code, concern_bloc=concern_bloc)
     trade = dependency_table(ds, code, concern_bloc=concern_bloc)

@@ -127,3 +127,18 @@ def test_inputs_are_not_modified(traded) -> None:
     before = traded.trade.copy()
     dependency_table(traded, "pax-silica")
     pd.testing.assert_frame_equal(traded.trade, before)
+
+
+
+@pytest.mark.parametrize("text", ["jpx", "Jpn ", "JAPN"])
+def test_near_misses_suggest_a_code_whatever_the_case(traded, text: str) -> None:
+    with pytest.raises(NotFoundError, match="did you mean 'JPN'"):
+        resolve_importer(traded, text)
+
+
+def test_countries_only_refuses_a_bloc_and_names_the_fix(traded) -> None:
+    with pytest.raises(NotFoundError, match="'pax-silica' is a bloc; give one country"):
+        resolve_importer(traded, "pax-silica", blocs=False)
+    with pytest.raises(NotFoundError, match="not the ISO3 code of a country.*did you mean 'CHN'"):
+        resolve_importer(traded, "CHX", blocs=False)
+    assert resolve_importer(traded, "jpn", blocs=False).countries == frozenset({"JPN"})
