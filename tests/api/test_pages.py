@@ -42,7 +42,7 @@ def test_arabic_page_is_rtl_with_arabic_names(api) -> None:
 
 def test_digits_switch_between_latin_and_arabic_indic(api) -> None:
     client, _ = api
-    cells = re.compile(r'<td class="num">([^<]*)</td>')
+    cells = re.compile(r'<td class="num"[^>]*>([^<]*)</td>')
     latin = cells.findall(client.get("/risk", params={"lang": "ar"}).text)
     arabic = cells.findall(client.get("/risk", params={"lang": "ar", "digits": "arabic"}).text)
     assert latin and len(latin) == len(arabic)

@@ -32,6 +32,7 @@ from paxsilica.errors import (
     ScenarioError,
     StoreError,
 )
+from paxsilica.metrics.profile import CountryProfile
 from paxsilica.model.dataset import Dataset
 
 __all__ = ["Services", "app_from_env", "create_app"]
@@ -55,6 +56,7 @@ class Services:
         self._lock = threading.Lock()
         self._ds: Dataset | None = None
         self._risk: dict[tuple[str, str | None, str | None], pd.DataFrame] = {}
+        self._profiles: dict[str, CountryProfile] = {}
 
     @property
     def ds(self) -> Dataset:
@@ -78,6 +80,19 @@ class Services:
                 if len(self._risk) < _RISK_CACHE:
                     self._risk[key] = table
         return table.copy()
+
+    def profile(self, iso3: str) -> CountryProfile:
+        """``workflows.country_profile``, memoised as :meth:`risk` is (about a second each);
+        an unknown code raises NotFoundError and is not kept."""
+        key = iso3.upper()
+        with self._lock:
+            found = self._profiles.get(key)
+        if found is None:
+            found = workflows.country_profile(self.ds, key)
+            with self._lock:
+                if len(self._profiles) < _RISK_CACHE:
+                    self._profiles[key] = found
+        return found
 
     @cached_property
     def plotly_js(self) -> bytes:
@@ -174,7 +189,7 @@ def _status(exc: PaxsilicaError) -> int:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service: JSON API under ``/api``, dashboard at ``/``, docs at ``/docs``."""
-    from paxsilica.api import pages, routes
+    from paxsilica.api import pages, routes, trade_pages
 
     settings = settings or Settings.from_env()
     services = Services(settings)
@@ -208,6 +223,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(routes.router)
     app.include_router(pages.router)
+    app.include_router(trade_pages.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

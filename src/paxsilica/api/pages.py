@@ -60,6 +60,14 @@ class Page:
     def share(self, value: Any, decimals: int = 1) -> str:
         return fmt_share(_float(value), decimals, self.digits)
 
+    def qty(self, value: Any) -> str:
+        """A quantity with as many decimals as its size needs (0 from 100 up and for zero,
+        1 from 1 up, 3 below)."""
+        number = _float(value)
+        size = abs(number) if number is not None else 0.0
+        decimals = 0 if size >= 100 or size == 0 else 1 if size >= 1 else 3
+        return fmt_number(number, decimals, self.digits)
+
 
 def _float(value: Any) -> float | None:
     try:

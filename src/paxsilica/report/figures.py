@@ -19,8 +19,8 @@ from paxsilica.report.i18n import label
 from paxsilica.report.view import RunView
 
 __all__ = ["as_dict", "commodity_names", "country_names", "downstream_figure",
-           "exposure_colour", "fan_figure", "figure_json", "producers_figure", "sankey_figure",
-           "segment_label"]
+           "exposure_colour", "fan_figure", "figure_json", "flows_figure", "producers_figure",
+           "sankey_figure", "segment_label"]
 
 FONT = '"Noto Sans Arabic", "Noto Sans", "DejaVu Sans", sans-serif'
 _MEMBER, _CONCERN, _OTHER = "#1f5fa8", "#c0392b", "#8a94a6"
@@ -122,6 +122,50 @@ def sankey_figure(ds: Dataset, exposure: Mapping[str, float], lang: str) -> go.F
               "value": recipes["width"].astype(float).tolist(),
               "color": [exposure_colour(exposure.get(c), 0.45) for c in recipes["input"]]}))
     return _layout(fig, label("sankey_title", lang), lang, height=620)
+
+
+def flows_figure(flows: pd.DataFrame, countries: Mapping[str, str], title: str, lang: str,
+                 top: int = 12) -> go.Figure:
+    """Sankey of bilateral flows: exporters (left) to the bloc's member countries (right).
+
+    ``flows`` has ``exporter``, ``importer``, ``quantity`` and ``of_concern`` (as from
+    ``workflows.trade_flows``); an empty ``title`` leaves the room to the page's heading.
+    The ``top`` largest exporters keep their own node; the rest are pooled as "other
+    exporters". Exporters of concern and their links are red.
+    """
+    fig = go.Figure()
+    if flows.empty:
+        return _layout(fig, title, lang, height=320)
+    totals = flows.groupby("exporter")["quantity"].sum().sort_values(ascending=False)
+    kept = list(totals.index[:top])
+    other = label("other_exporters", lang)
+    concern = set(flows.loc[flows["of_concern"].astype(bool), "exporter"])
+    source = flows["exporter"].where(flows["exporter"].isin(kept), "~other")
+    links = (flows.assign(source=source).groupby(["source", "importer"], as_index=False)
+             ["quantity"].sum())
+    members = list(links.groupby("importer")["quantity"].sum().sort_values(ascending=False).index)
+    exporters = kept + (["~other"] if (source == "~other").any() else [])
+    index = {("x", c): i for i, c in enumerate(exporters)}
+    index.update({("m", c): len(exporters) + i for i, c in enumerate(members)})
+    node_labels = ([other if c == "~other" else countries.get(c, c) for c in exporters]
+                   + [countries.get(c, c) for c in members])
+    node_colours = ([_CONCERN if c in concern else _OTHER for c in exporters]
+                    + [_MEMBER] * len(members))
+    hover = label("flow_hover", lang, source="%{source.label}", target="%{target.label}")
+    fig.add_trace(go.Sankey(
+        arrangement="snap",
+        node={"label": node_labels, "color": node_colours, "pad": 10, "thickness": 16,
+              "hovertemplate": "%{label}: %{value:,.4~g}<extra></extra>"},
+        link={"source": [index[("x", c)] for c in links["source"]],
+              "target": [index[("m", c)] for c in links["importer"]],
+              "value": links["quantity"].astype(float).tolist(),
+              "color": [_rgba(_CONCERN if c in concern else _OTHER, 0.45)
+                        for c in links["source"]],
+              "hovertemplate": hover + ": %{value:,.4~g}<extra></extra>"}))
+    _layout(fig, title, lang, height=max(460, 30 * max(len(exporters), len(members))))
+    if not title:  # the page's heading says it
+        fig.update_layout(margin={"t": 20, "b": 20})
+    return fig
 
 
 def fan_figure(view: RunView, variable: str, item: str, segment: str | None, title: str,

@@ -34,6 +34,28 @@ _LABELS: dict[str, tuple[str, str]] = {
     "medium": ("medium", "متوسطة"),
     "low": ("low", "منخفضة"),
     "estimate": ("estimate", "تقدير"),
+    # -- trade dependency in the CLI (risk --importer, country); the shared words of country
+    # -- profiles (import_reliance, top_supplier, suppliers_title, ...) are further down
+    "own_share": ("Own share", "الحصة الذاتية"),
+    "imports_of_concern": ("Imports of concern", "الواردات من دول مثيرة للقلق"),
+    "risk_legend": ("* = top producer inside the importer; import figures '-' = no bilateral "
+                    "trade data for the commodity (pooled world market assumed)",
+                    "* = أكبر منتج داخل المستورد؛ '-' في أعمدة الاستيراد = لا بيانات تجارة "
+                    "ثنائية للسلعة (يُفترض الشراء من السوق العالمية المجمّعة)"),
+    "profile_title": ("Country profile: {name} ({iso3})", "ملف الدولة: {name} ({iso3})"),
+    "trade_baseline_text": ("CEPII BACI, mean of {period}; {bilateral} of {total} "
+                            "commodities have bilateral trade data",
+                            "CEPII BACI، متوسط {period}؛ {bilateral} من {total} سلعة لها "
+                            "بيانات تجارة ثنائية"),
+    "suppliers": ("Suppliers (share of its imports)", "المورّدون (الحصة من وارداتها)"),
+    "shown": ("showing {shown} of {total}", "معروض {shown} من {total}"),
+    "profile_legend": ("Import reliance = net imports / apparent consumption (production + "
+                       "imports - exports), trade {period}; '-' = no bilateral trade data (the "
+                       "country is assumed to buy from the world market pro rata); "
+                       "† = country of concern",
+                       "الاعتماد على الاستيراد = صافي الواردات / الاستهلاك الظاهري (الإنتاج + "
+                       "الواردات - الصادرات)، التجارة {period}؛ '-' = لا بيانات تجارة ثنائية "
+                       "(يُفترض الشراء من السوق العالمية بنسبة الإنتاج)؛ † = دولة مثيرة للقلق"),
     # -- dashboard and reports -----------------------------------------------------------
     "app_name": ("paxsilica", "باكس سيليكا"),
     "tagline": ("Supply-chain security for the AI stack, from mineral to compute",
@@ -126,6 +148,92 @@ _LABELS: dict[str, tuple[str, str]] = {
                 "لم تحفظ هذه المحاكاة مسارات؛ شغّلها من الخدمة لعرض المخططات المروحية."),
     "no_shortage": ("No commodity in the alliance runs short in this scenario.",
                     "لا تعاني أي سلعة في التحالف من عجز في هذا السيناريو."),
+    # -- country profiles, world map, trade flows (dashboard) ------------------------------
+    "nav_countries": ("Countries", "الدول"),
+    "nav_map": ("World map", "خريطة العالم"),
+    "nav_flows": ("Trade flows", "التدفقات التجارية"),
+    "pax-silica": ("Pax Silica", "باكس سيليكا"),
+    "eu27": ("EU-27", "الاتحاد الأوروبي"),
+    "trade-club": ("Trade club", "نادي التجارة"),
+    "of-concern": ("Countries of concern", "الدول المثيرة للقلق"),
+    "country_profile": ("Country profile", "ملف الدولة"),
+    "iso3": ("ISO code", "رمز ISO"),
+    "wgi": ("Governance (WGI, {low} to {high})", "الحوكمة (مؤشر WGI من {low} إلى {high})"),
+    "blocs": ("Blocs", "التكتلات"),
+    "none": ("none", "لا يوجد"),
+    "trade_period": ("Trade baseline", "خط الأساس التجاري"),
+    "trade_source": ("mean of {period}, CEPII BACI", "متوسط {period}، قاعدة CEPII BACI"),
+    "dependencies_title": ("Dependencies, ranked by EU supply risk",
+                           "التبعيات مرتبة حسب مخاطر الإمداد (منهجية الاتحاد الأوروبي)"),
+    "dependencies_note": ("Supply risk uses this country's own sourcing where trade data "
+                          "exist. Import reliance = net imports / apparent consumption. '-': "
+                          "no bilateral trade data for the commodity (routes fall back to "
+                          "production shares).",
+                          "تستخدم مخاطر الإمداد مصادر هذه الدولة الفعلية حيث تتوفر بيانات "
+                          "التجارة. الاعتماد على الاستيراد = صافي الواردات / الاستهلاك الظاهري. "
+                          "'-': لا بيانات تجارة ثنائية للسلعة (تُقدَّر المسارات بحصص الإنتاج)."),
+    "import_reliance": ("Import reliance", "الاعتماد على الاستيراد"),
+    "import_concern_share": ("From countries of concern", "من الدول المثيرة للقلق"),
+    "top_supplier": ("Top supplier", "أكبر مورّد"),
+    "top_supplier_share": ("Top supplier's share", "حصة أكبر مورّد"),
+    "imports": ("Imports", "الواردات"),
+    "exports": ("Exports", "الصادرات"),
+    "production": ("Production", "الإنتاج"),
+    "unit": ("Unit (per year)", "الوحدة (سنوياً)"),
+    "trade_coverage": ("Trade data", "بيانات التجارة"),
+    "bilateral": ("bilateral", "ثنائية"),
+    "production_shares": ("production shares", "حصص الإنتاج"),
+    "suppliers_title": ("Suppliers per material (top {n} exporters)",
+                        "الموردون لكل مادة (أكبر {n} مصدّرين)"),
+    "no_suppliers": ("No recorded imports of the commodities with trade data.",
+                     "لا واردات مسجلة من السلع التي تتوفر لها بيانات تجارة."),
+    "exporter": ("Exporter", "المصدِّر"),
+    "quantity": ("Quantity", "الكمية"),
+    "share_of_imports": ("Share of its imports", "الحصة من وارداتها"),
+    "of_concern_short": ("Of concern", "مثيرة للقلق"),
+    "yes": ("yes", "نعم"),
+    "holdings_title": ("Layers of the stack it holds", "طبقات المنظومة التي تمتلكها"),
+    "no_holdings": ("It produces none of the commodities in the data.",
+                    "لا تنتج أياً من السلع الواردة في البيانات."),
+    "rank": ("Rank", "الترتيب"),
+    "year": ("Year", "السنة"),
+    "country_missing": ("No country with the code {code} in the data.",
+                        "لا توجد دولة بالرمز {code} في البيانات."),
+    "open_profile": ("Open", "فتح"),
+    "on_map": ("Import sources on the world map", "مصادر الواردات على خريطة العالم"),
+    "map_title": ("World map", "خريطة العالم"),
+    "map_view": ("Map", "الخريطة"),
+    "view_producers": ("Producers", "المنتجون"),
+    "view_sources": ("Import sources", "مصادر الواردات"),
+    "importer": ("Importer", "المستورِد"),
+    "map_producers": ("Producers of {commodity}: share of world output",
+                      "منتجو {commodity}: الحصة من الإنتاج العالمي"),
+    "map_sources": ("Where {importer} imports {commodity} from: share of its imports",
+                    "من أين يستورد {importer} {commodity}: الحصة من وارداته"),
+    "no_data": ("No data", "لا بيانات"),
+    "the_importer": ("The importer", "المستورِد"),
+    "map_note": ("Outlines: Natural Earth 1:110m (public domain), shipped with paxsilica and "
+                 "drawn on the server; nothing is fetched from elsewhere.",
+                 "الحدود: Natural Earth بمقياس 1:110m (ملكية عامة)، مضمّنة في باكس سيليكا "
+                 "وتُرسم على الخادم؛ لا يُجلب شيء من مصدر خارجي."),
+    "no_coverage": ("{commodity} has no bilateral trade data: routes fall back to production "
+                    "shares.",
+                    "لا تتوفر بيانات تجارة ثنائية لـ«{commodity}»: تُقدَّر المسارات بحصص "
+                    "الإنتاج."),
+    "fallback_map": ("The map shows producers' shares of world output instead.",
+                     "لذا تعرض الخريطة حصص المنتجين من الإنتاج العالمي بدلاً من ذلك."),
+    "rest_of_world": ("Rest of world", "بقية العالم"),
+    "flows_title": ("Who ships {commodity} to {bloc}", "من يشحن {commodity} إلى {bloc}"),
+    "flows_note": ("Baseline {period} (CEPII BACI), {unit} per year. Exporters on the left, "
+                   "members on the right; trade between members is left out.",
+                   "خط الأساس {period} (قاعدة CEPII BACI)، بوحدة {unit} سنوياً. المصدّرون "
+                   "على اليسار والأعضاء على اليمين؛ التجارة بين الأعضاء مستبعدة."),
+    "flow_hover": ("{source} to {target}", "من {source} إلى {target}"),
+    "other_exporters": ("Other exporters", "مصدّرون آخرون"),
+    "member_country": ("Member", "العضو"),
+    "share_of_bloc": ("Share of the bloc's imports", "الحصة من واردات التكتل"),
+    "bloc": ("Bloc", "التكتل"),
+    "download_csv": ("Download CSV", "تنزيل CSV"),
 }
 
 _METHOD = (

@@ -1,4 +1,5 @@
-/* paxsilica dashboard: draws the embedded Plotly figures, switches digits, runs scenarios. */
+/* paxsilica dashboard: draws the embedded Plotly figures, switches digits, runs scenarios,
+   sorts tables and saves them as CSV. */
 "use strict";
 
 const ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩";
@@ -112,7 +113,92 @@ function setupRunPage() {
   poll(box.dataset.run, statusBox(), () => window.location.reload());
 }
 
+/* -- tables: sort on a header click, download as CSV ----------------------------------------
+   A cell's data-value holds its raw value (a number with full precision, "" when missing);
+   sorting and the CSV use it, else the cell's text. A column sorts as numbers when every
+   non-empty value is one. Missing values stay last in either direction. */
+
+function cellValue(cell) {
+  return cell.dataset.value !== undefined ? cell.dataset.value : cell.textContent.trim();
+}
+
+function isNumber(text) {
+  return text !== "" && !Number.isNaN(Number(text));
+}
+
+function sortTable(table, column, th) {
+  const body = table.tBodies[0];
+  const rows = Array.from(body.rows);
+  const values = rows.map((row) => cellValue(row.cells[column]));
+  const present = values.filter((v) => v !== "" && v !== "-");
+  const numeric = present.length > 0 && present.every(isNumber);
+  const current = th.getAttribute("aria-sort");
+  // numbers open largest first, text A to Z; a second click reverses
+  const ascending = current === "none" || current === null ? !numeric : current === "descending";
+  const collator = new Intl.Collator(document.documentElement.lang, {numeric: true});
+  const order = rows.map((row, index) => ({row, index, value: values[index]}));
+  order.sort((a, b) => {
+    const missingA = a.value === "" || a.value === "-" || (numeric && !isNumber(a.value));
+    const missingB = b.value === "" || b.value === "-" || (numeric && !isNumber(b.value));
+    if (missingA !== missingB) return missingA ? 1 : -1;
+    let diff = 0;
+    if (!missingA) {
+      diff = numeric ? Number(a.value) - Number(b.value) : collator.compare(a.value, b.value);
+    }
+    return (ascending ? diff : -diff) || a.index - b.index;
+  });
+  table.tHead.rows[0].querySelectorAll("th").forEach((head) => head.setAttribute("aria-sort", "none"));
+  th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  order.forEach((item) => body.appendChild(item.row));
+}
+
+function csvField(text) {
+  let value = String(text);
+  if (/^[=+@\t\r]/.test(value)) value = "'" + value; // never a formula in a spreadsheet
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+function tableCsv(table) {
+  const header = Array.from(table.tHead.rows[0].cells)
+    .map((th) => th.dataset.col || th.textContent.trim());
+  const lines = [header];
+  Array.from(table.tBodies[0].rows).forEach((row) => lines.push(Array.from(row.cells).map(cellValue)));
+  return lines.map((line) => line.map(csvField).join(",")).join("\r\n") + "\r\n";
+}
+
+function downloadCsv(table) {
+  // a byte-order mark so spreadsheets read the Arabic names as UTF-8
+  const blob = new Blob(["\ufeff" + tableCsv(table)], {type: "text/csv;charset=utf-8"});
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = table.dataset.csv || `${table.id || "table"}.csv`;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+function setupTables() {
+  document.querySelectorAll("table.sortable").forEach((table) => {
+    table.tHead.rows[0].querySelectorAll("th").forEach((th, column) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", () => sortTable(table, column, th));
+    });
+  });
+  document.querySelectorAll("button[data-csv-for]").forEach((button) => {
+    const table = document.getElementById(button.dataset.csvFor);
+    if (table) button.addEventListener("click", () => downloadCsv(table));
+    else button.hidden = true;
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  setupTables();
   drawFigures();
   setupRunForm();
   setupRunPage();
