@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from paxsilica import workflows
+from paxsilica import workflows, workflows_trade
 from paxsilica.cli import optimize, render, scale, web
 from paxsilica.cli.common import (DataOption, DbOption, Format, FormatOption, Lang, emit_json,
                                   err, user_errors)
@@ -59,27 +59,52 @@ def data_validate(
     render.console.print(f"[green]valid[/]: {path} ({', '.join(f'{k} {v}' for k, v in rows.items())})")
 
 
-# -- risk -------------------------------------------------------------------------------------
+# -- risk and country profiles ----------------------------------------------------------------
 @app.command("risk")
 @user_errors
 def risk(
     material: Annotated[str | None, typer.Option(help="Only this material, e.g. gallium.")] = None,
     stage: Annotated[str | None, typer.Option(help="Only this stage, e.g. refining.")] = None,
     bloc: Annotated[str, typer.Option(help="Importer perspective: a bloc id.")] = "pax-silica",
+    importer: Annotated[str | None, typer.Option(
+        help="Importer perspective: an ISO3 country code or a bloc id (replaces --bloc).")] = None,
     format: FormatOption = Format.table,
     lang: Annotated[Lang, typer.Option(help="Language of the table.")] = Lang.en,
     limit: Annotated[int | None, typer.Option(help="Show only the first N rows.")] = None,
     data: DataOption = None,
 ) -> None:
-    """Concentration (HHI, top shares), bloc and of-concern shares, EU supply risk."""
+    """Concentration (HHI, top shares), bloc and of-concern shares, import reliance, EU
+    supply risk."""
     ds = workflows.load(data)
-    table = workflows.risk(ds, bloc=bloc, material=material, stage=stage)
+    table = workflows.risk(ds, bloc=bloc, material=material, stage=stage, importer=importer)
     if limit is not None:
         table = table.head(limit)
     if format is Format.json:
         emit_json(table.to_dict(orient="records"))
     else:
-        render.risk_table(table, ds, bloc=bloc, lang=lang.value)
+        render.risk_table(table, ds, importer=importer or bloc, lang=lang.value)
+
+
+@app.command("country")
+@user_errors
+def country(
+    iso3: Annotated[str, typer.Argument(help="The country's ISO3 code, e.g. JPN.")],
+    limit: Annotated[int | None, typer.Option(
+        help="At most N dependencies, N imported materials' suppliers and N layers held.",
+        min=1)] = None,
+    format: FormatOption = Format.table,
+    lang: Annotated[Lang, typer.Option(help="Language of headings and names.")] = Lang.en,
+    data: DataOption = None,
+) -> None:
+    """A country's profile: dependencies ranked by EU supply risk, import reliance, suppliers
+    per material, share from countries of concern, the layers of the stack it holds."""
+    ds = workflows.load(data)
+    payload = workflows_trade.profile_payload(ds, workflows.country_profile(ds, iso3),
+                                              lang=lang.value, limit=limit)
+    if format is Format.json:
+        emit_json(payload)
+    else:
+        render.country_profile(payload)
 
 
 # -- scenarios, simulation and runs --------------------------------------------------------------

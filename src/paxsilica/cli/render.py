@@ -12,11 +12,14 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
                            TimeElapsedColumn)
 from rich.table import Table
 
+from paxsilica.metrics.dependency import resolve_importer
+from paxsilica.metrics.profile import PROFILE_TOP_SUPPLIERS
 from paxsilica.model.dataset import Dataset
 from paxsilica.report.i18n import label
 
 __all__ = [
     "console",
+    "country_profile",
     "frame_table",
     "info_table",
     "progress",
@@ -56,21 +59,29 @@ def info_table(info: dict[str, Any]) -> None:
     console.print(table)
 
 
-def risk_table(frame: pd.DataFrame, ds: Dataset, bloc: str, lang: str = "en") -> None:
-    """Render the risk read-out sorted by risk; '*' marks a top producer inside the bloc."""
-    members = ds.members(bloc)
+def risk_table(frame: pd.DataFrame, ds: Dataset, importer: str, lang: str = "en") -> None:
+    """Render the risk read-out sorted by risk; '*' marks a top producer inside the importer.
+
+    ``importer`` is a bloc id or an ISO3 code; the import columns read '-' for commodities
+    without bilateral trade data (see the legend).
+    """
+    who = resolve_importer(ds, importer)
     names = ds.commodities.set_index("id")["name_ar" if lang == "ar" else "name_en"]
     countries = ds.countries.set_index("iso3")["name_ar" if lang == "ar" else "name_en"]
-    table = Table(title=label("risk_title", lang, bloc=bloc), caption=label("member_mark", lang))
+    title = who.id if who.is_bloc else f"{countries.get(who.id, who.id)} ({who.id})"
+    table = Table(title=label("risk_title", lang, bloc=title), caption=label("risk_legend", lang))
     keys = ("commodity", "stage", "hhi", "top_country", "top_share", "top3_share",
-            "bloc_share", "concern_share", "supply_risk", "reliability")
+            "bloc_share" if who.is_bloc else "own_share", "concern_share", "import_reliance",
+            "imports_of_concern", "supply_risk", "reliability")
     for key in keys:
-        table.add_column(label(key, lang), justify="left" if key in keys[:2] + ("top_country",
-                                                                                   "reliability")
-                         else "right")
+        text = label(key, lang)
+        if key in ("commodity", "stage", "top_country", "reliability"):
+            table.add_column(text, justify="left")
+        else:  # twelve columns: figures' headers wrap (to their longest word) before names do
+            table.add_column(text, justify="right", width=_header_width(text))
     for row in frame.itertuples(index=False):
         top = row.top_country
-        mark = "*" if top in members else ""
+        mark = "*" if top in who.countries else ""
         table.add_row(
             str(names.get(row.commodity, row.commodity)),
             label(row.stage, lang),
@@ -80,10 +91,104 @@ def risk_table(frame: pd.DataFrame, ds: Dataset, bloc: str, lang: str = "en") ->
             _pct(row.top3_share),
             _pct(row.bloc_share),
             _pct(row.concern_share),
+            _pct(row.import_reliance),
+            _pct(row.import_concern_share),
             _num(row.supply_risk),
             label(row.reliability, lang),
         )
     console.print(table)
+
+
+def _header_width(text: str, least: int = 7) -> int:
+    """Width of a column of short figures whose header wraps at spaces: its longest word."""
+    return max([least, *(len(word) for word in text.split())])
+
+
+def country_profile(payload: dict[str, Any]) -> None:
+    """Render ``country``: identity, dependencies, suppliers per material, layers held."""
+    lang = payload["lang"]
+    totals = payload["totals"]
+    concern = {row["exporter"] for row in payload["suppliers"] if row["of_concern"]}
+    concern |= {row["top_supplier"] for row in payload["dependencies"]
+                if row["top_supplier_of_concern"]}
+
+    def who(code: str | None, name: str | None) -> str:
+        return "-" if code is None else f"{name} ({code}){'†' if code in concern else ''}"
+
+    identity = Table(title=label("profile_title", lang, name=payload["name"],
+                                 iso3=payload["iso3"]), show_header=False)
+    identity.add_column("item", style="bold")
+    identity.add_column("value")
+    identity.add_row(label("wgi", lang, low="-2.5", high="2.5"), _num(payload["wgi"]))
+    sep = "، " if lang == "ar" else ", "
+    blocs = [label(bloc, lang) if lang == "ar" else bloc for bloc in payload["blocs"]]
+    identity.add_row(label("blocs", lang), sep.join(blocs) or label("none", lang))
+    identity.add_row(label("trade_period", lang), label(
+        "trade_baseline_text", lang, period=payload["trade_period"] or "-",
+        bilateral=str(totals["bilateral"]), total=str(totals["dependencies"])))
+    console.print(identity)
+
+    dependencies = Table(title=_shown("dependencies_title", lang, len(payload["dependencies"]),
+                                      totals["dependencies"]),
+                         caption=label("profile_legend", lang,
+                                       period=payload["trade_period"] or "-"))
+    for key in ("commodity", "stage", "supply_risk", "import_reliance", "top_supplier",
+                "import_concern_share", "trade_coverage"):
+        dependencies.add_column(label(key, lang), justify="right" if key in (
+            "supply_risk", "import_reliance", "import_concern_share") else "left")
+    for row in payload["dependencies"]:
+        top = who(row["top_supplier"], row["top_supplier_name"])
+        dependencies.add_row(
+            row["name"], label(row["stage"], lang), _num(row["supply_risk"]),
+            _pct(row["import_reliance"]),
+            top if row["top_supplier"] is None else f"{top} {_pct(row['top_supplier_share'])}",
+            _pct(row["import_concern_share"]), label(row["trade_coverage"], lang))
+    console.print(dependencies)
+
+    by_commodity: dict[str, list[dict[str, Any]]] = {}
+    for row in payload["suppliers"]:
+        by_commodity.setdefault(row["commodity"], []).append(row)
+    if by_commodity:
+        suppliers = Table(title=_shown("suppliers_title", lang, len(by_commodity),
+                                       totals["imported"], n=str(PROFILE_TOP_SUPPLIERS)))
+        suppliers.add_column(label("commodity", lang))
+        suppliers.add_column(label("imports", lang), justify="right")
+        suppliers.add_column(label("suppliers", lang))
+        for rows in by_commodity.values():
+            top = rows[0]  # the largest supplier: share = quantity / all of its imports
+            total = top["quantity"] / top["share"] if top["share"] else None
+            suppliers.add_row(top["name"], f"{_quantity(total)} {top['unit'] or ''}".strip(),
+                              sep.join(f"{who(row['exporter'], row['exporter_name'])} "
+                                       f"{_pct(row['share'])}" for row in rows))
+        console.print(suppliers)
+    else:
+        console.print(label("no_suppliers", lang))
+
+    if payload["holdings"]:
+        holdings = Table(title=_shown("holdings_title", lang, len(payload["holdings"]),
+                                      totals["holdings"]))
+        for key in ("commodity", "stage", "year", "world_share", "rank"):
+            holdings.add_column(label(key, lang), justify="left" if key in (
+                "commodity", "stage") else "right")
+        for row in payload["holdings"]:
+            holdings.add_row(row["name"], label(row["stage"], lang), str(row["year"]),
+                             _pct(row["share"]), str(row["rank"]))
+        console.print(holdings)
+    else:
+        console.print(label("no_holdings", lang))
+
+
+def _shown(key: str, lang: str, shown: int, total: int, **fields: str) -> str:
+    title = label(key, lang, **fields)
+    if shown < total:
+        title += f" · {label('shown', lang, shown=str(shown), total=str(total))}"
+    return title
+
+
+def _quantity(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.2f}"
 
 
 def progress() -> Progress:
