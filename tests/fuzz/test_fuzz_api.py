@@ -133,7 +133,7 @@ def _get_routes(app: Any) -> list[tuple[str, list[str]]]:
 def test_every_get_route_with_random_paths_and_queries(service: Any, data: Any) -> None:
     client, _ = service
     path, params = data.draw(st.sampled_from(_get_routes(client.app)))
-    for name in ("run_id", "name"):
+    for name in ("run_id", "name", "iso3"):
         value = data.draw(st.one_of(st.sampled_from(HOSTILE), st.text(min_size=1, max_size=30)))
         path = path.replace("{" + name + "}", quote(value, safe=""))
     query = data.draw(st.dictionaries(st.sampled_from(params + ["x", "limit", "lang"]),

@@ -23,7 +23,10 @@ from tests.api.conftest import make_client
 PUBLIC = {("GET", "/api/health"), ("GET", "/assets/plotly.js"), ("GET", "/favicon.ico"),
           ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
           ("GET", "/redoc")}
-SAMPLE = {"run_id": "RUNID", "name": "baseline"}
+SAMPLE = {"run_id": "RUNID", "name": "baseline", "iso3": "JPN"}
+#: Query parameters a route requires (it answers 422 without them).
+REQUIRED = {"/api/trade/flows": {"commodity": "graphite_mining"},
+            "/api/production": {"commodity": "graphite_mining"}}
 
 
 def _routes(app: Any) -> list[tuple[str, str]]:
@@ -43,7 +46,8 @@ def _routes(app: Any) -> list[tuple[str, str]]:
 
 
 def _url(path: str, run_id: str) -> str:
-    return path.replace("{run_id}", run_id).replace("{name}", SAMPLE["name"])
+    return (path.replace("{run_id}", run_id).replace("{name}", SAMPLE["name"])
+            .replace("{iso3}", SAMPLE["iso3"]))
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +100,8 @@ def test_no_route_answers_without_a_valid_token_when_reads_are_closed(closed: An
         else:
             for who in ("viewer", "analyst"):
                 ok = client.request(method, url, token=tokens[who],
-                                    params={"format": "html"} if "report" in path else None)
+                                    params={"format": "html"} if "report" in path
+                                    else REQUIRED.get(path))
                 assert ok.status_code < 400, (method, path, who, ok.status_code, ok.text[:200])
 
 

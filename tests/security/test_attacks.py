@@ -112,8 +112,13 @@ def test_sql_injection_in_every_parameter(svc: Any) -> None:
         before = len(store.list_runs(1000))
     for text in SQL:
         quoted = quote(text, safe="")
-        for params in ({"bloc": text}, {"material": text}, {"stage": text}):
+        for params in ({"bloc": text}, {"material": text}, {"stage": text}, {"importer": text}):
             _refused(client.get("/api/risk", params=params))
+        _refused(client.get(f"/api/countries/{quoted}"))
+        for params in ({"commodity": text}, {"commodity": "graphite_mining", "importer": text},
+                       {"commodity": "graphite_mining", "lang": text}):
+            _refused(client.get("/api/trade/flows", params=params))
+        _refused(client.get("/api/production", params={"commodity": text}))
         _refused(client.get("/api/runs", params={"limit": text}))
         _refused(client.get(f"/api/runs/{quoted}"))
         _refused(client.get(f"/api/runs/{run_id}/fans", params={"item": text}))

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
-from paxsilica import __version__, workflows
+from paxsilica import __version__, workflows, workflows_trade
 from paxsilica.api.auth import require_analyst, require_reader
 from paxsilica.errors import DataError, NotFoundError, ScenarioError, StoreError
 from paxsilica.model.scenario import MAX_SEED
@@ -69,10 +69,59 @@ def health(request: Request) -> dict[str, Any]:
 
 @router.get("/risk")
 def risk(request: Request, _who: Reader, bloc: str = "pax-silica",
-         material: str | None = None, stage: str | None = None) -> list[dict[str, Any]]:
-    """Concentration and supply risk per commodity (as ``paxsilica risk --format json``)."""
-    table = request.app.state.services.risk(bloc, material, stage)
+         material: str | None = None, stage: str | None = None,
+         importer: Annotated[str | None, Query(
+             description="an ISO3 country code or a bloc id; replaces bloc")] = None
+         ) -> list[dict[str, Any]]:
+    """Concentration, import reliance and supply risk per commodity, from an importer's
+    perspective (as ``paxsilica risk --format json``)."""
+    # risk(ds, importer=X) is risk(ds, bloc=X): both name the importer, a bloc or a country
+    table = request.app.state.services.risk(importer if importer is not None else bloc,
+                                            material, stage)
     return clean(table.to_dict(orient="records"))
+
+
+Lang = Annotated[str, Query(pattern="^(en|ar)$", description="language of the names")]
+
+
+@router.get("/countries")
+def countries(request: Request, _who: Reader) -> list[dict[str, Any]]:
+    """Countries in the data: ``iso3``, ``name_en``, ``name_ar``, ``wgi``, ``produces`` (has
+    production rows), ``trades`` (has trade rows)."""
+    return clean(workflows_trade.countries_payload(request.app.state.services.ds))
+
+
+@router.get("/countries/{iso3}")
+def country(iso3: str, request: Request, _who: Reader, lang: Lang = "en",
+            limit: Annotated[int | None, Query(ge=1, le=1000)] = None) -> dict[str, Any]:
+    """A country's profile (as ``paxsilica country ISO3 --format json``): dependencies ranked
+    by EU supply risk, suppliers per material, the layers it holds; 404 for an unknown code."""
+    services = request.app.state.services
+    profile = services.profile(iso3)
+    return clean(workflows_trade.profile_payload(services.ds, profile, lang=lang, limit=limit))
+
+
+@router.get("/trade/flows")
+def trade_flows(request: Request, _who: Reader,
+                commodity: Annotated[str, Query(description="commodity id",
+                                                examples=["graphite_mining"])],
+                importer: Annotated[str, Query(
+                    description="an ISO3 country code or a bloc id")] = "pax-silica",
+                lang: Lang = "en") -> dict[str, Any]:
+    """Baseline imports of one commodity into the importer's countries, by exporter, with the
+    importer's members and what the trade data cover (``coverage``, HS codes)."""
+    return clean(workflows_trade.flows_payload(request.app.state.services.ds, commodity,
+                                               importer, lang=lang))
+
+
+@router.get("/production")
+def production(request: Request, _who: Reader,
+               commodity: Annotated[str, Query(description="commodity id",
+                                               examples=["graphite_mining"])],
+               lang: Lang = "en") -> list[dict[str, Any]]:
+    """Producers of one commodity in its latest year, largest share of world output first."""
+    return clean(workflows_trade.producers_payload(request.app.state.services.ds, commodity,
+                                                   lang=lang))
 
 
 @router.get("/scenarios")
