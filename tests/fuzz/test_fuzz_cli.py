@@ -44,7 +44,7 @@ def test_data_validate_with_hostile_packages(tables: dict) -> None:
 
 
 @fuzz_settings(ci=40)
-@given(st.sampled_from(["simulate", "report", "runs show"]),
+@given(st.sampled_from(["simulate", "report", "runs show", "country", "risk"]),
        st.one_of(st.sampled_from(["-1", "99999999999999999999", "0", "abc", "", "../x",
                                   "/etc/passwd", "baseline"]), st.text(max_size=10)))
 def test_arguments_at_and_past_their_edges(command: str, value: str) -> None:
@@ -53,5 +53,7 @@ def test_arguments_at_and_past_their_edges(command: str, value: str) -> None:
         args = {"simulate": ["simulate", "baseline", "--runs", "3", "--seed", value, "--db", db],
                 "report": ["report", value or "x", "--out", str(Path(tmp) / "r.html"),
                            "--runs", "3", "--seed", "1", "--db", db],
-                "runs show": ["runs", "show", value or "x", "--db", db]}[command]
+                "runs show": ["runs", "show", value or "x", "--db", db],
+                "country": ["country", value or "x", "--format", "json"],
+                "risk": ["risk", "--importer", value, "--format", "json", "--limit", "1"]}[command]
         _clean_exit(args)
