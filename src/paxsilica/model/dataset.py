@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from paxsilica.data.schema import RELIABILITY, REST_OF_WORLD, TABLES
@@ -33,6 +34,9 @@ class Dataset:
     tables: Mapping[str, pd.DataFrame]
     origin: str = "embedded"
     _hash: str = field(default="", repr=False, compare=False)
+    #: latest_production by ``by_tranche``: metrics ask for it once per commodity
+    _latest: dict[bool, pd.DataFrame] = field(default_factory=dict, init=False, repr=False,
+                                              compare=False)
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, pd.DataFrame], origin: str = "memory") -> Dataset:
@@ -130,14 +134,16 @@ class Dataset:
         cost curve). The world total includes ``ROW``; ``share`` of ``ROW`` is the lumped
         remainder.
         """
-        prod = self.production
-        latest = prod.groupby("commodity")["year"].transform("max")
-        rows = prod[prod["year"] == latest].copy()
-        if not by_tranche:
-            rows = _sum_tranches(rows)
-        total = rows.groupby("commodity")["quantity"].transform("sum")
-        rows["share"] = (rows["quantity"] / total.where(total > 0)).fillna(0.0)
-        return rows.reset_index(drop=True)
+        if by_tranche not in self._latest:
+            prod = self.production
+            latest = prod.groupby("commodity")["year"].transform("max")
+            rows = prod[prod["year"] == latest].copy()
+            if not by_tranche:
+                rows = _sum_tranches(rows)
+            total = rows.groupby("commodity")["quantity"].transform("sum")
+            rows["share"] = (rows["quantity"] / total.where(total > 0)).fillna(0.0)
+            self._latest[by_tranche] = rows.reset_index(drop=True)
+        return self._latest[by_tranche].copy()
 
     def with_member(self, bloc: str, iso3: str, joined: str | None = None) -> Dataset:
         """A copy in which ``iso3`` is a member of ``bloc`` (this dataset is unchanged)."""
@@ -162,28 +168,38 @@ def _sum_tranches(rows: pd.DataFrame) -> pd.DataFrame:
     """Production rows with each country's cost tranches summed (see ``latest_production``)."""
     if "tranche" not in rows.columns:
         return rows
-    split = rows.duplicated(_COUNTRY_YEAR, keep=False)
+    split = rows.duplicated(_COUNTRY_YEAR, keep=False).to_numpy()
     if not split.any():
         return rows
-    summed = []
-    for _, part in rows[split].groupby(_COUNTRY_YEAR, sort=False):
-        row = part.iloc[0].copy()
-        quantity = part["quantity"].astype(float)
-        capacity = part["capacity"].astype(float)
-        weight = capacity.fillna(quantity)
-        cost = part["unit_cost"].astype(float)
-        costed = cost.notna() & (weight > 0)
-        row["quantity"] = quantity.sum()
-        row["capacity"] = weight.sum() if capacity.notna().any() else float("nan")
-        row["unit_cost"] = (float((cost[costed] * weight[costed]).sum() / weight[costed].sum())
-                            if costed.any() else float("nan"))
-        row["reliability"] = max(part["reliability"], key=lambda r: _RELIABILITY_RANK.get(r, -1))
-        row["source"] = ";".join(sorted({s.strip() for cell in part["source"].dropna()
-                                         for s in str(cell).split(";") if s.strip()}))
-        row["tranche"] = 0
-        summed.append(row)
-    out = pd.concat([rows[~split], pd.DataFrame(summed)]).sort_index()
-    return out.astype(rows.dtypes.to_dict())
+    parts = rows[split]
+    group = parts.groupby(_COUNTRY_YEAR, sort=False).ngroup().to_numpy()
+    n = int(group.max()) + 1
+    quantity = parts["quantity"].astype(float).to_numpy()
+    capacity = parts["capacity"].astype(float).to_numpy()
+    weight = np.where(np.isnan(capacity), quantity, capacity)
+    cost = parts["unit_cost"].astype(float).to_numpy()
+    costed = ~np.isnan(cost) & (weight > 0)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=values, minlength=n)
+
+    out = parts[~pd.Series(group).duplicated().to_numpy()].copy()  # first row of each group
+    out["quantity"] = total(quantity)
+    out["capacity"] = np.where(total(~np.isnan(capacity)) > 0, total(weight), np.nan)
+    costed_weight = total(np.where(costed, weight, 0.0))
+    out["unit_cost"] = np.divide(total(np.where(costed, cost * weight, 0.0)), costed_weight,
+                                 out=np.full(n, np.nan), where=costed_weight > 0)
+    rank = parts["reliability"].map(_RELIABILITY_RANK).fillna(-1).to_numpy()
+    worst = np.full(n, -1.0)
+    np.maximum.at(worst, group, rank)
+    out["reliability"] = [RELIABILITY[int(r)] if r >= 0 else first
+                          for r, first in zip(worst, out["reliability"], strict=True)]
+    ids: list[set[str]] = [set() for _ in range(n)]
+    for g, cell in zip(group, parts["source"], strict=True):
+        ids[g].update(i.strip() for i in str(cell or "").split(";") if i.strip())
+    out["source"] = [";".join(sorted(found)) for found in ids]
+    out["tranche"] = 0
+    return pd.concat([rows[~split], out]).sort_index().astype(rows.dtypes.to_dict())
 
 
 def _unknown(kind: str, value: str, known: pd.Series) -> str:
