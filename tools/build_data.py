@@ -30,7 +30,7 @@ import yaml
 from paxsilica.data.schema import REST_OF_WORLD, TABLES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_trade import build_trade, read_mapping, write_series  # noqa: E402
+from build_trade import build_trade, read_mapping, render_trade_docs, write_series  # noqa: E402
 from build_lithium import apply_cost_tranches, docs_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -581,6 +581,15 @@ the baseline price is marginal and exits when the price stays below baseline).
 """
 
 
+DOCS_CHECKS = """## Checks against independent figures
+
+* The trade data against USGS: the United States' import reliance, ours vs USGS MCS 2026's
+  published net import reliance (2024), with each difference explained:
+  [us-import-reliance.md](us-import-reliance.md) (`tools/us_import_reliance.py`).
+* USGS production against World Mining Data for the same country and year, with every
+  disagreement over 20% listed: [production-crosscheck.md](production-crosscheck.md)
+  (`tools/compare_production.py`).
+"""
 DOCS_ERRATA = """## Errata applied
 
 `apply_usgs_errata()` patches the USGS MCS 2026 data release in memory (the raw file is left
@@ -648,6 +657,9 @@ def render_docs(tables: dict[str, list[dict]]) -> str:
     for r in sorted(RECIPE_WHY):
         parts.append(f"| {r[0]} | {r[1]} | {RECIPE_WHY[r][0]:.3g} | {RECIPE_WHY[r][1]} |")
     parts.append("")
+    units = {c["id"]: c["unit"] for c in tables["commodities"]}
+    parts.append(render_trade_docs(tables, units))
+    parts.append(DOCS_CHECKS)
     parts.append(DOCS_ERRATA)
     parts.append(DOCS_GAPS)
     return "\n".join(parts)

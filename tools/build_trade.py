@@ -11,8 +11,9 @@ with a content factor and its source), and returns:
 * the yearly series (every year, same columns), written as ``trade_series.parquet``.
 
 Quantities pass one check first (:func:`repair_quantities`): a missing tonnage, or one whose
-unit value is more than 10x off the median of its code and year, is re-estimated from the
-traded value; ``imputed_share`` says how much of a row's quantity that touched.
+unit value is more than 10x off the median of its code and year (in codes that hold one kind
+of product), is re-estimated from the traded value; ``imputed_share`` says how much of a row's
+quantity that touched.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ BACI_SPECIAL = {"S19": "TWN"}
 BASELINE_YEARS = 3
 SIGNIFICANT_DIGITS = 6
 UNIT_VALUE_BAND = 10.0  # a unit value outside 1/10..10x the code-year median is a bad tonnage
+MIXED_CODE_RATIO = 3.0  # plain vs tonnage-weighted median unit value: a code of mixed products
 TRADE_COLUMNS = ["commodity", "exporter", "importer", "year", "period", "quantity", "value_usd",
                  "imputed_share", "source"]
 
@@ -82,26 +84,47 @@ def _iso3(code: str) -> str:
     return code if pycountry.countries.get(alpha_3=code) is not None else REST_OF_WORLD
 
 
-def repair_quantities(flows: pd.DataFrame, band: float = UNIT_VALUE_BAND) -> pd.DataFrame:
-    """Re-estimate missing or implausible tonnages from value / median unit value.
+def repair_quantities(flows: pd.DataFrame, band: float = UNIT_VALUE_BAND,
+                      mixed_ratio: float = MIXED_CODE_RATIO) -> pd.DataFrame:
+    """Re-estimate missing or implausible tonnages from value / a reference unit value.
 
-    The median unit value (US$/t) is taken per (hs6, year) over flows with a positive quantity
-    and value. A flow is repaired when its quantity is missing or its unit value lies outside
-    ``median / band .. median x band``. Returns a copy with ``quantity_t`` repaired and
-    ``imputed`` (bool) added; flows of a code-year without any usable unit value keep their
-    quantity (missing ones become 0).
+    Per (hs6, year), over flows with a positive quantity and value, two medians of the unit
+    value (US$/t) are taken: the plain median (the typical shipment) and the tonnage-weighted
+    median (the typical tonne). Where they differ by more than ``mixed_ratio`` the code holds
+    products of very different value per tonne (wet laterite ore beside nickel concentrate,
+    crude gypsum beside specialty grades), so no reported tonnage is judged there. Elsewhere a
+    flow whose unit value lies outside ``median / band .. median x band`` is treated as a
+    mis-reported tonnage. A repaired or missing tonnage becomes value / the exporter's own
+    median unit value for that code and year (the code's median if it has none). Returns a copy
+    with ``quantity_t`` repaired and ``imputed`` (bool) added.
     """
     out = flows.copy()
     usable = (out["quantity_t"] > 0) & (out["value_usd"] > 0)
     unit_value = out["value_usd"] / out["quantity_t"].where(usable)
-    median = unit_value.groupby([out["hs6"], out["year"]]).transform("median")
-    outlier = usable & ((unit_value > median * band) | (unit_value < median / band))
+    code_year = [out["hs6"], out["year"]]
+    median = unit_value.groupby(code_year).transform("median")
+    weighted = _weighted_median(unit_value, out["quantity_t"].where(usable), code_year)
+    mixed = np.maximum(median / weighted, weighted / median) > mixed_ratio
+    outlier = usable & ~mixed & ((unit_value > median * band) | (unit_value < median / band))
     missing = out["quantity_t"].isna() | ((out["quantity_t"] <= 0) & (out["value_usd"] > 0))
-    repair = (outlier | missing) & median.notna()
-    out.loc[repair, "quantity_t"] = out.loc[repair, "value_usd"] / median[repair]
+    own = unit_value.where(~outlier).groupby([out["exporter"], *code_year]).transform("median")
+    reference = own.fillna(median)
+    repair = (outlier | missing) & reference.notna()
+    out.loc[repair, "quantity_t"] = out.loc[repair, "value_usd"] / reference[repair]
     out["quantity_t"] = out["quantity_t"].fillna(0.0)
     out["imputed"] = repair
     return out
+
+
+def _weighted_median(values: pd.Series, weights: pd.Series, keys: list[pd.Series]) -> pd.Series:
+    """Weighted median of ``values`` per group, broadcast back to the rows (nan where none)."""
+    frame = pd.DataFrame({"v": values, "w": weights, "k0": keys[0], "k1": keys[1]}).dropna()
+    frame = frame.sort_values(["k0", "k1", "v"])
+    cumulative = frame.groupby(["k0", "k1"])["w"].cumsum()
+    half = frame.groupby(["k0", "k1"])["w"].transform("sum") / 2
+    first = frame[cumulative >= half].groupby(["k0", "k1"])["v"].first()
+    index = pd.MultiIndex.from_arrays([keys[0], keys[1]])
+    return pd.Series(first.reindex(index).to_numpy(), index=values.index)
 
 
 def magnet_ree_share(production: list[dict]) -> float:
@@ -117,6 +140,8 @@ def magnet_ree_share(production: list[dict]) -> float:
 def resolve_factors(mapping: dict, production: list[dict]) -> pd.DataFrame:
     """The codes of the mapping as a frame with numeric factors."""
     codes = pd.DataFrame(mapping["codes"])
+    codes["same_stage"] = codes.get("same_stage", pd.Series(True, index=codes.index)
+                                    ).fillna(True).astype(bool)
     named = {"magnet_ree_share": magnet_ree_share(production)}
     codes["factor"] = [named[f] if isinstance(f, str) else float(f) for f in codes["factor"]]
     return codes
@@ -170,7 +195,8 @@ def code_rows(codes: pd.DataFrame, mapping: dict, series: pd.DataFrame,
             code.commodity in years.index) else (None, None)
         note = "" if code.commodity in covered else mapping["no_code"].get(code.commodity, "")
         rows.append({"commodity": code.commodity, "hs6": code.hs6, "factor": code.factor,
-                     "basis": code.basis, "first_year": first, "last_year": last,
+                     "basis": code.basis, "same_stage": bool(code.same_stage),
+                     "first_year": first, "last_year": last,
                      "coverage": "bilateral" if code.commodity in covered else
                      "production_shares", "note": note,
                      "source": f"cepii_baci;{code.source}"})
@@ -180,7 +206,7 @@ def code_rows(codes: pd.DataFrame, mapping: dict, series: pd.DataFrame,
             continue
         why = mapping["no_code"].get(commodity, mapping["no_code"]["default"])
         rows.append({"commodity": commodity, "hs6": None, "factor": None, "basis": None,
-                     "first_year": None, "last_year": None, "coverage": "production_shares",
+                     "same_stage": None, "first_year": None, "last_year": None, "coverage": "production_shares",
                      "note": why, "source": "cepii_baci"})
     return rows
 
@@ -227,3 +253,74 @@ def write_series(series: pd.DataFrame, path: Path) -> None:
     for column in ("commodity", "exporter", "importer", "period", "source"):
         frame[column] = frame[column].astype("category")
     frame.to_parquet(path, index=False, compression="zstd", compression_level=19)
+
+
+DOCS_TRADE = """## Bilateral trade (CEPII BACI)
+
+`trade.csv` is the baseline that metrics and the engine use: for every commodity with an HS92
+code of its own stage, each exporter -> importer flow averaged over 2022-2024 (a year without
+the flow counts as 0), converted to the commodity's unit with the factor of its code.
+`trade_series.parquet` holds the same flows year by year, 1995-2024, for back-tests
+(`paxsilica.data.package.read_trade_series()`); `trade_codes.csv` declares the mapping and,
+for every other commodity, why it has no trade rows. Built by `tools/build_trade.py` from
+`../shared/data/raw/baci_cepii_minerals_hs92` and `tools/data_inputs/trade_codes.yaml`.
+
+* **Countries.** BACI's "Other Asia, nes" (code 490) is Taiwan. Historic or aggregate reporters
+  without an ISO code (Southern African Customs Union before 2000, "Europe EFTA nes", US
+  Pacific islands, Netherlands Antilles) are `ROW`. Every country that trades or produces
+  is in `countries.csv`, with CLDR names in English and Arabic.
+* **Quantities.** BACI tonnages are partly estimated by CEPII and ~5% are missing. A missing
+  tonnage, or, in a code that holds one kind of product, a flow whose unit value is more than
+  10x off the code-year median, is re-estimated as value / the exporter's own median unit
+  value (`est_trade_quantity`); `imputed_share` says how much of a row's quantity that
+  touched. A code is "mixed" in a year when its plain and tonnage-weighted median unit values
+  differ more than 3x (nickel ores: wet laterite at ~US$50/t beside concentrates at
+  ~US$4,500/t; cobalt intermediates beside metal; rare-earth compounds): there only missing
+  tonnages are filled. The largest repair: Papua New Guinea's copper concentrate, reported at
+  9.7 Mt a year at US$104/t against a median of ~US$2,000/t.
+* **Content factors** (units of the commodity per tonne traded, sources in `trade_codes`):
+  stoichiometry for lithium carbonate and hydroxide; unit changes for metals and LNG; stated
+  estimates for ore and concentrate grades (copper 25% Cu, antimony 50% Sb, tungsten 65% WO3,
+  nickel laterite 1.2% Ni, cobalt hydroxide 35% Co) and for the magnet-REE share of traded
+  rare-earth compounds. A uniform factor leaves sourcing shares unchanged; it moves import
+  reliance only where a country both produces and trades.
+* **Import reliance** = net imports / apparent consumption (production + imports - exports),
+  0..1; for a bloc, trade between its members is internal (as in the EU's extra-EU figure).
+
+Limits: ownership is not in the data (a Chinese-owned mine in Indonesia or the DRC counts as
+Indonesian or Congolese output). Trade in ores is not trade in refined products: each
+commodity is mapped only to codes of its own stage, so the refined stages of copper, nickel,
+cobalt, graphite, silicon and magnesium, and gallium, germanium (after 2016), indium, helium,
+neon, magnets and everything above them have no trade rows and fall back to production
+shares. Production years (2023-2025) and trade years (2022-2024) differ. Production listed by
+USGS under "Other countries" is `ROW`, so a small producer reads as producing nothing and its
+import reliance is an upper bound (e.g. EU aluminium smelters). Myanmar's mixed rare-earth
+carbonates are classified as compounds (284690) and so count as refining-stage trade.
+
+| commodity | HS92 codes | factor | years | flows (2022-2024) | exporters | world trade / yr | re-estimated |
+|---|---|---|---|---|---|---|---|
+"""
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def render_trade_docs(tables: dict[str, list[dict]], units: dict[str, str]) -> str:
+    """The docs/data.md section on trade: method, limits, one summary row per commodity."""
+    codes = pd.DataFrame(tables["trade_codes"])
+    trade = pd.DataFrame(tables["trade"])
+    lines = [DOCS_TRADE.rstrip("\n")]
+    for commodity, rows in codes[codes["hs6"].notna()].groupby("commodity"):
+        flows = trade[trade["commodity"] == commodity]
+        total = float(flows["quantity"].sum())
+        imputed = float((flows["quantity"] * flows["imputed_share"]).sum()) / total if total else 0
+        factors = ", ".join(sorted({f"{f:.4g}" for f in rows["factor"]}))
+        years = f"{int(rows['first_year'].min())}-{int(rows['last_year'].max())}"
+        lines.append(f"| {commodity} | {', '.join(rows['hs6'])} | {factors} | {years} | "
+                     f"{len(flows):,} | {flows['exporter'].nunique()} | "
+                     f"{_amount(total)} {units[commodity]} | {imputed:.1%} |")
+    lines.append("\nNo trade rows (routes pro rata to production):\n")
+    for row in codes[codes["coverage"] == "production_shares"].itertuples():
+        lines.append(f"* `{row.commodity}`: {row.note}")
+    return "\n".join(lines) + "\n"

@@ -273,6 +273,10 @@ TABLES: dict[str, Table] = {
                        low=0.0),
                 Column("basis", "str", "-", "what the code holds and how it is converted",
                        required=False),
+                Column("same_stage", "bool", "-",
+                       "false when the code also holds products of another stage (its flows "
+                       "count as sourcing, but the engine keeps a production-based demand "
+                       "split); blank = true", required=False),
                 Column("first_year", "int", "year", "first year with flows", required=False),
                 Column("last_year", "int", "year", "last year with flows", required=False),
                 Column("coverage", "str", "-",

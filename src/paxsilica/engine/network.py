@@ -500,9 +500,17 @@ def _demand(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of:
     final = _final_split(segment_of, options)
     use = recipe_use(ds, index, world)
     share = use @ production_share(supply0) + (1.0 - use.sum(axis=1))[:, None] * final
-    ore_only = _unprocessed_ores(ds, order, use)
-    share = _trade_share(ds, order, index, segment_of, supply0, share, skip=ore_only)
+    skip = _unprocessed_ores(ds, order, use) | _mixed_stage_trade(ds)
+    share = _trade_share(ds, order, index, segment_of, supply0, share, skip=skip)
     return share * world[:, None]
+
+
+def _mixed_stage_trade(ds: Dataset) -> frozenset[str]:
+    """Commodities traded under a code that also holds another stage's products
+    (``trade_codes.same_stage`` false): their apparent consumption would mix stages."""
+    codes = ds.tables["trade_codes"]
+    mixed = codes[codes["same_stage"].astype("boolean").eq(False).fillna(False)]
+    return frozenset(str(c) for c in mixed["commodity"])
 
 
 def _unprocessed_ores(ds: Dataset, order: list[str], use: np.ndarray) -> frozenset[str]:

@@ -33,13 +33,31 @@ def test_repair_replaces_missing_and_implausible_tonnage(bt) -> None:
     flows = _flows([
         (2024, "AAA", "BBB", "260300", 100.0, 200_000.0),  # 2,000 $/t
         (2024, "CCC", "BBB", "260300", 50.0, 110_000.0),   # 2,200 $/t
-        (2024, "DDD", "BBB", "260300", 9_000.0, 900_000.0),  # 100 $/t: 20x below the median
+        (2024, "CCC", "FFF", "260300", 10.0, 20_000.0),    # 2,000 $/t
+        (2024, "DDD", "BBB", "260300", 90.0, 9_000.0),     # 100 $/t: 20x below the median
         (2024, "EEE", "BBB", "260300", math.nan, 42_000.0),  # missing tonnage
+        (2024, "CCC", "GGG", "260300", math.nan, 6_300.0),   # missing, exporter CCC known
     ])
     out = bt.repair_quantities(flows)
-    # median unit value over flows with a quantity: median(2000, 2200, 100) = 2000 $/t
-    assert list(out["imputed"]) == [False, False, True, True]
-    assert out["quantity_t"].tolist() == pytest.approx([100.0, 50.0, 450.0, 21.0])
+    # medians over flows with a tonnage: plain median(2000, 2200, 2000, 100) = 2000 $/t;
+    # tonnage-weighted: 250 t in all, the 125th tonne is at 2,000 $/t -> one kind of product.
+    # DDD has no other flow, so its tonnage is 9,000 / 2,000; EEE likewise 42,000 / 2,000;
+    # CCC's own median is 2,100 $/t, so its missing flow is 6,300 / 2,100 = 3 t.
+    assert list(out["imputed"]) == [False, False, False, True, True, True]
+    assert out["quantity_t"].tolist() == pytest.approx([100.0, 50.0, 10.0, 4.5, 21.0, 3.0])
+
+
+def test_repair_leaves_a_code_of_mixed_products_alone(bt) -> None:
+    flows = _flows([
+        (2024, "PHL", "CHN", "260400", 1_000_000.0, 50_000_000.0),  # laterite ore, 50 $/t
+        (2024, "CAN", "NOR", "260400", 100.0, 450_000.0),          # concentrate, 4,500 $/t
+        (2024, "AUS", "FIN", "260400", 200.0, 800_000.0),          # 4,000 $/t
+        (2024, "BRA", "FIN", "260400", 50.0, 250_000.0),           # 5,000 $/t
+    ])
+    # plain median 4,250 $/t vs tonnage-weighted 50 $/t: 85x apart, a mixed code
+    out = bt.repair_quantities(flows)
+    assert not out["imputed"].any()
+    assert out["quantity_t"].tolist() == flows["quantity_t"].tolist()
 
 
 def test_series_converts_with_factors_and_sums_codes(bt) -> None:
