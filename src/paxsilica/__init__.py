@@ -3,6 +3,7 @@
 >>> import paxsilica as ps
 >>> ds = ps.load()                       # the embedded, sourced data package
 >>> table = ps.risk(ds, bloc="pax-silica")
+>>> japan = ps.country_profile(ds, "JPN")   # dependencies, suppliers, layers held
 >>> results = ps.simulate("ga-ge-ban", runs=200, seed=1)   # unstored; see paxsilica.workflows
 
 Importing the package reads no files and starts nothing: names resolve on first use.
@@ -24,6 +25,7 @@ __all__ = [
     "ScenarioError",
     "StoreError",
     "__version__",
+    "country_profile",
     "load",
     "risk",
     "simulate",
@@ -31,6 +33,7 @@ __all__ = [
 
 _LAZY = {
     "Dataset": "paxsilica.model.dataset",
+    "country_profile": "paxsilica.workflows",
     "load": "paxsilica.workflows",
     "risk": "paxsilica.workflows",
     "DataError": "paxsilica.errors",
@@ -46,7 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
                                   ScenarioError, StoreError)
     from paxsilica.model.dataset import Dataset
     from paxsilica.engine import Results
-    from paxsilica.workflows import load, risk
+    from paxsilica.workflows import country_profile, load, risk
 
 
 def simulate(scenario: Any, runs: int | None = None, seed: int | None = None,
