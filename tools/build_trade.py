@@ -189,6 +189,7 @@ def code_rows(codes: pd.DataFrame, mapping: dict, series: pd.DataFrame,
     """The shipped ``trade_codes`` table: one row per code, one per uncovered commodity."""
     years = series.groupby("commodity")["year"].agg(["min", "max"])
     covered = set(base["commodity"])
+    mixed = set(codes.loc[~codes["same_stage"], "commodity"])
     rows = []
     for code in codes.itertuples():
         first, last = (int(v) for v in years.loc[code.commodity]) if (
@@ -197,8 +198,7 @@ def code_rows(codes: pd.DataFrame, mapping: dict, series: pd.DataFrame,
         rows.append({"commodity": code.commodity, "hs6": code.hs6, "factor": code.factor,
                      "basis": code.basis, "same_stage": bool(code.same_stage),
                      "first_year": first, "last_year": last,
-                     "coverage": "bilateral" if code.commodity in covered else
-                     "production_shares", "note": note,
+                     "coverage": _coverage(code.commodity, covered, mixed), "note": note,
                      "source": f"cepii_baci;{code.source}"})
     mapped = set(codes["commodity"])
     for commodity in commodity_ids:
@@ -209,6 +209,12 @@ def code_rows(codes: pd.DataFrame, mapping: dict, series: pd.DataFrame,
                      "same_stage": None, "first_year": None, "last_year": None, "coverage": "production_shares",
                      "note": why, "source": "cepii_baci"})
     return rows
+
+
+def _coverage(commodity: str, covered: set[str], mixed: set[str]) -> str:
+    if commodity not in covered:
+        return "production_shares"
+    return "mixed_stage" if commodity in mixed else "bilateral"
 
 
 def build_trade(shared: Path, mapping_path: Path, production: list[dict],

@@ -373,7 +373,7 @@ def render_doc(table: pd.DataFrame, mapping: dict, elsewhere: list[str]) -> str:
         "",
         "## Not compared",
         "",
-        "USGS publishes no figure (NA, W or 's'), so nothing to compare:",
+        "USGS publishes no figure (NA, W or 's'), or ours is not computed (the note says why):",
         "",
         md_table(["commodity", "USGS", "ours (%)", "basis", "note"],
                  [[r.name, r.value_raw, "" if math.isnan(r.ours_pct) else f"{r.ours_pct:.0f}",

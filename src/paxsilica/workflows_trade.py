@@ -45,7 +45,7 @@ def profile_payload(ds: Dataset, profile: CountryProfile, lang: str = "en",
     imported = list(dict.fromkeys(row["commodity"] for row in suppliers))
     totals = {"dependencies": len(body["dependencies"]), "imported": len(imported),
               "holdings": len(body["holdings"]),
-              "bilateral": sum(row["trade_coverage"] == "bilateral"
+              "bilateral": sum(row["trade_coverage"] != "production_shares"
                                for row in body["dependencies"])}
     if limit is not None:
         keep = set(imported[:limit])

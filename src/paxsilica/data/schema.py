@@ -37,7 +37,7 @@ STAGES = (
 BLOC_ROLES = ("member", "candidate", "of_concern")
 RELIABILITY = ("high", "medium", "low", "estimate")
 SOURCE_KINDS = ("primary", "secondary", "derived", "estimate")
-TRADE_COVERAGE = ("bilateral", "production_shares")
+TRADE_COVERAGE = ("bilateral", "mixed_stage", "production_shares")
 
 
 @dataclass(frozen=True)
@@ -280,8 +280,10 @@ TABLES: dict[str, Table] = {
                 Column("first_year", "int", "year", "first year with flows", required=False),
                 Column("last_year", "int", "year", "last year with flows", required=False),
                 Column("coverage", "str", "-",
-                       "bilateral (trade rows in the baseline) or production_shares (none: "
-                       "routes pro rata to production)", choices=TRADE_COVERAGE),
+                       "bilateral (trade rows in the baseline), mixed_stage (rows, but the "
+                       "codes also carry another stage: sourcing shares only) or "
+                       "production_shares (none: routes pro rata to production)",
+                       choices=TRADE_COVERAGE),
                 Column("note", "str", "-", "why a commodity has no trade rows",
                        required=False),
                 _source(),

@@ -20,7 +20,10 @@ Limits: trade years (2022-2024) and production years (2023-2025) differ; product
 host country of a mine or plant (a Chinese-owned mine abroad counts as its host country); ores
 and refined products are different commodities (see ``trade_codes``). A commodity without
 trade rows (``coverage = production_shares``) gets ``nan`` reliance: its buyers are assumed to
-draw from the pooled world market in proportion to production.
+draw from the pooled world market in proportion to production. A commodity whose codes also
+carry another stage's products (``coverage = mixed_stage``: rare-earth compounds hold
+Myanmar's mixed carbonates and Australian concentrate) keeps its sourcing shares (who ships to
+whom) but gets ``nan`` apparent consumption and reliance, and no transit flag.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ class TradeBalance:
     destinations: pd.Series
     has_trade: bool
     period: str
+    mixed_stage: bool = False
 
     @property
     def imports(self) -> float:
@@ -92,8 +96,9 @@ class TradeBalance:
 
     @property
     def import_reliance(self) -> float:
-        """net imports / apparent consumption in 0..1; nan without trade data."""
-        if not self.has_trade:
+        """net imports / apparent consumption in 0..1; nan without trade data, or when the
+        commodity's codes also carry another stage's products (quantities would mix stages)."""
+        if not self.has_trade or self.mixed_stage:
             return math.nan
         net = self.imports - self.exports
         if net <= 0:
@@ -156,7 +161,8 @@ def trade_balance(ds: Dataset, countries: frozenset[str], commodity: str) -> Tra
     destinations = flows[out_of & ~into].groupby("importer")["quantity"].sum()
     period = "" if flows.empty else _period(flows)
     return TradeBalance(commodity, float(own["quantity"].sum()), sources.astype(float),
-                        destinations.astype(float), not flows.empty, period)
+                        destinations.astype(float), not flows.empty, period,
+                        _coverage(ds).get(commodity) == "mixed_stage")
 
 
 def dependency_table(ds: Dataset, importer: str,
@@ -231,15 +237,16 @@ def _row(who: Importer, commodity: pd.Series, balance: TradeBalance,
         "production": balance.production,
         "imports": imports if balance.has_trade else math.nan,
         "exports": balance.exports if balance.has_trade else math.nan,
-        "apparent_consumption": (balance.apparent_consumption if balance.has_trade
-                                 else math.nan),
+        "apparent_consumption": (balance.apparent_consumption
+                                 if balance.has_trade and not balance.mixed_stage else math.nan),
         "import_reliance": balance.import_reliance,
         "import_hhi": hhi(sources) if imports > 0 else math.nan,
         "top_supplier": top,
         "top_supplier_share": float(sources[top]) / imports if top is not None else math.nan,
         "import_concern_share": (from_concern / imports if imports > 0 and concern is not None
                                  else math.nan),
-        "transit": bool(balance.has_trade and concern is not None and balance.exports > 0
+        "transit": bool(balance.has_trade and not balance.mixed_stage and concern is not None
+                        and balance.exports > 0
                         and balance.exports > balance.production + imports - from_concern),
         "trade_period": balance.period,
     }

@@ -145,7 +145,8 @@ def _commodity_row(
         "shares": {str(k): float(v) for k, v in shares.sort_values(ascending=False).items()},
         "reliability": _weakest(production["reliability"]),
         "n_producers": int((named > 0).sum()),
-        "trade_coverage": "bilateral" if balance.has_trade else "production_shares",
+        "trade_coverage": ("production_shares" if not balance.has_trade else
+                           "mixed_stage" if balance.mixed_stage else "bilateral"),
         "import_hhi": hhi(imports) if has_imports else math.nan,
         "import_concern_share": (float(from_concern.sum()) / balance.imports
                                  if has_imports and concern is not None else math.nan),
@@ -157,10 +158,11 @@ def _sourcing(
 ) -> tuple[pd.Series | None, float]:
     """The importer's supply mix (own output + imports by exporter) and IR.
 
-    ``(None, nan)`` without trade rows, or when the importer neither makes nor buys it: the
-    pooled world market then stands in (sourcing = global shares, IR unused).
+    ``(None, nan)`` without trade rows, with mixed-stage trade, or when the importer neither
+    makes nor buys it: the pooled world market then stands in (sourcing = global shares, IR
+    unused).
     """
-    if not balance.has_trade:
+    if not balance.has_trade or balance.mixed_stage:
         return None, math.nan
     own = production[production.index.isin(members)]
     mix = own.add(balance.sources, fill_value=0.0)

@@ -182,6 +182,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "unit": ("Unit (per year)", "الوحدة (سنوياً)"),
     "trade_coverage": ("Trade data", "بيانات التجارة"),
     "bilateral": ("bilateral", "ثنائية"),
+    "mixed_stage": ("bilateral, mixed stages (sourcing only)",
+                    "ثنائية، مراحل مختلطة (مصادر الاستيراد فقط)"),
     "production_shares": ("production shares", "حصص الإنتاج"),
     "suppliers_title": ("Suppliers per material (top {n} exporters)",
                         "الموردون لكل مادة (أكبر {n} مصدّرين)"),

@@ -22,6 +22,7 @@ from paxsilica.metrics.dependency import (
     trade_balance,
 )
 from paxsilica.metrics.exposure import risk_table
+from paxsilica.model.dataset import Dataset
 
 FLOWS = [("cobalt_mining", "COD", "USA", 2024, 30.0), ("cobalt_mining", "CHN", "USA", 2024, 10.0),
          ("cobalt_mining", "AUS", "USA", 2024, 5.0), ("cobalt_mining", "USA", "KOR", 2024, 4.0),
@@ -142,3 +143,24 @@ def test_countries_only_refuses_a_bloc_and_names_the_fix(traded) -> None:
     with pytest.raises(NotFoundError, match="not the ISO3 code of a country.*did you mean 'CHN'"):
         resolve_importer(traded, "CHX", blocs=False)
     assert resolve_importer(traded, "jpn", blocs=False).countries == frozenset({"JPN"})
+
+
+def test_mixed_stage_trade_gives_sourcing_but_no_reliance(traded) -> None:
+    """Codes that also carry another stage's products: who ships to whom, but no IR."""
+    tables = dict(traded.tables)
+    tables["trade_codes"] = pd.DataFrame([{
+        "commodity": "cobalt_mining", "hs6": "810510", "factor": 1.0, "basis": "test",
+        "same_stage": False, "first_year": 2020, "last_year": 2024,
+        "coverage": "mixed_stage", "note": None, "source": "test"}])
+    mixed = Dataset.from_tables(tables)
+    row = dependency_table(mixed, "USA").set_index("commodity").loc["cobalt_mining"]
+    assert row["coverage"] == "mixed_stage"
+    assert math.isnan(row["import_reliance"]) and math.isnan(row["apparent_consumption"])
+    assert row["import_concern_share"] == pytest.approx(10.0 / 45.0)  # sourcing still known
+    risk = risk_table(mixed, importer="USA").set_index("commodity").loc["cobalt_mining"]
+    assert risk["trade_coverage"] == "mixed_stage" and math.isnan(risk["import_reliance"])
+    # supply risk falls back to the pooled world market: equal to a dataset without trade
+    pooled = risk_table(Dataset.from_tables({k: v for k, v in tables.items()
+                                             if k not in ("trade", "trade_codes")}),
+                        importer="USA").set_index("commodity").loc["cobalt_mining"]
+    assert risk["supply_risk"] == pytest.approx(pooled["supply_risk"])

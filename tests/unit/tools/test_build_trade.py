@@ -103,7 +103,8 @@ def test_commodities_without_a_code_say_so(pkg) -> None:
         assert codes.loc[[commodity], "note"].str.len().min() > 10
     traded = set(pkg["trade"]["commodity"])
     assert "germanium_refining" not in traded  # HS 811230 stops in 2016
-    assert traded == set(codes.index[codes["coverage"] == "bilateral"])
+    assert traded == set(codes.index[codes["coverage"].isin(["bilateral", "mixed_stage"])])
+    assert set(codes.index[codes["coverage"] == "mixed_stage"]) == {"rare_earths_refining"}
 
 
 def test_china_antimony_ore_exports_collapse_in_2024() -> None:
