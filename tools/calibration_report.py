@@ -330,8 +330,8 @@ LITHIUM = BackTest(
     key="D",
     episode="Lithium surplus 2024: Australian spodumene mines idled",
     observed="Ngungaju (180-200 kt/yr SC) and Bald Hill (-60 to -85 kt SC) idled in 2024: "
-             "7.7-9.3% of Australia's 2024 mine output (82,700 t Li); Finniss and Mt Cattlin "
-             "too (capacities not given; at Busch et al.'s 2023 rates +8%), so about 8-18%; "
+             "7.4-9.6% of Australia's 2024 mine output (82,700 t Li); Finniss and Mt Cattlin "
+             "too (capacities not given; at Busch et al.'s 2023 rates +8%), so about 7-18%; "
              "at least 10% of Tier-1 supply unprofitable (S&P, Feb 2024)",
     observed_value=0.13,
     band=(0.05, 0.25),

@@ -56,11 +56,12 @@ def test_antimony_price_split_matches_2024_licensing(ds) -> None:
 
 
 def test_lithium_exits_match_the_2024_australian_idlings(ds) -> None:
-    # episodes.md 5b: Ngungaju (180-200 kt/yr SC, ~5,300 t Li at SC6) and Bald Hill (guidance
-    # cut by 60-85 kt SC6, 1,700-2,400 t Li) idled in 2024: 7.7-9.3% of Australia's 82,700 t
-    # Li (USGS 2024); Finniss and Mt Cattlin also idled (capacities not in the sources; at
-    # Busch et al.'s 2023 rates +8%): about 8-18% within 12 months of Jan 2024. The unit costs
-    # are the shipped ones (Busch et al. 2024); only the price is set to Jan 2024 (mp_41).
+    # episodes.md 5b: Ngungaju (180-200 kt/yr SC at 5.3-6% Li2O, 4,400-5,600 t Li) and Bald
+    # Hill (guidance cut by 60-85 kt SC6, 1,700-2,400 t Li) idled in 2024: 7.4-9.6% of
+    # Australia's 82,700 t Li (USGS 2024); Finniss and Mt Cattlin also idled (capacities not in
+    # the sources; at Busch et al.'s 2023 rates +8%): about 7-18% within 12 months of Jan
+    # 2024. The unit costs are the shipped ones (Busch et al. 2024); only the price is set to
+    # Jan 2024 (mp_41).
     assert cr.LITHIUM.band == (0.05, 0.25)
     assert 0.05 <= _p50(ds, cr.LITHIUM) <= 0.25
 
