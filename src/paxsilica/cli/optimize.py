@@ -78,7 +78,8 @@ def floors(
     runs: RunsOption = 500,
     seed: SeedOption = 20250710,
     unit_cost: Annotated[float | None, typer.Option(
-        help="Unit cost of eligible producers, US$/unit, where the data has none.")] = None,
+        help="Unit cost of eligible producers, US$/unit; replaces the data's costs (lithium "
+             "mines have cost tranches) when given.")] = None,
     format: FormatOption = Format.table,
     data: DataOption = None,
 ) -> None:

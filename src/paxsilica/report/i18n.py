@@ -39,9 +39,11 @@ _LABELS: dict[str, tuple[str, str]] = {
     "own_share": ("Own share", "الحصة الذاتية"),
     "imports_of_concern": ("Imports of concern", "الواردات من دول مثيرة للقلق"),
     "risk_legend": ("* = top producer inside the importer; import figures '-' = no bilateral "
-                    "trade data for the commodity (pooled world market assumed)",
+                    "trade data for the commodity (pooled world market assumed); import "
+                    "reliance alone '-' = its trade codes mix stages (sourcing shares only)",
                     "* = أكبر منتج داخل المستورد؛ '-' في أعمدة الاستيراد = لا بيانات تجارة "
-                    "ثنائية للسلعة (يُفترض الشراء من السوق العالمية المجمّعة)"),
+                    "ثنائية للسلعة (يُفترض الشراء من السوق العالمية المجمّعة)؛ '-' في الاعتماد "
+                    "على الاستيراد وحده = رموز التجارة تخلط المراحل (حصص المصادر فقط)"),
     "profile_title": ("Country profile: {name} ({iso3})", "ملف الدولة: {name} ({iso3})"),
     "trade_baseline_text": ("CEPII BACI, mean of {period}; {bilateral} of {total} "
                             "commodities have bilateral trade data",
@@ -51,11 +53,13 @@ _LABELS: dict[str, tuple[str, str]] = {
     "shown": ("showing {shown} of {total}", "معروض {shown} من {total}"),
     "profile_legend": ("Import reliance = net imports / apparent consumption (production + "
                        "imports - exports), trade {period}; '-' = no bilateral trade data (the "
-                       "country is assumed to buy from the world market pro rata); "
+                       "country is assumed to buy from the world market pro rata), or for "
+                       "import reliance alone, trade codes that mix stages; "
                        "† = country of concern",
                        "الاعتماد على الاستيراد = صافي الواردات / الاستهلاك الظاهري (الإنتاج + "
                        "الواردات - الصادرات)، التجارة {period}؛ '-' = لا بيانات تجارة ثنائية "
-                       "(يُفترض الشراء من السوق العالمية بنسبة الإنتاج)؛ † = دولة مثيرة للقلق"),
+                       "(يُفترض الشراء من السوق العالمية بنسبة الإنتاج)، أو في الاعتماد على "
+                       "الاستيراد وحده رموز تجارة تخلط المراحل؛ † = دولة مثيرة للقلق"),
     # -- dashboard and reports -----------------------------------------------------------
     "app_name": ("paxsilica", "باكس سيليكا"),
     "tagline": ("Supply-chain security for the AI stack, from mineral to compute",
