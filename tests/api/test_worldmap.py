@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import paxsilica
 from paxsilica.api import worldmap
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,9 @@ def test_share_classes() -> None:
 def test_the_wheel_ships_the_map_files() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = config["tool"]["setuptools"]["package-data"]["paxsilica"]
-    package = ROOT / "src" / "paxsilica"
+    # the package as imported: the source tree when installed editable, site-packages in CI
+    # (where the files being there at all shows the wheel shipped them)
+    package = Path(paxsilica.__file__).parent
     for path in worldmap.WORLD.iterdir():
         relative = path.relative_to(package)
         assert any(relative.match(p) for p in patterns), relative

@@ -62,16 +62,6 @@ def _commodities(ds: Dataset, lang: str) -> list[tuple[str, str]]:
                   key=lambda item: item[1])
 
 
-def _coverage(ds: Dataset) -> dict[str, str]:
-    """commodity -> 'bilateral' | 'mixed_stage' | 'production_shares' (trade_codes, else
-    trade rows)."""
-    out = {str(c): "bilateral" for c in ds.trade["commodity"].unique()}
-    declared = ds.tables["trade_codes"]
-    out.update({str(c): str(v) for c, v in
-                declared.groupby("commodity")["coverage"].first().items()})
-    return out
-
-
 def _country_options(ds: Dataset, lang: str) -> list[tuple[str, str]]:
     names = figures.country_names(ds, lang)
     codes = workflows.countries(ds)["iso3"]
@@ -198,7 +188,7 @@ def map_page(request: Request, _who: Reader, lang: Lang = "en", digits: Digits =
     names = figures.country_names(ds, lang)
     commodity_name = dict(commodities).get(commodity, commodity)
     concern = ds.members(CONCERN_BLOC) if CONCERN_BLOC in ds.bloc_names() else frozenset()
-    covered = _coverage(ds).get(commodity, "production_shares") != "production_shares"
+    covered = ds.trade_coverage().get(commodity, "production_shares") != "production_shares"
     rows: list[dict[str, Any]] = []
     members: frozenset[str] = frozenset()
     if view == "sources" and covered:
@@ -242,7 +232,7 @@ def flows_page(request: Request, _who: Reader, lang: Lang = "en", digits: Digits
     bloc = _pick(bloc, [b for b, _ in blocs], DEFAULT_BLOC)
     names = figures.country_names(ds, lang)
     commodity_name = dict(commodities).get(commodity, commodity)
-    covered = _coverage(ds).get(commodity, "production_shares") != "production_shares"
+    covered = ds.trade_coverage().get(commodity, "production_shares") != "production_shares"
     flows = workflows.trade_flows(ds, commodity, bloc) if covered else pd.DataFrame(
         columns=["exporter", "importer", "quantity", "share", "of_concern"])
     period = ""

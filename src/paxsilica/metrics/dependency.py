@@ -152,9 +152,7 @@ def trade_balance(ds: Dataset, countries: frozenset[str], commodity: str) -> Tra
     """Production, imports by exporter and exports by destination of one commodity."""
     latest = ds.latest_production()
     own = latest[(latest["commodity"] == commodity) & latest["iso3"].isin(countries)]
-    flows = ds.trade[ds.trade["commodity"] == commodity]
-    if not flows.empty:
-        flows = flows[flows["year"] == flows["year"].max()]
+    flows = ds.trade_baseline(commodity)
     into = flows["importer"].isin(countries)
     out_of = flows["exporter"].isin(countries)
     sources = flows[into & ~out_of].groupby("exporter")["quantity"].sum()
@@ -162,7 +160,7 @@ def trade_balance(ds: Dataset, countries: frozenset[str], commodity: str) -> Tra
     period = "" if flows.empty else _period(flows)
     return TradeBalance(commodity, float(own["quantity"].sum()), sources.astype(float),
                         destinations.astype(float), not flows.empty, period,
-                        _coverage(ds).get(commodity) == "mixed_stage")
+                        ds.trade_coverage().get(commodity) == "mixed_stage")
 
 
 def dependency_table(ds: Dataset, importer: str,
@@ -187,7 +185,7 @@ def dependency_table(ds: Dataset, importer: str,
     """
     who = resolve_importer(ds, importer)
     concern = ds.members(concern_bloc) if concern_bloc is not None else None
-    coverage = _coverage(ds)
+    coverage = ds.trade_coverage()
     produced = set(ds.production["commodity"])
     rows = []
     for _, commodity in ds.commodities.iterrows():
@@ -250,15 +248,6 @@ def _row(who: Importer, commodity: pd.Series, balance: TradeBalance,
                         and balance.exports > balance.production + imports - from_concern),
         "trade_period": balance.period,
     }
-
-
-def _coverage(ds: Dataset) -> dict[str, str]:
-    """commodity -> coverage: the trade_codes table's word, else whether trade rows exist."""
-    declared = ds.tables["trade_codes"]
-    out = {str(c): "bilateral" for c in ds.trade["commodity"].unique()}
-    for commodity, rows in declared.groupby("commodity"):
-        out[str(commodity)] = str(rows["coverage"].iloc[0])
-    return out
 
 
 def _period(flows: pd.DataFrame) -> str:

@@ -37,6 +37,9 @@ class Dataset:
     #: latest_production by ``by_tranche``: metrics ask for it once per commodity
     _latest: dict[bool, pd.DataFrame] = field(default_factory=dict, init=False, repr=False,
                                               compare=False)
+    #: trade rows per commodity and the coverage map, built once (metrics ask per commodity)
+    _trade: dict[str, object] = field(default_factory=dict, init=False, repr=False,
+                                      compare=False)
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, pd.DataFrame], origin: str = "memory") -> Dataset:
@@ -144,6 +147,31 @@ class Dataset:
             rows["share"] = (rows["quantity"] / total.where(total > 0)).fillna(0.0)
             self._latest[by_tranche] = rows.reset_index(drop=True)
         return self._latest[by_tranche].copy()
+
+    def trade_baseline(self, commodity: str) -> pd.DataFrame:
+        """Trade rows of one commodity in its latest year (an empty frame when it has none)."""
+        if "by_commodity" not in self._trade:
+            trade = self.trade
+            latest = trade[trade["year"] == trade.groupby("commodity")["year"].transform("max")]
+            self._trade["by_commodity"] = {str(c): rows for c, rows in
+                                           latest.groupby("commodity")}
+        found = self._trade["by_commodity"].get(commodity)  # type: ignore[union-attr]
+        return self.trade.iloc[0:0] if found is None else found.copy()
+
+    def trade_coverage(self) -> dict[str, str]:
+        """commodity -> ``bilateral``, ``mixed_stage`` or ``production_shares``.
+
+        The ``trade_codes`` table's word where it has one, otherwise ``bilateral`` for a
+        commodity with trade rows; commodities in neither are absent (callers default to
+        ``production_shares``).
+        """
+        if "coverage" not in self._trade:
+            out = {str(c): "bilateral" for c in self.trade["commodity"].unique()}
+            declared = self.tables["trade_codes"]
+            out.update({str(c): str(v) for c, v in
+                        declared.groupby("commodity")["coverage"].first().items()})
+            self._trade["coverage"] = out
+        return dict(self._trade["coverage"])  # type: ignore[call-overload]
 
     def with_member(self, bloc: str, iso3: str, joined: str | None = None) -> Dataset:
         """A copy in which ``iso3`` is a member of ``bloc`` (this dataset is unchanged)."""
