@@ -206,8 +206,8 @@ def code_rows(codes: pd.DataFrame, mapping: dict, series: pd.DataFrame,
             continue
         why = mapping["no_code"].get(commodity, mapping["no_code"]["default"])
         rows.append({"commodity": commodity, "hs6": None, "factor": None, "basis": None,
-                     "same_stage": None, "first_year": None, "last_year": None, "coverage": "production_shares",
-                     "note": why, "source": "cepii_baci"})
+                     "same_stage": None, "first_year": None, "last_year": None,
+                     "coverage": "production_shares", "note": why, "source": "cepii_baci"})
     return rows
 
 
