@@ -170,9 +170,7 @@ def trade_flows(ds: Dataset, commodity: str, importer: str = "pax-silica") -> pd
     ds.commodity(commodity)
     who = resolve_importer(ds, importer)
     concern = ds.members("of-concern") if "of-concern" in ds.bloc_names() else frozenset()
-    flows = ds.trade[(ds.trade["commodity"] == commodity)]
-    if not flows.empty:
-        flows = flows[flows["year"] == flows["year"].max()]
+    flows = ds.trade_baseline(commodity)
     flows = flows[flows["importer"].isin(who.countries) & ~flows["exporter"].isin(who.countries)]
     total = float(flows["quantity"].sum())
     out = pd.DataFrame({

@@ -10,13 +10,13 @@ selects rows, adds names and turns tables into lists of records (``nan`` -> ``No
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 
 from paxsilica.metrics.profile import CountryProfile
 from paxsilica.model.dataset import Dataset
+from paxsilica.model.records import json_records, json_safe
 from paxsilica.workflows import countries, producers, trade_flows
 
 __all__ = ["countries_payload", "flows_payload", "producers_payload", "profile_payload"]
@@ -70,7 +70,7 @@ def profile_payload(ds: Dataset, profile: CountryProfile, lang: str = "en",
 def countries_payload(ds: Dataset) -> list[dict[str, Any]]:
     """:func:`paxsilica.workflows.countries` as records: ``iso3``, ``name_en``, ``name_ar``,
     ``wgi`` (``None`` when missing), ``produces``, ``trades``."""
-    return _records(countries(ds))
+    return json_records(countries(ds))
 
 
 def flows_payload(ds: Dataset, commodity: str, importer: str = "pax-silica",
@@ -86,31 +86,25 @@ def flows_payload(ds: Dataset, commodity: str, importer: str = "pax-silica",
     ``trade_period``, ``total_quantity`` (commodity units per year) and ``flows``:
     :func:`paxsilica.workflows.trade_flows` records with ``exporter_name`` and ``importer_name``.
     """
-    from paxsilica.metrics.dependency import resolve_importer
+    from paxsilica.metrics.dependency import resolve_importer, trade_period
 
     names = _names(ds, lang)
     table = trade_flows(ds, commodity, importer)  # checks the commodity and the importer
     who = resolve_importer(ds, importer)
     declared = ds.tables["trade_codes"]
     declared = declared[declared["commodity"] == commodity]
-    has_rows = bool((ds.trade["commodity"] == commodity).any())
-    coverage = (str(declared["coverage"].iloc[0]) if not declared.empty
-                else "bilateral" if has_rows else "production_shares")
+    coverage = ds.trade_coverage().get(commodity, "production_shares")
     codes = [{"hs6": _text(row.hs6), "factor": _number(row.factor), "basis": _text(row.basis)}
              for row in declared.itertuples(index=False) if _text(row.hs6) is not None]
     notes = list(dict.fromkeys(note for note in map(_text, declared["note"]) if note))
-    flows = _records(table)
+    flows = json_records(table)
     for row in flows:
         row["exporter_name"] = names.country(row["exporter"])
         row["importer_name"] = names.country(row["importer"])
-    rows = ds.trade[ds.trade["commodity"] == commodity]
-    rows = rows[rows["year"] == rows["year"].max()]
-    periods = rows["period"].dropna().unique()
-    period = str(periods[0]) if len(periods) else "" if rows.empty else str(rows["year"].iloc[0])
     return {"commodity": commodity, "name": names.commodity(commodity), "lang": lang,
             "importer": who.id, "is_bloc": who.is_bloc, "members": sorted(who.countries),
             "coverage": coverage, "codes": codes, "coverage_note": "; ".join(notes),
-            "trade_period": period,
+            "trade_period": trade_period(ds, commodity),
             "total_quantity": float(table["quantity"].sum()), "flows": flows}
 
 
@@ -118,7 +112,7 @@ def producers_payload(ds: Dataset, commodity: str, lang: str = "en") -> list[dic
     """:func:`paxsilica.workflows.producers` records with ``name`` (the country's in ``lang``;
     ``ROW`` is the publisher's remainder, named "Rest of world")."""
     names = _names(ds, lang)
-    rows = _records(producers(ds, commodity))
+    rows = json_records(producers(ds, commodity))
     for row in rows:
         row["name"] = names.country(row["iso3"])
     return rows
@@ -143,23 +137,11 @@ def _names(ds: Dataset, lang: str) -> _Names:
                   ds.commodities.set_index("id")[column].dropna())
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        value = value.item()
-    if value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
-        return None
-    return value
-
-
 def _text(value: Any) -> str | None:
-    value = _plain(value)
+    value = json_safe(value)
     return None if value is None else str(value)
 
 
 def _number(value: Any) -> float | None:
-    value = _plain(value)
+    value = json_safe(value)
     return None if value is None else float(value)

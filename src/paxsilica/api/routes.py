@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import math
 import tempfile
 import zipfile
 from pathlib import Path
@@ -15,6 +14,7 @@ from pydantic import BaseModel, Field, model_validator
 from paxsilica import __version__, workflows, workflows_trade
 from paxsilica.api.auth import require_analyst, require_reader
 from paxsilica.errors import DataError, NotFoundError, ScenarioError, StoreError
+from paxsilica.model.records import json_safe
 from paxsilica.model.scenario import MAX_SEED
 from paxsilica.report.document import pdf_bytes, render_report
 from paxsilica.store.tokens import TokenInfo
@@ -28,17 +28,7 @@ Analyst = Annotated[TokenInfo, Depends(require_analyst)]
 
 def clean(value: Any) -> Any:
     """JSON-safe: NaN/inf -> None, numpy scalars -> Python, timestamps -> ISO text."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item") and callable(value.item):
-        return clean(value.item())
-    return value
+    return json_safe(value)
 
 
 class RunRequest(BaseModel):

@@ -29,8 +29,10 @@ from paxsilica.api.worldmap import (
 )
 from paxsilica.data.schema import REST_OF_WORLD
 from paxsilica.errors import NotFoundError
+from paxsilica.metrics.dependency import resolve_importer, trade_period
 from paxsilica.metrics.profile import PROFILE_TOP_SUPPLIERS
 from paxsilica.model.dataset import Dataset
+from paxsilica.model.records import json_records
 from paxsilica.report import figures
 from paxsilica.report.i18n import label
 
@@ -72,11 +74,6 @@ def _pick(value: str | None, allowed: list[str], default: str) -> str:
     if value in allowed:
         return str(value)
     return default if default in allowed else (allowed[0] if allowed else "")
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
-            for row in frame.to_dict(orient="records")]
 
 
 def _units(ds: Dataset) -> dict[str, str]:
@@ -121,9 +118,9 @@ def country_page(iso3: str, request: Request, _who: Reader, lang: Lang = "en",
                    country_name=(profile.name_ar if lang == "ar" and profile.name_ar
                                  else profile.name_en),
                    other_name=profile.name_en if lang == "ar" else profile.name_ar,
-                   dependencies=_records(profile.dependencies),
-                   suppliers=_records(profile.suppliers),
-                   holdings=_records(profile.holdings),
+                   dependencies=json_records(profile.dependencies),
+                   suppliers=json_records(profile.suppliers),
+                   holdings=json_records(profile.holdings),
                    names=figures.commodity_names(ds, lang), countries=countries,
                    units=_units(ds), concern=concern, top_n=PROFILE_TOP_SUPPLIERS,
                    options=_country_options(ds, lang))
@@ -198,8 +195,7 @@ def map_page(request: Request, _who: Reader, lang: Lang = "en", digits: Digits =
                        .sort_values("quantity", ascending=False))
         rows = [{"iso3": r.exporter, "quantity": float(r.quantity), "share": float(r.share),
                  "of_concern": r.exporter in concern} for r in by_exporter.itertuples()]
-        members = (ds.members(importer_id) if importer_id in ds.bloc_names()
-                   else frozenset({importer_id}))
+        members = resolve_importer(ds, importer_id).countries
         title = page.t("map_sources", importer=dict(importers).get(importer_id, importer_id),
                        commodity=commodity_name)
     else:
@@ -235,15 +231,11 @@ def flows_page(request: Request, _who: Reader, lang: Lang = "en", digits: Digits
     covered = ds.trade_coverage().get(commodity, "production_shares") != "production_shares"
     flows = workflows.trade_flows(ds, commodity, bloc) if covered else pd.DataFrame(
         columns=["exporter", "importer", "quantity", "share", "of_concern"])
-    period = ""
-    if covered:
-        trade = ds.trade[ds.trade["commodity"] == commodity]
-        period = str(trade["period"].dropna().iloc[0]) if "period" in trade and \
-            trade["period"].notna().any() else ""
+    period = trade_period(ds, commodity) if covered else ""
     title = page.t("flows_title", commodity=commodity_name, bloc=dict(blocs).get(bloc, bloc))
     figure = figures.figure_json(figures.flows_figure(flows, names, "", lang)) \
         if not flows.empty else None
     return _render(request, "flows.html", page, commodity=commodity, commodities=commodities,
                    bloc=bloc, blocs=blocs, covered=covered, commodity_name=commodity_name,
-                   title=title, figure=figure, rows=_records(flows), names=names,
+                   title=title, figure=figure, rows=json_records(flows), names=names,
                    period=period, unit=_units(ds).get(commodity, ""))

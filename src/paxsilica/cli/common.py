@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -14,6 +13,7 @@ import typer
 from rich.console import Console
 
 from paxsilica.errors import PaxsilicaError
+from paxsilica.model.records import json_safe
 
 __all__ = ["DataOption", "DbOption", "Format", "FormatOption", "Lang", "emit_json", "err",
            "user_errors"]
@@ -55,16 +55,6 @@ def user_errors(func: F) -> F:
 
 def emit_json(payload: Any) -> None:
     """Write JSON to stdout with NaN/inf as null (JSON has no NaN)."""
-    typer.echo(json.dumps(_clean(payload), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(json_safe(payload), ensure_ascii=False, indent=2))
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return _clean(value.item())
-    return value

@@ -508,9 +508,7 @@ def _demand(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of:
 def _mixed_stage_trade(ds: Dataset) -> frozenset[str]:
     """Commodities traded under a code that also holds another stage's products
     (``trade_codes.same_stage`` false): their apparent consumption would mix stages."""
-    codes = ds.tables["trade_codes"]
-    mixed = codes[codes["same_stage"].astype("boolean").eq(False).fillna(False)]
-    return frozenset(str(c) for c in mixed["commodity"])
+    return frozenset(c for c, v in ds.trade_coverage().items() if v == "mixed_stage")
 
 
 def _unprocessed_ores(ds: Dataset, order: list[str], use: np.ndarray) -> frozenset[str]:

@@ -47,6 +47,7 @@ __all__ = [
     "import_sources",
     "resolve_importer",
     "trade_balance",
+    "trade_period",
 ]
 
 DEPENDENCY_COLUMNS: tuple[str, ...] = (
@@ -248,6 +249,12 @@ def _row(who: Importer, commodity: pd.Series, balance: TradeBalance,
                         and balance.exports > balance.production + imports - from_concern),
         "trade_period": balance.period,
     }
+
+
+def trade_period(ds: Dataset, commodity: str) -> str:
+    """Years behind a commodity's trade baseline, e.g. ``2022-2024`` ('' without trade rows)."""
+    flows = ds.trade_baseline(commodity)
+    return "" if flows.empty else _period(flows)
 
 
 def _period(flows: pd.DataFrame) -> str:

@@ -18,6 +18,7 @@ from paxsilica.data.schema import REST_OF_WORLD
 from paxsilica.metrics.dependency import dependency_table, import_sources, resolve_importer
 from paxsilica.metrics.exposure import risk_table
 from paxsilica.model.dataset import Dataset
+from paxsilica.model.records import json_records, json_safe
 
 __all__ = ["PROFILE_TOP_SUPPLIERS", "CountryProfile", "country_profile"]
 
@@ -60,11 +61,11 @@ class CountryProfile:
         """JSON-ready: tables as lists of records, ``nan`` as ``None``."""
         return {
             "iso3": self.iso3, "name_en": self.name_en, "name_ar": self.name_ar,
-            "wgi": _clean(self.wgi), "blocs": list(self.blocs),
+            "wgi": json_safe(self.wgi), "blocs": list(self.blocs),
             "trade_period": self.trade_period,
-            "dependencies": _records(self.dependencies),
-            "suppliers": _records(self.suppliers),
-            "holdings": _records(self.holdings),
+            "dependencies": json_records(self.dependencies),
+            "suppliers": json_records(self.suppliers),
+            "holdings": json_records(self.holdings),
         }
 
 
@@ -130,17 +131,3 @@ def _holdings(ds: Dataset, code: str) -> pd.DataFrame:
                         "share": mine["share"].to_numpy(float),
                         "rank": mine["rank"].to_numpy()})
     return out.sort_values(["share", "commodity"], ascending=[False, True]).reset_index(drop=True)
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        return _clean(value.item())
-    if value is pd.NA:
-        return None
-    return value
