@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-__all__ = ["NEWTON_STEPS", "ClearParams", "Cleared", "clear", "clear_loop"]
+__all__ = ["NEWTON_STEPS", "ClearParams", "Cleared", "clear", "clear_loop", "priced_release",
+           "release_share"]
 
 
 @dataclass(frozen=True)
@@ -73,127 +75,127 @@ class Cleared:
     excess: np.ndarray
 
 
-def clear(available: np.ndarray, demand1: np.ndarray, stock: np.ndarray, target: np.ndarray,
-          params: ClearParams, strategic: np.ndarray | None = None,
-          release_limit: np.ndarray | None = None, refill_limit: np.ndarray | None = None,
-          no_build: np.ndarray | None = None, retained: np.ndarray | None = None) -> Cleared:
-    """Clear every market at once.
+def clear(available: Any, demand1: Any, stock: Any, target: Any, params: ClearParams,
+          strategic: Any = None, release_limit: Any = None, refill_limit: Any = None,
+          no_build: Any = None, retained: Any = None, xp: Any = np) -> Cleared:
+    """Clear every market at once (pure: returns new arrays, never writes its inputs).
 
     Parameters
     ----------
-    available : ndarray, (draw, commodity, segment), units/month
+    available : array, (draw, commodity, segment), units/month
         Retained production plus imports.
-    demand1 : ndarray, units/month
+    demand1 : array, units/month
         Demand at the baseline price (baseline demand x (1 + surge)); must be > 0.
-    stock, target : ndarray, units
+    stock, target : array, units
         Commercial inventory and its target level.
     params : ClearParams
-    strategic, release_limit, refill_limit : ndarray or None, units
+    strategic, release_limit, refill_limit : array or None, units
         Strategic stock, the most it may release this month, the most it may buy.
-    no_build : ndarray of bool or None
+    no_build : array of bool or None
         Markets where stocks must not build (a forced low price).
-    retained : ndarray or None, units/month
+    retained : array or None, units/month
         Local producers' output sold at home, which they withhold below the reservation
         price (``params.reservation_pow``); None: no reservation price.
+    xp : module
+        The array namespace: ``numpy`` (eager) or ``jax.numpy`` (traced).
 
     Returns
     -------
     Cleared
     """
     x = available - demand1
-    gap = np.maximum(-x, 0.0)
-    surplus = np.maximum(x, 0.0)
-    release_c = np.minimum(stock, gap)
+    gap = xp.maximum(-x, 0.0)
+    surplus = xp.maximum(x, 0.0)
+    release_c = xp.minimum(stock, gap)
     if params.release_full is not None:
-        _priced_release(release_c, available, demand1, stock, gap, params)
-    room = np.maximum(target - stock, 0.0)
-    room *= params.rebuild_share
-    build_c = np.minimum(surplus, room)
+        release_c = priced_release(release_c, available, demand1, stock, gap, params, xp)
+    room = xp.maximum(target - stock, 0.0) * params.rebuild_share
+    build_c = xp.minimum(surplus, room)
     if no_build is not None:
-        build_c = np.where(no_build, 0.0, build_c)
-    net = available + release_c
-    net -= build_c
-    release_s = build_s = _zero_like(net)
+        build_c = xp.where(no_build, 0.0, build_c)
+    net = available + release_c - build_c
+    release_s = build_s = xp.zeros_like(net)
     if strategic is not None:
-        release_s = _strategic_release(net, demand1, gap - release_c, params, release_limit)
-        build_s = np.minimum(surplus - build_c, refill_limit)
+        release_s = _strategic_release(net, demand1, gap - release_c, params, release_limit,
+                                       xp)
+        build_s = xp.minimum(surplus - build_c, refill_limit)
         if no_build is not None:
-            build_s = np.where(no_build, 0.0, build_s)
-        net += release_s
-        net -= build_s
+            build_s = xp.where(no_build, 0.0, build_s)
+        net = net + release_s - build_s
     withheld = None
     if retained is not None and params.reservation_pow is not None:
-        withheld = net - demand1 * params.reservation_pow
-        np.clip(withheld, 0.0, retained, out=withheld)
+        withheld = xp.clip(net - demand1 * params.reservation_pow, 0.0, retained)
         if no_build is not None:
-            withheld[no_build] = 0.0
-        net -= withheld
-    ratio = net / demand1
-    np.clip(ratio, params.cap_pow, params.floor_pow, out=ratio)
-    price = ratio ** params.inv_e_d
-    np.clip(price, params.min_price, params.cap, out=price)
-    short = ratio <= params.cap_pow
-    glut = ratio >= params.floor_pow
-    demand = net.copy()
-    np.copyto(demand, demand1 * params.cap_pow, where=short)
-    np.copyto(demand, demand1 * params.floor_pow, where=glut)
-    consumption = np.minimum(demand, net)
-    shortage = demand - consumption
+            withheld = xp.where(no_build, 0.0, withheld)
+        net = net - withheld
+    ratio = xp.clip(net / demand1, params.cap_pow, params.floor_pow)
+    price = xp.clip(ratio ** params.inv_e_d, params.min_price, params.cap)
+    demand = xp.where(ratio >= params.floor_pow, demand1 * params.floor_pow,
+                      xp.where(ratio <= params.cap_pow, demand1 * params.cap_pow, net))
+    consumption = xp.minimum(demand, net)
     excess = net - consumption
     if withheld is not None:
-        excess += withheld
-    return Cleared(price, demand, consumption, shortage, release_c, release_s, build_c, build_s,
-                   excess)
+        excess = excess + withheld
+    return Cleared(price, demand, consumption, demand - consumption, release_c, release_s,
+                   build_c, build_s, excess)
 
 
 NEWTON_STEPS = 6  # from p = 1; monotone, quadratic near the root
 
 
-def _priced_release(release: np.ndarray, available: np.ndarray, demand1: np.ndarray,
-                    stock: np.ndarray, gap: np.ndarray, params: ClearParams) -> None:
-    """Overwrite ``release`` where a stock is drawn with the price-responsive release R(p).
+def priced_release(release: Any, available: Any, demand1: Any, stock: Any, gap: Any,
+                   params: ClearParams, xp: Any = np) -> Any:
+    """``release`` with the price-responsive release R(p) where a stock is drawn.
 
     With a = available / D1 and s = stock / (D1 (p_full - 1)), the price solves
     f(p) = p**e_d - a - s (p - 1) = 0 on (1, p_full); f is convex and decreasing with
     f(1) = gap / D1 > 0, so Newton steps from p = 1 rise monotonically to the root. Where
     f(p_full) >= 0 the whole stock is released (the price is then >= p_full).
+
+    NumPy solves only the markets drawing a stock (few, and powers are costly); a traced
+    backend solves every market with a harmless stand-in where none is drawn (shapes must
+    stay static). Both run :func:`release_share`, so the numbers are the same.
     """
-    full = np.broadcast_to(params.release_full, release.shape)
+    full = xp.broadcast_to(params.release_full, release.shape)
+    e_d = 1.0 / xp.broadcast_to(params.inv_e_d, release.shape)
     drawing = (gap > 0) & (stock > 0) & (full > 1.0)
-    if not drawing.any():
-        return
-    where = np.nonzero(drawing)
-    d1 = demand1[where]
-    a = available[where] / d1
-    top = full[where]
-    s = stock[where] / (d1 * (top - 1.0))
-    e_d = 1.0 / np.broadcast_to(params.inv_e_d, release.shape)[where]
+    if xp is np:
+        if not drawing.any():
+            return release
+        where = np.nonzero(drawing)
+        share = release_share(available[where] / demand1[where], stock[where],
+                              demand1[where], e_d[where], full[where], xp)
+        out = release.copy()
+        out[where] = np.minimum(stock[where] * share, gap[where])
+        return out
+    top = xp.where(drawing, full, 2.0)
+    share = release_share(available / demand1, stock, demand1, e_d, top, xp)
+    return xp.where(drawing, xp.minimum(stock * share, gap), release)
+
+
+def release_share(a: Any, stock: Any, d1: Any, e_d: Any, top: Any, xp: Any = np) -> Any:
+    """Share of the commercial stock released: (p - 1) / (p_full - 1) at the clearing price,
+    1 where even p_full leaves a gap (``a`` = available / D1, ``top`` = p_full > 1)."""
+    s = stock / (d1 * (top - 1.0))
     interior = top ** e_d - a - s * (top - 1.0) < 0.0
-    p = np.ones_like(a)
+    p = xp.ones_like(a)
     for _ in range(NEWTON_STEPS):
         q = p ** e_d
         f = q - a - s * (p - 1.0)
-        p -= f / (e_d * q / p - s)
-        np.clip(p, 1.0, top, out=p)
-    share = np.where(interior, (p - 1.0) / (top - 1.0), 1.0)
-    release[where] = np.minimum(stock[where] * share, gap[where])
+        p = xp.clip(p - f / (e_d * q / p - s), 1.0, top)
+    return xp.where(interior, (p - 1.0) / (top - 1.0), 1.0)
 
 
-def _zero_like(a: np.ndarray) -> np.ndarray:
-    return np.zeros_like(a)
-
-
-def _strategic_release(net: np.ndarray, demand1: np.ndarray, gap_left: np.ndarray,
-                       params: ClearParams, limit: np.ndarray) -> np.ndarray:
+def _strategic_release(net: Any, demand1: Any, gap_left: Any, params: ClearParams,
+                       limit: Any, xp: Any) -> Any:
     """Strategic release: price rule brings the price down to its threshold; shortage rule
     fills the shortage once it exceeds the threshold share. Never more than the gap left."""
     to_threshold = demand1 * params.threshold_pow - net
     shortfall = demand1 * params.cap_pow - net
-    by_shortage = np.where(shortfall > params.threshold * demand1, shortfall, 0.0)
-    need = np.where(params.price_trigger, to_threshold, by_shortage)
-    out = np.minimum(need, gap_left)
-    np.clip(out, 0.0, None, out=out)
-    return np.minimum(out, limit, out=out)
+    by_shortage = xp.where(shortfall > params.threshold * demand1, shortfall, 0.0)
+    need = xp.where(params.price_trigger, to_threshold, by_shortage)
+    out = xp.clip(xp.minimum(need, gap_left), 0.0, None)
+    return xp.minimum(out, limit)
 
 
 def clear_loop(available: np.ndarray, demand1: np.ndarray, stock: np.ndarray,

@@ -9,38 +9,39 @@ Substitution and thrift below the price cap are demand responses, not output los
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-__all__ = ["input_ratio", "padded_ratio"]
+__all__ = ["input_ratio", "input_slots"]
 
 
-def padded_ratio(n_draws: int, n_commodities: int, n_segments: int) -> np.ndarray:
-    """Consumption-ratio state ``(draw, commodity + 1, segment)`` initialised to 1.
+def input_slots(inputs: np.ndarray, n_commodities: int) -> np.ndarray | None:
+    """Each layer commodity's input indices with padding (-1) pointed at the always-1 slot
+    ``n_commodities`` of the ratio state; None when the layer has no inputs."""
+    if inputs.shape[1] == 0:
+        return None
+    return np.where(inputs < 0, n_commodities, inputs)
 
-    The extra last commodity stays 1: padded input slots point at it.
-    """
-    return np.ones((n_draws, n_commodities + 1, n_segments))
 
-
-def input_ratio(ratio: np.ndarray, inputs: np.ndarray) -> np.ndarray | None:
+def input_ratio(ratio: Any, slots: np.ndarray | None, xp: Any = np) -> Any:
     """Output ratio of a layer's commodities from their inputs' consumption ratios.
 
     Parameters
     ----------
-    ratio : ndarray, (draw, commodity + 1, segment)
-        Consumption ratios, already updated for all upstream layers this month.
-    inputs : ndarray of int, (n_layer, max_inputs)
-        Topological indices of each commodity's inputs, padded with -1.
+    ratio : array, (draw, commodity + 1, segment)
+        Consumption ratios, already updated for all upstream layers this month; the extra
+        last commodity stays 1 (padded input slots point at it).
+    slots : ndarray of int, (n_layer, max_inputs), or None
+        :func:`input_slots` of the layer.
 
     Returns
     -------
-    ndarray (draw, n_layer, segment) in [0, 1], or None when the layer has no inputs.
+    array (draw, n_layer, segment) in [0, 1], or None when the layer has no inputs.
     """
-    if inputs.shape[1] == 0:
+    if slots is None:
         return None
-    pad = ratio.shape[1] - 1
-    idx = np.where(inputs < 0, pad, inputs)
-    out = ratio[:, idx[:, 0], :]
-    for m in range(1, idx.shape[1]):
-        np.minimum(out, ratio[:, idx[:, m], :], out=out)
+    out = ratio[:, slots[:, 0], :]
+    for m in range(1, slots.shape[1]):
+        out = xp.minimum(out, ratio[:, slots[:, m], :])
     return out

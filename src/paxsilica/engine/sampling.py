@@ -18,7 +18,7 @@ from paxsilica.engine.network import ALLIANCE, N_SEG, Network
 from paxsilica.errors import ScenarioError
 
 __all__ = ["BLOCK_DRAWS", "CompiledShock", "ShockDraws", "block_rng", "compile_shocks",
-           "draw_shocks"]
+           "draw_shocks", "stack_draws"]
 
 BLOCK_DRAWS = 4096
 SHOCK_TYPES = ("export_restriction", "supply_outage", "demand_surge", "price_suppression",
@@ -198,3 +198,17 @@ def draw_shocks(shocks: Sequence[CompiledShock], horizon: int, seed: int, block:
         out.append(ShockDraws(start[:n_draws], end[:n_draws], value[:n_draws],
                               leakage[:n_draws]))
     return out
+
+
+def stack_draws(draws: Sequence[ShockDraws], n_draws: int,
+                dtype: Any = np.float64) -> tuple[np.ndarray, ...]:
+    """(start, end, value, leakage) of every shock, each ``(shock, draw)``: the form the
+    month step takes (:mod:`paxsilica.engine.step`)."""
+    def stack(name: str, kind: Any) -> np.ndarray:
+        if not draws:
+            return np.zeros((0, n_draws), dtype=kind)
+        return np.stack([getattr(d, name) for d in draws]).astype(kind)
+
+    return (stack("start", np.int32), stack("end", np.int32), stack("value", dtype),
+            stack("leakage", dtype))
+

@@ -1,4 +1,4 @@
-"""Trade-club priority: members first, up to their need (kernel._prioritise), by hand."""
+"""Trade-club priority: members first, up to their need (trade.prioritise), by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from paxsilica.engine.kernel import _flows, _prioritise
+from paxsilica.engine.trade import Club, flows, prioritise
 from paxsilica.engine.levers import serving_share
 
 TRIGGER = 1.1
@@ -20,7 +20,14 @@ def _setup(production, weight, present, club_share, price, protect=(0.0, 0.0, 0.
                              club_share=(np.array([club_share], dtype=float),),
                              club_protect=(np.array([protect], dtype=float),))
     state = SimpleNamespace(price=np.array([[price]], dtype=float))
-    return _flows(production, weight, None), levers, state
+    return flows(production, weight, None), levers, state
+
+
+def _prioritise(flow, levers, state, sl, demand, v, trigger):
+    """The club as the month step builds it for layer ``sl`` in view ``v``."""
+    club = Club(levers.club_present[v].astype(float), levers.club_share[v][sl],
+                levers.club_protect[v][sl], (state.price[:, sl] > trigger).any(axis=-1))
+    return prioritise(flow, club, demand)
 
 
 def _arrived(flow, j):
@@ -38,7 +45,7 @@ def test_member_gets_its_shortfall_and_no_more():
     flow, levers, state = _setup([60, 30, 10], [0.5, 0.3, 0.2], [True, False, False],
                                  [1.0, 0.0, 0.0], [1.5, 1.0, 1.0])
     demand = np.array([[[55.0, 30.0, 20.0]]])
-    _prioritise(flow, levers, state, slice(0, 1), demand, 0, TRIGGER)
+    flow = _prioritise(flow, levers, state, slice(0, 1), demand, 0, TRIGGER)
     m = _matrix(flow)
     assert m[0] == pytest.approx([35.0, 15.0, 10.0])
     assert m[1] == pytest.approx([15.0, 9.0, 6.0])  # non-members' own trade untouched
@@ -51,7 +58,7 @@ def test_shortfall_beyond_the_pool_keeps_all_member_output_home():
     flow, levers, state = _setup([10, 60, 30], [0.5, 0.3, 0.2], [True, False, False],
                                  [1.0, 0.0, 0.0], [2.0, 1.0, 1.0])
     demand = np.array([[[70.0, 30.0, 20.0]]])
-    _prioritise(flow, levers, state, slice(0, 1), demand, 0, TRIGGER)
+    flow = _prioritise(flow, levers, state, slice(0, 1), demand, 0, TRIGGER)
     m = _matrix(flow)
     assert m[0] == pytest.approx([10.0, 0.0, 0.0])
     assert _arrived(flow, 0) == pytest.approx(55.0)
@@ -62,8 +69,8 @@ def test_no_priority_below_the_trigger_or_without_need():
         flow, levers, state = _setup([60, 30, 10], [0.5, 0.3, 0.2], [True, False, False],
                                      [1.0, 0.0, 0.0], [price, 1.0, 1.0])
         before = _matrix(flow)
-        _prioritise(flow, levers, state, slice(0, 1), np.array([[[demand_a, 30.0, 20.0]]]),
-                    0, TRIGGER)
+        flow = _prioritise(flow, levers, state, slice(0, 1),
+                           np.array([[[demand_a, 30.0, 20.0]]]), 0, TRIGGER)
         assert _matrix(flow) == pytest.approx(before)
 
 
@@ -75,7 +82,7 @@ def test_two_member_segments_share_the_pool_by_need():
     flow, levers, state = _setup([60, 30, 10], [0.5, 0.3, 0.2], [True, True, False],
                                  [1.0, 0.5, 0.0], [1.2, 1.2, 1.0])
     demand = np.array([[[56.0, 33.0, 20.0]]])
-    _prioritise(flow, levers, state, slice(0, 1), demand, 0, TRIGGER)
+    flow = _prioritise(flow, levers, state, slice(0, 1), demand, 0, TRIGGER)
     m = _matrix(flow)
     assert m[0] == pytest.approx([30 + 7.2 * 2 / 3, 18 + 7.2 / 3, 12 - 7.2])
     assert m[1] == pytest.approx([15 + 1.8 * 2 / 3, 9 + 1.8 / 3, 6 - 1.8])
@@ -89,7 +96,8 @@ def test_volume_serving_the_club_downstream_is_not_redirected():
     # half of A->B counts towards the pool. Pool 18 * 0.5 + 12 = 21; 5/21 of it moves.
     flow, levers, state = _setup([60, 30, 10], [0.5, 0.3, 0.2], [True, False, False],
                                  [1.0, 0.0, 0.0], [1.5, 1.0, 1.0], protect=[0.0, 0.5, 0.0])
-    _prioritise(flow, levers, state, slice(0, 1), np.array([[[55.0, 30.0, 20.0]]]), 0, TRIGGER)
+    flow = _prioritise(flow, levers, state, slice(0, 1), np.array([[[55.0, 30.0, 20.0]]]), 0,
+                       TRIGGER)
     m = _matrix(flow)
     assert m[0] == pytest.approx([35.0, 18.0 - 9.0 * 5 / 21, 12.0 - 12.0 * 5 / 21])
     assert _arrived(flow, 0) == pytest.approx(55.0)

@@ -1,0 +1,443 @@
+"""The month step, written once over the array namespace ``xp`` (NumPy or ``jax.numpy``).
+
+State is kept per (draw, commodity, segment). Each month, commodities are handled in
+topological layers of the recipe graph (upstream first). Within a segment:
+
+* **supply** = capacity (surviving cost tranches + arrived investment, minus outages and the
+  seaborne share stranded by a closed chokepoint) x baseline utilisation x expected price **
+  supply elasticity, capped at capacity, times the Leontief availability of inputs
+  (:mod:`paxsilica.engine.propagation`). Producers expect an exponentially smoothed price
+  (:attr:`EngineOptions.supply_adjustment`), which keeps the monthly cobweb stable;
+* **trade**: :func:`paxsilica.engine.trade.route` (pro rata to demand x expected price,
+  restrictions cut and divert, trade-club priority);
+* **clearing**: :func:`paxsilica.engine.clearing.clear`; commercial holders release stock as
+  the price rises, local producers withhold their own output below the reservation price; a
+  price suppression forces the price of the other segments down to its ratio by extra imports
+  from the flooding segment;
+* **exits**: a cost tranche whose unit cost stays above the price for ``exit_months`` leaves
+  for good, except the share that a price floor covering its cost keeps alive (the floor is
+  paid as a CfD on eligible output).
+
+:class:`MonthStep` is pure in the sense JAX needs: ``step(state, month, view)`` returns the
+new state and the month's outputs, and every branch on data is either on compile-time facts
+(which shocks and policies exist) or an eager-only shortcut that skips work whose result is
+an identity (an inactive shock, a calm month for the club). NumPy drives it in a Python loop
+(:mod:`paxsilica.engine.kernel`), JAX under ``jit`` / ``lax.scan``
+(:mod:`paxsilica.engine.backend_jax`). The state dict is updated in place under NumPy
+(``put``), functionally under JAX.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from paxsilica.engine.clearing import ClearParams, clear
+from paxsilica.engine.levers import TRIGGER_PRICE, Levers
+from paxsilica.engine.network import ALLIANCE, N_SEG, Network
+from paxsilica.engine.propagation import input_ratio, input_slots
+from paxsilica.engine.sampling import CompiledShock
+from paxsilica.engine.trade import Club, route, weights
+
+__all__ = ["MONTHLY_VARIABLES", "NEGLIGIBLE_DEMAND", "MonthStep", "release_prices"]
+
+#: Per-month outputs of :meth:`MonthStep.step` when paths are kept, (draw, commodity, segment).
+MONTHLY_VARIABLES = ("price_ratio", "demand", "supply", "consumption", "shortage", "imports",
+                     "exports", "stock_commercial", "stock_strategic", "release", "build")
+#: Segment demand at or below this share of world demand counts as none (see _layer).
+NEGLIGIBLE_DEMAND = 1e-9
+_TINY = 1e-12
+_EXIT_TOL = 1e-9  # a baseline price that is 1 up to rounding is not below cost
+
+
+def release_prices(options: Any, cap: np.ndarray) -> tuple[np.ndarray | None, float | None]:
+    """(price ratio releasing the whole commercial stock per commodity, reservation price).
+
+    None where the option switches the mechanism off: ``inventory_release_price <= 1``
+    (stocks are drawn at the baseline price) or ``reservation_price_ratio <= min_price_ratio``.
+    """
+    r = options.inventory_release_price
+    full = None if r <= 1.0 else np.minimum(r, cap)
+    res = options.reservation_price_ratio
+    return full, (None if res <= options.min_price_ratio else float(res))
+
+
+def put(a: Any, sl: slice, value: Any) -> Any:
+    """``a`` with commodities ``sl`` (axis 1) set to ``value``: in place for NumPy."""
+    if isinstance(a, np.ndarray):
+        a[:, sl] = value
+        return a
+    return a.at[:, sl].set(value)
+
+
+def _eager_idle(xp: Any, mask: Any) -> bool:
+    """True when NumPy can skip work because ``mask`` selects nothing (never when traced)."""
+    return xp is np and not bool(np.any(mask))
+
+
+class _Tables:
+    """The network's and levers' arrays in the backend's namespace and dtype, per view."""
+
+    def __init__(self, net: Network, levers: Levers, xp: Any, dtype: Any) -> None:
+        f = lambda a: xp.asarray(np.asarray(a, dtype=float), dtype=dtype)  # noqa: E731
+        views = net.views
+        for name in ("capacity0", "utilisation0", "demand0", "stock_target", "tranche_share",
+                     "tranche_cost"):
+            setattr(self, name, f(np.stack([getattr(v, name) for v in views])))
+        self.e_s, self.e_d = f(net.supply_elasticity), f(net.demand_elasticity)
+        self.adjustment, self.price_usd = f(net.adjustment), f(net.price_usd)
+        self.exit_months = xp.asarray(net.exit_months, dtype=xp.int32)
+        self.strategic0, self.release_rate = f(levers.strategic0), f(levers.release_rate)
+        self.refill_below = f(levers.refill_below)
+        self.refill_budget = f(levers.refill_budget_usd)
+        self.floor_ratio = f(levers.floor_ratio)
+        self.floor_eligible = f(np.stack(levers.floor_eligible))
+        self.floor_eligible_tranche = f(np.stack(levers.floor_eligible_tranche))
+        self.invest_capacity, self.invest_cost = (f(levers.invest_capacity),
+                                                  f(levers.invest_cost))
+        if levers.club_share is not None:
+            self.club_share = f(np.stack(levers.club_share))
+            self.club_present = f(np.stack(levers.club_present))
+            self.club_protect = f(np.stack(levers.club_protect))
+        self.params = [self._params(net, levers, sl, f) for sl in net.layers]
+
+    @staticmethod
+    def _params(net: Network, levers: Levers, sl: slice, f: Any) -> ClearParams:
+        e_d = net.demand_elasticity[sl][:, None]
+        cap = net.price_cap_ratio[sl][:, None]
+        p_min = net.options.min_price_ratio
+        price_rule = levers.trigger[sl] == TRIGGER_PRICE
+        thr_price = np.where(price_rule, np.maximum(levers.threshold[sl], 1.0), 1.0)
+        full, reservation = release_prices(net.options, cap)
+        return ClearParams(
+            inv_e_d=f(1.0 / e_d), cap=f(cap), min_price=p_min, cap_pow=f(cap ** e_d),
+            floor_pow=f(p_min ** e_d), rebuild_share=1.0 / net.options.rebuild_months,
+            price_trigger=price_rule, threshold=f(levers.threshold[sl]),
+            threshold_pow=f(thr_price ** e_d), release_full=None if full is None else f(full),
+            reservation_pow=None if reservation is None else f(reservation ** e_d))
+
+
+def _shock_tables(net: Network, shocks: Sequence[CompiledShock], xp: Any,
+                  dtype: Any) -> list[dict[str, Any]]:
+    """Per shock: its type and full-size (view, commodity, ...) geometry (zero elsewhere)."""
+    n_c, n_v, out = net.n_commodities, len(net.views), []
+    for shock in shocks:
+        idx = shock.commodities
+        tail = (N_SEG,) if shock.type == "demand_surge" else shock.geometry[0].shape[1:]
+        full = np.zeros((n_v, n_c, *tail))
+        for v, g in enumerate(shock.geometry):
+            full[v, idx] = g[None, :] if shock.type == "demand_surge" else g
+        entry: dict[str, Any] = {"type": shock.type, "geometry": xp.asarray(full, dtype=dtype)}
+        if shock.type == "price_suppression":
+            flooder = np.full((n_v, n_c), -1, dtype=np.int32)
+            for v, fl in enumerate(shock.flooder):
+                flooder[v, idx] = fl
+            entry["flooder"] = xp.asarray(flooder)
+            member = np.zeros(n_c, dtype=bool)
+            member[idx] = True
+            entry["member"] = member
+        out.append(entry)
+    return out
+
+
+class MonthStep:
+    """One month of the market for a block of draws, over namespace ``xp`` and ``dtype``.
+
+    ``paths=True`` makes :meth:`step` also return :data:`MONTHLY_VARIABLES` and the
+    alliance's capability output ratio for the month (for ``keep_paths`` runs).
+    """
+
+    def __init__(self, net: Network, shocks: Sequence[CompiledShock], levers: Levers,
+                 xp: Any = np, dtype: Any = np.float64, paths: bool = False) -> None:
+        self.net, self.levers, self.xp, self.dtype, self.paths = net, levers, xp, dtype, paths
+        self.k = _Tables(net, levers, xp, dtype)
+        self.tables = _shock_tables(net, shocks, xp, dtype)
+        self.slots = [input_slots(inputs, net.n_commodities) for inputs in net.layer_inputs]
+        self.has_exits = bool(np.any(net.views[0].tranche_cost > 0))
+        self.cap_idx = np.asarray(net.capability_index)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def init(self, n_draws: int) -> dict[str, Any]:
+        """The state at month 0: baseline prices, stocks at target, everything alive."""
+        xp, dtype, k, lev = self.xp, self.dtype, self.k, self.levers
+        shape = (n_draws, self.net.n_commodities, N_SEG)
+        zeros = xp.zeros(shape, dtype)
+        st = dict(price=xp.ones(shape, dtype), expected=xp.ones(shape, dtype),
+                  stock=xp.broadcast_to(k.stock_target[0], shape) + zeros,
+                  ratio=xp.ones((n_draws, self.net.n_commodities + 1, N_SEG), dtype),
+                  peak=xp.zeros(shape, dtype), short_sum=xp.zeros(shape, dtype),
+                  demand_sum=xp.zeros(shape, dtype),
+                  stock_out=xp.full(shape, -1, xp.int32),
+                  cap_sum=xp.zeros((n_draws, len(self.cap_idx)), dtype),
+                  cost=xp.full((n_draws,), lev.initial_cost_usd, dtype))
+        if lev.has_strategic:
+            st["strategic"] = xp.broadcast_to(k.strategic0, shape) + zeros
+            st["refill_budget"] = xp.broadcast_to(k.refill_budget, shape) + zeros
+        if self.has_exits:
+            tranches = (*shape, self.net.options.cost_tranches)
+            st["alive"] = xp.ones(tranches, dtype)
+            st["below"] = xp.zeros(tranches, xp.int32)
+        if lev.has_investment:
+            st["invest_alive"] = xp.ones(shape, dtype)
+            st["invest_below"] = xp.zeros(shape, xp.int32)
+        return st
+
+    def finish(self, st: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any]:
+        """(peak price ratio, shortage share, stock-out month, capability loss, cost US$)."""
+        xp = self.xp
+        share = xp.where(st["demand_sum"] > 0, st["short_sum"]
+                         / xp.where(st["demand_sum"] > 0, st["demand_sum"], 1.0), 0.0)
+        loss = xp.clip(1.0 - st["cap_sum"] / self.net.horizon, 0.0, 1.0)
+        return st["peak"], share, st["stock_out"], loss, st["cost"]
+
+    # -- one month --------------------------------------------------------------------------
+
+    def step(self, shock_params: tuple[Any, Any, Any, Any], st: dict[str, Any], month: Any,
+             v: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Advance ``st`` by one month; ``v`` is the month's membership view.
+
+        ``shock_params`` is (start, end, value, leakage), each ``(shock, draw)``.
+        Returns the new state and the month's outputs (``cost`` per draw, and with
+        ``paths`` the monthly variables and ``capability``).
+        """
+        xp, k = self.xp, self.k
+        st = dict(st)
+        effects = self._effects(shock_params, month, v)
+        capacity = self._capacity(st, effects["capacity_keep"], month, v)
+        response = xp.minimum(st["expected"] ** k.e_s[None, :, None] * k.utilisation0[v], 1.0)
+        planned = capacity * response
+        demand1 = xp.broadcast_to(k.demand0[v], planned.shape)
+        if effects["surge"] is not None:
+            demand1 = demand1 * (1.0 + effects["surge"])
+        out = {name: xp.zeros(planned.shape, self.dtype)
+               for name in ("shortage", "demand", "stock_left", "cost")}
+        out["deficit"] = xp.zeros(planned.shape, bool)
+        if self.paths:
+            out.update({name: xp.zeros(planned.shape, self.dtype) for name in MONTHLY_VARIABLES
+                        if name not in out})
+        for li, sl in enumerate(self.net.layers):
+            self._layer(st, out, effects, li, sl, planned, demand1, v)
+        st["expected"] = st["expected"] + k.adjustment[None, :, None] * (st["price"]
+                                                                         - st["expected"])
+        self._exits(st, v)
+        cost = out["cost"].sum(axis=(1, 2))
+        cap_ratio = self._capability_ratio(st, out, v)
+        st["peak"] = xp.maximum(st["peak"], st["price"])
+        st["short_sum"] = st["short_sum"] + out["shortage"]
+        st["demand_sum"] = st["demand_sum"] + out["demand"]
+        out_now = (st["stock_out"] < 0) & out["deficit"] & (out["stock_left"] <= _TINY)
+        st["stock_out"] = xp.where(out_now, month, st["stock_out"])
+        st["cap_sum"] = st["cap_sum"] + cap_ratio
+        st["cost"] = st["cost"] + cost
+        monthly = {"cost": cost}
+        if self.paths:
+            monthly |= {name: out[name] for name in MONTHLY_VARIABLES} | {
+                "capability": cap_ratio}
+        return st, monthly
+
+    def _effects(self, shock_params: tuple[Any, Any, Any, Any], month: Any,
+                 v: Any) -> dict[str, Any]:
+        """This month's shock effects; None where no shock of that kind acts."""
+        xp = self.xp
+        start, end, value, leakage = shock_params
+        cap_keep = trade_keep = surge = None
+        suppression = []
+        for s, table in enumerate(self.tables):
+            active = (start[s] <= month) & (month < end[s])
+            if _eager_idle(xp, active):
+                continue
+            val = xp.where(active, value[s], 0.0)
+            geometry = table["geometry"][v]
+            kind = table["type"]
+            if kind in ("supply_outage", "chokepoint_closure"):
+                # A closed sea route strands the seaborne share of the exporter's output for
+                # every buyer, its own segment's included (Qatar's LNG to Japan is lost to the
+                # alliance too): an outage of transit share x severity, not a trade barrier.
+                one = 1.0 - val[:, None, None] * geometry[None]
+                cap_keep = one if cap_keep is None else cap_keep * one
+            elif kind == "export_restriction":
+                effective = val * (1.0 - xp.clip(leakage[s], 0.0, 1.0))
+                one = 1.0 - effective[:, None, None, None] * geometry[None]
+                trade_keep = one if trade_keep is None else trade_keep * one
+            elif kind == "demand_surge":
+                add = val[:, None, None] * geometry[None]
+                surge = add if surge is None else surge + add
+            else:
+                suppression.append((table, active, value[s], geometry, table["flooder"][v]))
+        return dict(capacity_keep=cap_keep, trade_keep=trade_keep, surge=surge,
+                    suppression=suppression)
+
+    def _capacity(self, st: dict[str, Any], capacity_keep: Any, month: Any, v: Any) -> Any:
+        xp, k = self.xp, self.k
+        if self.has_exits:
+            weighted = st["alive"] * k.tranche_share[v]
+            capacity = weighted[..., 0]
+            for t in range(1, weighted.shape[-1]):  # explicit adds: short-axis sums are slow
+                capacity = capacity + weighted[..., t]
+            capacity = capacity * k.capacity0[v]
+        else:
+            capacity = xp.broadcast_to(k.capacity0[v], st["price"].shape)
+        if self.levers.has_investment:
+            capacity = capacity + k.invest_capacity[month] * st["invest_alive"]
+        if capacity_keep is not None:
+            capacity = capacity * capacity_keep
+        return capacity
+
+    def _club(self, st: dict[str, Any], sl: slice, v: Any) -> Club | None:
+        if self.levers.club_share is None:
+            return None
+        k = self.k
+        stressed = (st["price"][:, sl] > self.net.options.club_priority_trigger).any(axis=-1)
+        return Club(k.club_present[v], k.club_share[v][sl], k.club_protect[v][sl], stressed)
+
+    def _layer(self, st: dict[str, Any], out: dict[str, Any], effects: dict[str, Any], li: int,
+               sl: slice, planned: Any, demand1_all: Any, v: Any) -> None:
+        xp, k, lev = self.xp, self.k, self.levers
+        production = planned[:, sl]
+        ratio_in = input_ratio(st["ratio"], self.slots[li], xp)
+        if ratio_in is not None:
+            production = production * ratio_in
+        demand1 = demand1_all[:, sl]
+        trade_keep = effects["trade_keep"]
+        weight = weights(st["expected"][:, sl], k.demand0[v][sl],
+                         self.net.options.trade_price_elasticity, xp)
+        exports, imports = route(production, weight,
+                                 None if trade_keep is None else trade_keep[:, sl],
+                                 self._club(st, sl, v), demand1, xp)
+        # A segment whose demand is a rounding error of the world's has no market of its own:
+        # clearing it would amplify float noise by 1/|elasticity| into spurious price moves.
+        zero_demand = demand1 <= NEGLIGIBLE_DEMAND * demand1.sum(axis=-1, keepdims=True)
+        demand1 = xp.where(zero_demand, 1.0, demand1)
+        available = production - exports + imports
+        no_build, extra, flooder = self._suppress(effects["suppression"], sl, demand1, available)
+        if extra is not None:
+            available = available + extra
+            imports = imports + extra
+            flood = extra.sum(axis=-1)  # (draw, c): shipped by the flooding segment
+            hot = (flooder[:, None] == xp.arange(N_SEG)[None, :]) & (flooder[:, None] >= 0)
+            production = production + flood[..., None] * hot
+            exports = exports + flood[..., None] * hot
+        stock = st["stock"][:, sl]
+        target = xp.broadcast_to(k.stock_target[v][sl], stock.shape)
+        strategic, release_limit, refill = self._strategic_limits(st, sl)
+        retained = xp.maximum(production - exports, 0.0)
+        c = clear(xp.where(zero_demand, 0.0, available), demand1, stock, target, k.params[li],
+                  strategic, release_limit, refill, no_build,
+                  xp.where(zero_demand, 0.0, retained), xp=xp)
+        # Segments without demand: price 1, nothing consumed, everything available is excess.
+        for name in ("demand", "consumption", "shortage", "release_commercial",
+                     "release_strategic", "build_commercial", "build_strategic"):
+            setattr(c, name, xp.where(zero_demand, 0.0, getattr(c, name)))
+        c.price = xp.where(zero_demand, 1.0, c.price)
+        c.excess = xp.where(zero_demand, available, c.excess)
+        curtail = xp.minimum(c.excess, retained)
+        build_c = c.build_commercial + (c.excess - curtail)
+        production = production - curtail
+        stock = xp.maximum(stock - c.release_commercial + build_c, 0.0)
+        st["stock"] = put(st["stock"], sl, stock)
+        left = stock
+        price_usd = k.price_usd[sl][None, :, None]
+        if strategic is not None:
+            strategic = xp.maximum(strategic + (c.build_strategic - c.release_strategic), 0.0)
+            st["strategic"] = put(st["strategic"], sl, strategic)
+            left = left + strategic
+            spend = (c.build_strategic - c.release_strategic) * c.price * price_usd
+            st["refill_budget"] = put(st["refill_budget"], sl,
+                                      st["refill_budget"][:, sl] - xp.maximum(spend, 0.0))
+            cost = spend
+        else:
+            cost = xp.zeros_like(stock)
+        if lev.has_floor:
+            gap = xp.maximum(k.floor_ratio[sl][None, :, None] - c.price, 0.0)
+            cost = cost + gap * price_usd * production * k.floor_eligible[v][sl]
+        st["price"] = put(st["price"], sl, c.price)
+        ratio = xp.where(c.demand > 0, c.consumption / xp.where(c.demand > 0, c.demand, 1.0),
+                         1.0)
+        st["ratio"] = put(st["ratio"], sl, ratio)
+        values = dict(shortage=c.shortage, demand=c.demand, stock_left=left, cost=cost,
+                      deficit=(c.release_commercial + c.release_strategic + c.shortage
+                               > _TINY * demand1))
+        if self.paths:
+            values |= dict(
+                price_ratio=c.price, supply=production, consumption=c.consumption,
+                imports=imports, exports=exports, stock_commercial=stock,
+                stock_strategic=xp.zeros_like(stock) if strategic is None else strategic,
+                release=c.release_commercial + c.release_strategic,
+                build=build_c + c.build_strategic)
+        for name, value in values.items():
+            out[name] = put(out[name], sl, value)
+
+    def _suppress(self, suppression: list, sl: slice, demand1: Any,
+                  available: Any) -> tuple[Any, Any, Any]:
+        """Forced low prices: extra imports that bring each suppressed market to its price
+        ratio. Returns (no_build mask, extra imports, flooding segment per commodity or -1),
+        or Nones where no suppression covers the layer."""
+        xp = self.xp
+        no_build = extra = flooder_of = None
+        for table, active, ratio, mask, flooder in suppression:
+            member = table["member"][sl]
+            if not member.any():
+                continue
+            if extra is None:
+                no_build = xp.zeros(available.shape, dtype=bool)
+                extra = xp.zeros_like(available)
+                flooder_of = xp.full(available.shape[1], -1, dtype=xp.int32)
+            flooder_of = xp.where(member, flooder[sl], flooder_of)
+            forced = active[:, None, None] & (mask[sl][None] > 0)
+            ratio_c = xp.clip(ratio, self.net.options.min_price_ratio, None)[:, None, None]
+            wanted = demand1 * ratio_c ** self.k.e_d[sl][None, :, None]
+            extra = xp.maximum(extra, xp.where(forced, xp.maximum(wanted - available, 0.0),
+                                               0.0))
+            no_build = no_build | forced
+        return no_build, extra, flooder_of
+
+    def _strategic_limits(self, st: dict[str, Any], sl: slice) -> tuple[Any, Any, Any]:
+        """(strategic stock, most it may release, most it may buy) this month, or Nones."""
+        if not self.levers.has_strategic:
+            return None, None, None
+        xp, k = self.xp, self.k
+        strategic = st["strategic"][:, sl]
+        initial = k.strategic0[sl]
+        release_limit = xp.minimum(strategic, k.release_rate[sl] * initial)
+        room = xp.maximum(initial - strategic, 0.0)
+        can_refill = st["price"][:, sl] <= k.refill_below[sl]
+        budget_units = st["refill_budget"][:, sl] / (k.price_usd[sl][None, :, None]
+                                                     * st["price"][:, sl])
+        refill = xp.minimum(xp.minimum(room, k.release_rate[sl] * initial), budget_units)
+        return strategic, release_limit, xp.where(can_refill, xp.maximum(refill, 0.0), 0.0)
+
+    def _exits(self, st: dict[str, Any], v: Any) -> None:
+        """Advance below-cost counters; tranches past ``exit_months`` leave (floors protect)."""
+        xp, k = self.xp, self.k
+        exit_months = k.exit_months[None, :, None]
+        floor = k.floor_ratio[None, :, None]
+        if self.has_exits:
+            cost = k.tranche_cost[v][None]
+            below = (st["price"][..., None] < cost * (1 - _EXIT_TOL)) & (cost > 0)
+            st["below"] = xp.where(below, st["below"] + 1, 0)
+            gone = st["below"] >= exit_months[..., None]
+            covered = (floor[..., None] >= cost) * k.floor_eligible_tranche[v][None]
+            st["alive"] = xp.where(gone, xp.minimum(st["alive"], covered), st["alive"])
+        if self.levers.has_investment:
+            cost = k.invest_cost[None]
+            below = (st["price"] < cost * (1 - _EXIT_TOL)) & (cost > 0)
+            st["invest_below"] = xp.where(below, st["invest_below"] + 1, 0)
+            gone = st["invest_below"] >= exit_months
+            covered = (floor >= cost) * k.floor_eligible[v][None]
+            st["invest_alive"] = xp.where(gone, xp.minimum(st["invest_alive"], covered),
+                                          st["invest_alive"])
+
+    def _capability_ratio(self, st: dict[str, Any], out: dict[str, Any], v: Any) -> Any:
+        """Alliance output ratio of each capability: consumption over baseline demand (<= 1),
+        or, where the alliance has no baseline demand, the Leontief availability of inputs."""
+        xp, idx = self.xp, self.cap_idx
+        if len(idx) == 0:
+            return xp.zeros((st["price"].shape[0], 0), self.dtype)
+        d0 = self.k.demand0[v][idx, ALLIANCE]
+        consumption = out["demand"][:, idx, ALLIANCE] - out["shortage"][:, idx, ALLIANCE]
+        ratio = xp.where(d0 > 0, consumption / xp.where(d0 > 0, d0, 1.0),
+                         st["ratio"][:, idx, ALLIANCE])
+        return xp.clip(ratio, 0.0, 1.0)
