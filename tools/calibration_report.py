@@ -55,7 +55,11 @@ ENGINE_BASIS = {
     "supply_adjustment": "estimate: largest monthly weight of the last price in producers' "
                          "expected price (capped per commodity for cobweb stability)",
     "min_price_ratio": "modelling bound: lowest price ratio (supply that cannot sell is curtailed)",
-    "rebuild_months": "estimate: commercial stocks refill at most 1/3 of their gap a month",
+    "rebuild_months": "estimate: commercial stocks close at most 1/3 of the gap to their "
+                      "target a month (refilling below it, selling down above it)",
+    "restock_price_ratio": "estimate: holders refill while the price is within 5% above "
+                           "baseline and release only above it; over-target stock is sold "
+                           "down to 1/1.05 (a band, not fitted: issue 12 fits behaviour)",
     "min_demand_elasticity": "numerical bound: demand elasticities are clamped below -0.001",
     "cost_tranches": "modelling choice: unit-cost tranches per commodity and segment; the "
                      "data's cost rows (lithium mines: Busch et al. 2024) are grouped where "

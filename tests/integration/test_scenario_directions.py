@@ -81,9 +81,15 @@ def test_club_priority_never_leaves_members_shorter(ds) -> None:
 def test_qatar_membership_is_worth_its_helium(ds) -> None:
     # The issue: Qatar's own contribution (helium, LNG) must show up when evaluated. With
     # Hormuz open and US/Russian helium out, Qatar inside the bloc serves the bloc first.
+    # Helium shortages are rare events (a few % of draws), so one 400-draw seed can see
+    # none: the line is checked over eight seeds, never negative and positive on average.
     scn = workflows.load_scenario("helium-supply-shock", ds)
-    [qatar] = member_values(ds, [scn], candidates=["QAT"], draws=DRAWS, seed=SEED)
-    # Its helium is credited on its own line: the total can still be dragged down when
-    # priority takes helium a non-member fab needed for the chips the bloc imports.
-    assert qatar.already_member
-    assert dict(qatar.top_commodities).get("helium_refining", 0.0) > 0
+    helium = []
+    for seed in range(SEED, SEED + 8):
+        [qatar] = member_values(ds, [scn], candidates=["QAT"], draws=DRAWS, seed=seed)
+        assert qatar.already_member
+        # Its helium is credited on its own line: the total can still be dragged down when
+        # priority takes helium a non-member fab needed for the chips the bloc imports.
+        helium.append(dict(qatar.top_commodities).get("helium_refining", 0.0))
+    assert min(helium) >= 0.0
+    assert sum(helium) / len(helium) > 0.0

@@ -1,8 +1,10 @@
 """Engine invariants on random small datasets and random scenarios (hypothesis).
 
 For every draw: mass balance per commodity, segment and month; shortage = demand -
-consumption >= 0; no negative stock or price; same seed -> identical arrays; no shocks ->
-no shortage and baseline prices; more restriction severity never means less alliance shortage.
+consumption >= 0; no negative stock or price; commercial stocks never above target; same
+seed -> identical arrays; no shocks -> no shortage and baseline prices; more restriction
+severity never means less alliance shortage; once shocks end and stocks are rebuilt, prices
+are back at baseline.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from hypothesis import strategies as st
 from paxsilica.engine import simulate
 from tests.unit.engine.conftest import (
     assert_invariants,
+    assert_stocks_within_target,
     ban,
     commodity_row,
     make_dataset,
     mini,
     scenario,
+    stock_targets,
 )
 
 COUNTRIES = ("USA", "JPN", "CHN", "BRA", "ROW")
@@ -27,10 +31,10 @@ SETTINGS = settings(max_examples=30, deadline=None,
 
 
 @st.composite
-def datasets(draw):
+def datasets(draw, exits: bool = True, e_d=(-2.0, -0.02), e_s=(0.0, 1.5), cover=(0.0, 120.0)):
     n = draw(st.integers(1, 3))
     ids = [f"c{k}" for k in range(n)]
-    rows = [commodity_row(cid, e_d=draw(st.floats(-2.0, -0.02)), e_s=draw(st.floats(0.0, 1.5)),
+    rows = [commodity_row(cid, e_d=draw(st.floats(*e_d)), e_s=draw(st.floats(*e_s)),
                           cap=draw(st.floats(1.2, 8.0)), exit_months=draw(st.integers(1, 6)),
                           capability=(k == n - 1))
             for k, cid in enumerate(ids)]
@@ -38,9 +42,9 @@ def datasets(draw):
                         if (q := draw(st.sampled_from([0.0, 1.0, 10.0, 300.0]))) > 0}
                   or {"CHN": 5.0} for cid in ids}
     recipes = [(ids[k], ids[k - 1], 1.0, draw(st.floats(0.0, 1.0))) for k in range(1, n)]
-    cover = {cid: draw(st.floats(0.0, 120.0)) for cid in ids}
+    cover = {cid: draw(st.floats(*cover)) for cid in ids}
     costs = {(cid, c): draw(st.floats(10.0, 150.0)) for cid in ids for c in production[cid]
-             if draw(st.booleans())}
+             if exits and draw(st.booleans())}
     return make_dataset(rows, production, recipes, cover, costs), ids
 
 
@@ -102,6 +106,7 @@ def test_invariants_hold_for_every_draw(case) -> None:
     ds, scn = case
     res = simulate(ds, scn, draws=6)
     assert_invariants(res.paths)
+    assert_stocks_within_target(res.paths, stock_targets(ds, scn))
     again = simulate(ds, scn, draws=6)
     for name in res.paths.data_vars:
         np.testing.assert_array_equal(res.paths[name].values, again.paths[name].values)
@@ -128,3 +133,40 @@ def test_more_severity_never_less_alliance_shortage(a, b, leakage) -> None:
         return float(res.paths.shortage.sel(commodity="ore", segment="alliance").sum())
 
     assert shortage(high) >= shortage(low) * (1 - 1e-9) - 1e-9
+
+
+RECOVERY_MONTHS = 120
+#: Stated tolerance: once every commercial stock has been back within 0.1% of its target for a
+#: year (producers' smoothed price expectations settle too), every price is within 0.5% of
+#: baseline. Restocking itself holds the price at most 5% above baseline while it lasts.
+PRICE_TOLERANCE = 0.005
+SETTLE_MONTHS = 12
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets(exits=False, e_d=(-1.5, -0.3), e_s=(0.3, 1.5), cover=(5.0, 45.0)),
+       st.floats(0.2, 1.0), st.integers(0, 6), st.integers(1, 9),
+       st.sampled_from(["export_restriction", "supply_outage", "demand_surge"]))
+def test_prices_return_to_baseline_once_stocks_are_rebuilt(case, severity, start, duration,
+                                                           kind) -> None:
+    ds, ids = case
+    shock = {"type": kind, "commodities": ids, "start_month": start,
+             "duration_months": duration}
+    shock |= {"magnitude": severity} if kind == "demand_surge" else {"severity": severity}
+    if kind == "supply_outage":
+        shock["countries"] = ["CHN", "USA"]
+    scn = scenario([shock], horizon_months=RECOVERY_MONTHS)
+    res = simulate(ds, scn, draws=2)
+    target = stock_targets(ds, scn).assign_coords(segment=res.paths.segment.values)
+    assert_stocks_within_target(res.paths, stock_targets(ds, scn))
+    after = res.paths.isel(month=slice(start + duration, None))
+    rebuilt = (after.stock_commercial >= target.isel(month=slice(start + duration, None))
+               * (1 - 1e-3)).all(("commodity", "segment"))
+    # every draw is rebuilt by the end of ten years, and a year on prices are at baseline
+    assert bool(rebuilt.isel(month=-1).all())
+    steady = rebuilt.astype(float).rolling(month=SETTLE_MONTHS).min() == 1.0
+    assert bool(steady.isel(month=-1).all())
+    settled = after.price_ratio.where(steady)
+    assert float(abs(settled - 1.0).max()) <= PRICE_TOLERANCE
+    assert float(after.price_ratio.where(rebuilt).max()) <= 1.05 + 1e-9
+

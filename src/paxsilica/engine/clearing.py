@@ -11,16 +11,22 @@ any surge.
    price where ``D(p) = available + R(p)`` is found by a few Newton steps from ``p = 1``
    (monotone: the residual is convex and decreasing), only in markets drawing a stock;
    then (when the holder's rule triggers) strategic stock, up to the rule's monthly limit;
-2. a surplus refills commercial inventory (at most ``rebuild_share`` of its gap), then the
-   strategic stock when its refill rule allows;
+2. without a deficit, commercial holders move toward their target by at most
+   ``rebuild_share`` of the gap a month: below it they refill while the price stays at or
+   below the restocking price (``restock_pow`` = its demand ratio; bidding the price a little
+   above baseline is how producers see the restocking), above it they sell down to the
+   inverse price (``sell_pow``); then the strategic stock refills out of what surplus is left
+   when its rule allows;
 3. local producers do not sell their own output below their reservation price: they withhold
-   (curtail or stockpile) up to their ``retained`` output to hold the price there, except in
-   markets under a forced low price (``no_build``).
+   (curtail) up to their ``retained`` output to hold the price there, except in markets under
+   a forced low price (``no_build``).
 
 The price then solves ``D(p) = available + release - build - withheld`` in closed form,
 ``p = (net / D1) ** (1 / e_d)``, clipped to ``[min_price, cap]``. At the cap the market
 cannot clear: ``shortage = D(cap) - consumption``. The unsold ``excess`` (withheld output
-included) is returned to the caller (curtailed production or involuntary stock).
+included) is returned to the caller: local output is curtailed, and imports nobody buys even
+at the lowest price go back to their exporters (:mod:`paxsilica.engine.step`), so stocks
+never rise above target.
 
 :func:`clear_loop` is the commercial-stock step at the baseline price (``release_price = 1``,
 no reservation price) written as a plain Python loop over draws, commodities and segments:
@@ -58,6 +64,9 @@ class ClearParams:
     threshold_pow: np.ndarray | None = None  # price trigger's demand ratio
     release_full: np.ndarray | None = None  # price ratio (> 1) releasing the whole stock
     reservation_pow: np.ndarray | None = None  # demand ratio at producers' reservation price
+    restock_price: float = 1.0  # holders refill up to it and release only above it
+    restock_pow: Any = 1.0  # demand ratio at the restocking price (1: refill from surplus)
+    sell_pow: Any = 1.0  # demand ratio at the price holders sell over-target stock down to
 
 
 @dataclass
@@ -106,19 +115,30 @@ def clear(available: Any, demand1: Any, stock: Any, target: Any, params: ClearPa
     x = available - demand1
     gap = xp.maximum(-x, 0.0)
     surplus = xp.maximum(x, 0.0)
+    slack = available - demand1 * params.restock_pow  # supply left at the restocking price
+    calm = slack >= 0.0
     release_c = xp.minimum(stock, gap)
     if params.release_full is not None:
-        release_c = priced_release(release_c, available, demand1, stock, gap, params, xp)
+        release_c = priced_release(release_c, available, demand1, stock, -slack, params, xp)
+    # Without a deficit at the restocking price, holders move toward their target: refill up
+    # to that price (a little above baseline: producers must see the restocking), sell an
+    # over-target stock down to its inverse. Each closes at most rebuild_share of the gap a
+    # month, so stocks come back to target and never pass it.
     room = xp.maximum(target - stock, 0.0) * params.rebuild_share
-    build_c = xp.minimum(surplus, room)
+    build_c = xp.where(calm, xp.clip(xp.minimum(room, slack), 0.0, None), 0.0)
+    over = xp.maximum(stock - target, 0.0) * params.rebuild_share
+    sell = xp.where(calm, xp.clip(xp.minimum(over, demand1 * params.sell_pow - available),
+                                  0.0, None), 0.0)
     if no_build is not None:
         build_c = xp.where(no_build, 0.0, build_c)
+        sell = xp.where(no_build, 0.0, sell)
+    release_c = release_c + sell
     net = available + release_c - build_c
     release_s = build_s = xp.zeros_like(net)
     if strategic is not None:
         release_s = _strategic_release(net, demand1, gap - release_c, params, release_limit,
                                        xp)
-        build_s = xp.minimum(surplus - build_c, refill_limit)
+        build_s = xp.minimum(xp.maximum(surplus - build_c, 0.0), refill_limit)
         if no_build is not None:
             build_s = xp.where(no_build, 0.0, build_s)
         net = net + release_s - build_s
@@ -147,43 +167,47 @@ def priced_release(release: Any, available: Any, demand1: Any, stock: Any, gap: 
                    params: ClearParams, xp: Any = np) -> Any:
     """``release`` with the price-responsive release R(p) where a stock is drawn.
 
-    With a = available / D1 and s = stock / (D1 (p_full - 1)), the price solves
-    f(p) = p**e_d - a - s (p - 1) = 0 on (1, p_full); f is convex and decreasing with
-    f(1) = gap / D1 > 0, so Newton steps from p = 1 rise monotonically to the root. Where
-    f(p_full) >= 0 the whole stock is released (the price is then >= p_full).
+    Holders release nothing up to the restocking price p0 and the whole stock at p_full:
+    R(p) = stock (p - p0) / (p_full - p0). With a = available / D1 and
+    s = stock / (D1 (p_full - p0)), the price solves f(p) = p**e_d - a - s (p - p0) = 0 on
+    (p0, p_full); f is convex and decreasing with f(p0) = gap / D1 > 0 (``gap``: the deficit
+    at p0), so Newton steps from p0 rise monotonically to the root. Where f(p_full) >= 0 the
+    whole stock is released (the price is then >= p_full).
 
     NumPy solves only the markets drawing a stock (few, and powers are costly); a traced
     backend solves every market with a harmless stand-in where none is drawn (shapes must
     stay static). Both run :func:`release_share`, so the numbers are the same.
     """
+    p0 = params.restock_price
     full = xp.broadcast_to(params.release_full, release.shape)
     e_d = 1.0 / xp.broadcast_to(params.inv_e_d, release.shape)
-    drawing = (gap > 0) & (stock > 0) & (full > 1.0)
+    drawing = (gap > 0) & (stock > 0) & (full > p0)
     if xp is np:
         if not drawing.any():
-            return release
+            return np.where(gap > 0, release, 0.0)
         where = np.nonzero(drawing)
         share = release_share(available[where] / demand1[where], stock[where],
-                              demand1[where], e_d[where], full[where], xp)
-        out = release.copy()
+                              demand1[where], e_d[where], full[where], p0, xp)
+        out = np.where(gap > 0, release, 0.0)
         out[where] = np.minimum(stock[where] * share, gap[where])
         return out
-    top = xp.where(drawing, full, 2.0)
-    share = release_share(available / demand1, stock, demand1, e_d, top, xp)
-    return xp.where(drawing, xp.minimum(stock * share, gap), release)
+    top = xp.where(drawing, full, p0 + 1.0)
+    share = release_share(available / demand1, stock, demand1, e_d, top, p0, xp)
+    return xp.where(drawing, xp.minimum(stock * share, gap), xp.where(gap > 0, release, 0.0))
 
 
-def release_share(a: Any, stock: Any, d1: Any, e_d: Any, top: Any, xp: Any = np) -> Any:
-    """Share of the commercial stock released: (p - 1) / (p_full - 1) at the clearing price,
-    1 where even p_full leaves a gap (``a`` = available / D1, ``top`` = p_full > 1)."""
-    s = stock / (d1 * (top - 1.0))
-    interior = top ** e_d - a - s * (top - 1.0) < 0.0
-    p = xp.ones_like(a)
+def release_share(a: Any, stock: Any, d1: Any, e_d: Any, top: Any, p0: float = 1.0,
+                  xp: Any = np) -> Any:
+    """Share of the commercial stock released: (p - p0) / (p_full - p0) at the clearing price,
+    1 where even p_full leaves a gap (``a`` = available / D1, ``top`` = p_full > p0)."""
+    s = stock / (d1 * (top - p0))
+    interior = top ** e_d - a - s * (top - p0) < 0.0
+    p = xp.ones_like(a) * p0
     for _ in range(NEWTON_STEPS):
         q = p ** e_d
-        f = q - a - s * (p - 1.0)
-        p = xp.clip(p - f / (e_d * q / p - s), 1.0, top)
-    return xp.where(interior, (p - 1.0) / (top - 1.0), 1.0)
+        f = q - a - s * (p - p0)
+        p = xp.clip(p - f / (e_d * q / p - s), p0, top)
+    return xp.where(interior, (p - p0) / (top - p0), 1.0)
 
 
 def _strategic_release(net: Any, demand1: Any, gap_left: Any, params: ClearParams,

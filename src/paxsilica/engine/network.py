@@ -73,8 +73,13 @@ class EngineOptions:
     min_price_ratio : float
         Lowest price ratio; supply that cannot sell there is curtailed.
     rebuild_months : float
-        Commercial inventories refill at most 1/rebuild_months of their gap per month, and only
-        out of surplus at the baseline price.
+        Commercial holders close at most 1/rebuild_months of the gap to their target per
+        month: refilling below it, selling down above it.
+    restock_price_ratio : float
+        Holders refill while the price stays at or below this ratio (they bid the price up to
+        it, so producers see the restocking) and sell stock above target down to its inverse;
+        stocks therefore return to their target, never above it, and the price to baseline.
+        Estimate (a 5% band), not fitted: see docs/calibration.md.
     min_demand_elasticity : float
         Demand elasticities closer to zero are clamped here (a price must exist).
     cost_tranches : int
@@ -107,6 +112,7 @@ class EngineOptions:
     supply_adjustment: float = 0.25
     min_price_ratio: float = 0.05
     rebuild_months: float = 3.0
+    restock_price_ratio: float = 1.05
     min_demand_elasticity: float = -1e-3
     cost_tranches: int = 3
     default_release_share: float = 1.0 / 6.0

@@ -39,7 +39,7 @@ from paxsilica.engine.levers import TRIGGER_PRICE, Levers
 from paxsilica.engine.network import ALLIANCE, N_SEG, Network
 from paxsilica.engine.propagation import input_ratio, input_slots
 from paxsilica.engine.sampling import CompiledShock
-from paxsilica.engine.trade import Club, route, weights
+from paxsilica.engine.trade import Club, route, sent_back, weights
 
 __all__ = ["MONTHLY_VARIABLES", "NEGLIGIBLE_DEMAND", "MonthStep", "release_prices"]
 
@@ -111,7 +111,9 @@ class _Tables:
         price_rule = levers.trigger[sl] == TRIGGER_PRICE
         thr_price = np.where(price_rule, np.maximum(levers.threshold[sl], 1.0), 1.0)
         full, reservation = release_prices(net.options, cap)
+        restock = net.options.restock_price_ratio
         return ClearParams(
+            restock_price=restock, restock_pow=f(restock ** e_d), sell_pow=f((1.0 / restock) ** e_d),
             inv_e_d=f(1.0 / e_d), cap=f(cap), min_price=p_min, cap_pow=f(cap ** e_d),
             floor_pow=f(p_min ** e_d), rebuild_share=1.0 / net.options.rebuild_months,
             price_trigger=price_rule, threshold=f(levers.threshold[sl]),
@@ -304,9 +306,9 @@ class MonthStep:
         trade_keep = effects["trade_keep"]
         weight = weights(st["expected"][:, sl], k.demand0[v][sl],
                          self.net.options.trade_price_elasticity, xp)
-        exports, imports = route(production, weight,
-                                 None if trade_keep is None else trade_keep[:, sl],
-                                 self._club(st, sl, v), demand1, xp)
+        routed = route(production, weight, None if trade_keep is None else trade_keep[:, sl],
+                       self._club(st, sl, v), demand1, xp)
+        exports, imports = routed.exports, routed.imports
         # A segment whose demand is a rounding error of the world's has no market of its own:
         # clearing it would amplify float noise by 1/|elasticity| into spurious price moves.
         zero_demand = demand1 <= NEGLIGIBLE_DEMAND * demand1.sum(axis=-1, keepdims=True)
@@ -317,7 +319,7 @@ class MonthStep:
             available = available + extra
             imports = imports + extra
             flood = extra.sum(axis=-1)  # (draw, c): shipped by the flooding segment
-            hot = (flooder[:, None] == xp.arange(N_SEG)[None, :]) & (flooder[:, None] >= 0)
+            hot = self._hot(flooder)
             production = production + flood[..., None] * hot
             exports = exports + flood[..., None] * hot
         stock = st["stock"][:, sl]
@@ -334,8 +336,12 @@ class MonthStep:
         c.price = xp.where(zero_demand, 1.0, c.price)
         c.excess = xp.where(zero_demand, available, c.excess)
         curtail = xp.minimum(c.excess, retained)
-        build_c = c.build_commercial + (c.excess - curtail)
         production = production - curtail
+        unsold = c.excess - curtail  # imports nobody takes even at the lowest price
+        if not _eager_idle(xp, unsold > 0):
+            production, exports, imports = self._send_back(routed, unsold, imports, production,
+                                                           exports, extra, flooder)
+        build_c = c.build_commercial
         stock = xp.maximum(stock - c.release_commercial + build_c, 0.0)
         st["stock"] = put(st["stock"], sl, stock)
         left = stock
@@ -369,6 +375,25 @@ class MonthStep:
                 build=build_c + c.build_strategic)
         for name, value in values.items():
             out[name] = put(out[name], sl, value)
+
+    def _send_back(self, routed: Any, unsold: Any, imports: Any, production: Any, exports: Any,
+                   extra: Any, flooder: Any) -> tuple[Any, Any, Any]:
+        """Imports a segment cannot sell go back to their exporters, who curtail them: the
+        exporter's own market is unchanged (output and exports fall alike), the importer's
+        stock never fills with volume nobody buys."""
+        xp = self.xp
+        share = xp.where(imports > 0, xp.minimum(unsold, imports)
+                         / xp.where(imports > 0, imports, 1.0), 0.0)
+        back = sent_back(routed, share, xp)
+        if extra is not None:  # the flooding segment's extra shipments go back to it
+            flood_back = (extra * share).sum(axis=-1)
+            back = back + flood_back[..., None] * self._hot(flooder)
+        return production - back, exports - back, imports - xp.minimum(unsold, imports)
+
+    def _hot(self, flooder: Any) -> Any:
+        """(c, G) 1 at each commodity's flooding segment (none where flooder is -1)."""
+        xp = self.xp
+        return (flooder[:, None] == xp.arange(N_SEG)[None, :]) & (flooder[:, None] >= 0)
 
     def _suppress(self, suppression: list, sl: slice, demand1: Any,
                   available: Any) -> tuple[Any, Any, Any]:

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Club", "exports_imports", "flows", "prioritise", "route", "weights"]
+__all__ = ["Club", "Routed", "exports_imports", "flows", "prioritise", "route", "sent_back",
+           "weights"]
 
 Flow = list[list[Any]]  # flow[i][j]: (draw, commodity) volume from segment i to segment j
 
@@ -112,14 +113,42 @@ def exports_imports(flow: Flow, xp: Any = np) -> tuple[Any, Any]:
     return xp.stack(exports, axis=-1), xp.stack(imports, axis=-1)
 
 
+@dataclass(frozen=True)
+class Routed:
+    """One layer's trade: exports and imports ``(draw, c, G)``, and where imports came from
+    (``flow``; None when every exporter ships ``production x weight``, the closed form)."""
+
+    exports: Any
+    imports: Any
+    production: Any
+    weight: Any
+    flow: Flow | None
+
+
 def route(production: Any, weight: Any, trade_keep: Any | None, club: Club | None,
-          demand1: Any, xp: Any = np) -> tuple[Any, Any]:
-    """Exports and imports ``(draw, c, G)`` of one layer's production."""
+          demand1: Any, xp: Any = np) -> Routed:
+    """Route one layer's production to destinations."""
     if trade_keep is None and club is None:
         # No restriction and no priority: each segment keeps its own weight's share.
         total = _total([production[..., j] for j in range(production.shape[-1])])[..., None]
-        return production * (1.0 - weight), weight * (total - production)
+        return Routed(production * (1.0 - weight), weight * (total - production), production,
+                      weight, None)
     flow = flows(production, weight, trade_keep, xp)
     if club is not None:
         flow = prioritise(flow, club, demand1, xp)
-    return exports_imports(flow, xp)
+    exports, imports = exports_imports(flow, xp)
+    return Routed(exports, imports, production, weight, flow)
+
+
+def sent_back(routed: Routed, returned_share: Any, xp: Any = np) -> Any:
+    """Volume each exporter takes back ``(draw, c, G)`` when each importer ``j`` returns
+    ``returned_share[..., j]`` of the imports it received (pro rata to what each shipped)."""
+    n_g = routed.exports.shape[-1]
+    if routed.flow is None:
+        back = [routed.production[..., i]
+                * _total([routed.weight[..., j] * returned_share[..., j]
+                          for j in range(n_g) if j != i]) for i in range(n_g)]
+    else:
+        back = [_total([routed.flow[i][j] * returned_share[..., j]
+                        for j in range(n_g) if j != i]) for i in range(n_g)]
+    return xp.stack(back, axis=-1)

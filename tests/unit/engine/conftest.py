@@ -107,7 +107,8 @@ def assert_invariants(paths: Any, rtol: float = 1e-9) -> None:
     """Mass balance, shortage = demand - consumption >= 0, no negative stock or price.
 
     Balance per (draw, month, commodity, segment): production + imports + release =
-    consumption + exports + build, and stocks move by build - release.
+    consumption + exports + build, and stocks move by build - release; per (draw, month,
+    commodity) the world's imports equal its exports.
     """
     import numpy as np
 
@@ -119,9 +120,36 @@ def assert_invariants(paths: Any, rtol: float = 1e-9) -> None:
     moved = stock.diff("month") - (paths.build - paths.release).isel(month=slice(1, None))
     stock_scale = np.maximum(stock.max(), scale.isel(month=slice(1, None)))
     assert float((abs(moved) / stock_scale).max()) <= rtol
+    traded = paths.imports.sum("segment") - paths.exports.sum("segment")
+    assert float((abs(traded) / np.maximum(paths.exports.sum("segment"), 1.0)).max()) <= rtol
     np.testing.assert_allclose(paths.shortage, paths.demand - paths.consumption,
                                rtol=0, atol=1e-12 * float(paths.demand.max() + 1))
     for name in ("shortage", "consumption", "stock_commercial", "stock_strategic", "release",
                  "build", "imports", "exports", "supply", "demand"):
         assert float(paths[name].min()) >= 0.0, name
     assert float(paths.price_ratio.min()) > 0.0
+
+
+def stock_targets(ds: Dataset, scn: Scenario) -> Any:
+    """Commercial stock target per (month, commodity, segment), from the compiled network."""
+    import numpy as np
+    import xarray as xr
+
+    from paxsilica.engine.network import compile_network
+
+    net = compile_network(ds, scn)
+    target = np.stack([net.views[net.view_at(m)].stock_target for m in range(net.horizon)])
+    return xr.DataArray(target, dims=("month", "commodity", "segment"),
+                        coords={"month": np.arange(net.horizon), "commodity": list(net.commodities)})
+
+
+def assert_stocks_within_target(paths: Any, target: Any, rtol: float = 1e-9) -> None:
+    """Commercial stocks never above their target (the view's target that month)."""
+    import numpy as np
+
+    target = target.assign_coords(segment=paths.segment.values)
+    above = paths.stock_commercial - target
+    assert float(above.max()) <= rtol * max(float(target.max()), 1.0), \
+        f"stock above target by {float(above.max()):g}"
+    assert np.isfinite(paths.stock_commercial.values).all()
+
