@@ -10,6 +10,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -34,7 +35,13 @@ from paxsilica.model.scenario import (
 )
 from paxsilica.report.document import write_report
 from paxsilica.report.html import write_stress_report
-from paxsilica.report.view import RunView, fan_frame, view_from_record, view_from_results
+from paxsilica.report.view import (
+    FAN_PATHS,
+    RunView,
+    fan_frame,
+    view_from_record,
+    view_from_results,
+)
 from paxsilica.store.runs import RunStore, default_db_path
 
 __all__ = [
@@ -315,11 +322,15 @@ def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
         scale = scale or Scale()
         keep_paths = draws <= FAN_MAX_DRAWS and scale.local_numpy
         started = time.perf_counter()
-        results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=keep_paths,
+        results = simulate(ds, scn, draws=draws, seed=seed,
+                           keep_paths=FAN_PATHS if keep_paths else False,
                            **scale.engine_kwargs())
         seconds = time.perf_counter() - started
         report("storing")
         fans = fan_frame(results.paths) if keep_paths else None
+        # the fans are what is kept of the paths: callers holding many runs (stress-test)
+        # would otherwise hold every run's paths at once
+        results = dataclasses.replace(results, paths=None)
         with RunStore.open(db) as run_store:
             run_store.complete_run(run_id, metrics_frame(results), seconds,
                                    {**results.meta, "run_id": run_id, "seconds": seconds},

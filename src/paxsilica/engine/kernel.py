@@ -41,8 +41,8 @@ def run_block(net: Network, shocks: Sequence[CompiledShock], levers: Levers, see
               cost_paths: np.ndarray | None = None) -> BlockOutcome:
     """Simulate the first ``n_draws`` draws of block ``block`` over the horizon.
 
-    ``paths`` (optional) maps each of :data:`PATH_VARIABLES` to a writable
-    ``(n_draws, month, commodity, segment)`` array; ``capability_paths`` is
+    ``paths`` (optional) maps some of :data:`PATH_VARIABLES` to writable
+    ``(n_draws, month, commodity, segment)`` arrays; ``capability_paths`` is
     ``(n_draws, month, capability)`` and ``cost_paths`` ``(n_draws, month)``.
     """
     keep = paths is not None or capability_paths is not None
@@ -58,7 +58,7 @@ def run_block(net: Network, shocks: Sequence[CompiledShock], levers: Levers, see
         if capability_paths is not None:
             capability_paths[:, month] = monthly["capability"]
         if paths is not None:
-            for name in PATH_VARIABLES:
-                paths[name][:, month] = monthly[name]
+            for name, path in paths.items():
+                path[:, month] = monthly[name]
     peak, share, stock_out, loss, cost = step.finish(state)
     return BlockOutcome(peak, share, stock_out.astype(np.int16), loss, cost)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,14 +26,27 @@ from paxsilica.engine.sampling import BLOCK_DRAWS, compile_shocks
 from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
 
-__all__ = ["MAX_PATH_BYTES", "simulate"]
+__all__ = ["MAX_PATH_BYTES", "path_variables", "simulate"]
 
 #: keep_paths=True refuses runs whose paths would exceed this (use keep_paths=False).
 MAX_PATH_BYTES = 4 * 2**30
 
 
+def path_variables(keep_paths: bool | Sequence[str]) -> tuple[str, ...]:
+    """The path variables ``keep_paths`` asks for (ModelError naming an unknown one)."""
+    if keep_paths is True:
+        return PATH_VARIABLES
+    if not keep_paths:
+        return ()
+    unknown = sorted(set(keep_paths) - set(PATH_VARIABLES))
+    if unknown:
+        raise ModelError(f"unknown path variable(s) {', '.join(unknown)}; choose from "
+                         f"{', '.join(PATH_VARIABLES)}")
+    return tuple(v for v in PATH_VARIABLES if v in keep_paths)
+
+
 def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | None = None,
-             chunk_size: int | None = None, keep_paths: bool = True,
+             chunk_size: int | None = None, keep_paths: bool | Sequence[str] = True,
              options: EngineOptions | None = None, workers: int | None = None,
              backend: str = "numpy", precision: str = "float64",
              processes: int | None = None, scheduler: str | None = None) -> Results:
@@ -50,9 +64,10 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
     chunk_size : int, optional
         Draws held in memory at once, rounded up to whole blocks (default: all). The result
         does not depend on it.
-    keep_paths : bool
-        Keep monthly paths (``Results.paths``); False keeps only per-draw outcomes and
-        summaries, which lets 10^6 draws stream in bounded memory.
+    keep_paths : bool or sequence of str
+        Keep monthly paths (``Results.paths``): True all of :data:`PATH_VARIABLES`, a
+        sequence only those (plus ``output_ratio`` and ``policy_cost_usd``); False keeps only
+        per-draw outcomes and summaries, which lets 10^6 draws stream in bounded memory.
     options : EngineOptions, optional
         Model constants (documented assumptions).
     workers : int, optional
@@ -90,12 +105,13 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
     levers = compile_levers(ds, net, scn)
     n_c, months, caps = net.n_commodities, net.horizon, net.capabilities
     paths = cap_paths = cost_paths = None
-    if keep_paths:
-        size = n * months * n_c * len(SEGMENTS) * 8 * len(PATH_VARIABLES)
+    variables = path_variables(keep_paths)
+    if variables:
+        size = n * months * n_c * len(SEGMENTS) * 8 * len(variables)
         if size > MAX_PATH_BYTES:
             raise ModelError(f"paths of {n} draws x {months} months x {n_c} commodities need "
                              f"{size / 2**30:.1f} GiB; run with keep_paths=False")
-        paths = {k: np.zeros((n, months, n_c, len(SEGMENTS))) for k in PATH_VARIABLES}
+        paths = {k: np.zeros((n, months, n_c, len(SEGMENTS))) for k in variables}
         cap_paths = np.zeros((n, months, len(caps)))
         cost_paths = np.zeros((n, months))
     outcomes = outcome_arrays(n, n_c, len(caps))

@@ -9,7 +9,8 @@ Fan variables
 -------------
 price_ratio     price / baseline price (x baseline), per commodity and segment
 shortage_share  shortage / demand in the month (0..1), per commodity and segment
-stock_share     commercial + strategic stock / the same at month 0 (0..1), per commodity, segment
+stock_share     commercial + strategic stock / the same at the start (before month 0's trade),
+                per commodity and segment (0..1; above 1 only while a stockpile is topped up)
 loss_share      1 - output_ratio of a final capability (0..1); segment is None
 """
 
@@ -24,12 +25,15 @@ import pandas as pd
 
 from paxsilica.dims import CAPABILITY, COMMODITY, DRAW, MONTH, SEGMENT
 
-__all__ = ["FAN_QUANTILES", "FAN_VARIABLES", "RunView", "fan_frame", "view_from_record",
+__all__ = ["FAN_PATHS", "FAN_QUANTILES", "FAN_VARIABLES", "RunView", "fan_frame", "view_from_record",
            "view_from_results"]
 
 #: Percentiles drawn in fan charts: P5, P25, P50, P75, P95.
 FAN_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 FAN_VARIABLES: tuple[str, ...] = ("price_ratio", "shortage_share", "stock_share", "loss_share")
+#: The engine paths the fans are computed from (with the capabilities' output_ratio).
+FAN_PATHS: tuple[str, ...] = ("price_ratio", "shortage", "demand", "stock_commercial",
+                              "stock_strategic", "release", "build")
 
 
 @dataclass(frozen=True)
@@ -67,12 +71,15 @@ def _empty_fans() -> pd.DataFrame:
 
 
 def _ratio(numerator: Any, denominator: Any) -> Any:
-    """numerator / denominator, 0 where the denominator is not positive."""
-    return (numerator / denominator.where(denominator > 0)).fillna(0.0)
+    """numerator / denominator, 0 where the denominator is not positive (x / inf = 0: one
+    pass, no NaN to skip later)."""
+    return numerator / denominator.where(denominator > 0, np.inf)
 
 
 def _quantiles(da: Any, variable: str, quantiles: Sequence[float]) -> pd.DataFrame:
-    q = da.quantile(list(quantiles), dim=DRAW)
+    # skipna=False: the inputs hold no NaN (see _ratio), and numpy's NaN-skipping quantile
+    # runs one Python call per series (90 s of a 2,000-draw stress-test)
+    q = da.quantile(list(quantiles), dim=DRAW, skipna=False)
     frame = q.to_dataframe(name="value").reset_index()
     item = COMMODITY if COMMODITY in frame else CAPABILITY
     frame = frame.rename(columns={item: "item"})
@@ -89,8 +96,8 @@ def fan_frame(paths: Any, quantiles: Sequence[float] = FAN_QUANTILES) -> pd.Data
     Parameters
     ----------
     paths : xarray.Dataset
-        ``Results.paths``: price_ratio, shortage, demand, stock_commercial, stock_strategic
-        over (draw, month, commodity, segment) and output_ratio over (draw, month, capability).
+        ``Results.paths`` with at least :data:`FAN_PATHS` over (draw, month, commodity,
+        segment) and output_ratio over (draw, month, capability).
 
     Returns
     -------
@@ -100,7 +107,9 @@ def fan_frame(paths: Any, quantiles: Sequence[float] = FAN_QUANTILES) -> pd.Data
     parts = [_quantiles(paths["price_ratio"], "price_ratio", quantiles),
              _quantiles(_ratio(paths["shortage"], paths["demand"]), "shortage_share", quantiles)]
     stock = paths["stock_commercial"] + paths["stock_strategic"]
-    parts.append(_quantiles(_ratio(stock, stock.isel({MONTH: 0})), "stock_share", quantiles))
+    first = {MONTH: 0}
+    start = stock.isel(first) + paths["release"].isel(first) - paths["build"].isel(first)
+    parts.append(_quantiles(_ratio(stock, start), "stock_share", quantiles))
     if "output_ratio" in paths:
         loss = (1.0 - paths["output_ratio"]).clip(min=0.0)
         parts.append(_quantiles(loss, "loss_share", quantiles))

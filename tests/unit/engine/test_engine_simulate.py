@@ -8,6 +8,7 @@ import pytest
 
 from paxsilica.dims import SEGMENTS
 from paxsilica.engine import Results, simulate
+from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
 from tests.unit.engine.conftest import assert_invariants, ban, mini, scenario
 
@@ -136,3 +137,16 @@ def test_outcomes_match_paths() -> None:
     np.testing.assert_allclose(res.outcomes.shortage_share, share, rtol=1e-6)
     loss = 1 - res.paths.output_ratio.mean("month")
     np.testing.assert_allclose(res.outcomes.loss_share, loss, rtol=1e-6, atol=1e-7)
+
+
+def test_keep_paths_can_name_the_variables_it_keeps() -> None:
+    ds = mini()
+    scn = scenario([ban(0.8)], horizon_months=6)
+    full = simulate(ds, scn, draws=5)
+    some = simulate(ds, scn, draws=5, keep_paths=("shortage", "price_ratio"))
+    assert set(some.paths.data_vars) == {"price_ratio", "shortage", "output_ratio",
+                                         "policy_cost_usd"}
+    for name in some.paths.data_vars:  # the same numbers as a run that keeps everything
+        np.testing.assert_array_equal(some.paths[name].values, full.paths[name].values)
+    with pytest.raises(ModelError, match="unknown path variable"):
+        simulate(ds, scn, draws=5, keep_paths=("prices",))

@@ -22,15 +22,19 @@ def test_digits_and_shares() -> None:
 
 
 def _paths(draws: int = 5, months: int = 3) -> xr.Dataset:
-    """Draw d has price 1 + d/10 in every month; shortage = d, demand = 10; stocks halve."""
+    """Draw d has price 1 + d/10 in every month; shortage = d, demand = 10; stocks start at
+    1 + 1 and halve every month, month 0's included (its release of 1 is what tells)."""
     d = np.arange(draws, dtype=float)[:, None, None, None] * np.ones((draws, months, 1, 1))
-    stock = np.ones((draws, months, 1, 1)) * (0.5 ** np.arange(months))[None, :, None, None]
+    stock = np.ones((draws, months, 1, 1)) * (0.5 ** np.arange(1, months + 1))[None, :, None,
+                                                                                None]
+    release = 2 * stock  # both stocks together lose what is left of them each month
     coords = {DRAW: range(draws), MONTH: range(months), COMMODITY: ["ga"], SEGMENT: ["alliance"]}
     dims = (DRAW, MONTH, COMMODITY, SEGMENT)
     return xr.Dataset({
         "price_ratio": (dims, 1 + d / 10), "shortage": (dims, d),
         "demand": (dims, np.full_like(d, 10.0)), "stock_commercial": (dims, stock),
-        "stock_strategic": (dims, stock),
+        "stock_strategic": (dims, stock), "release": (dims, release),
+        "build": (dims, np.zeros_like(d)),
         "output_ratio": ((DRAW, MONTH, CAPABILITY), 1 - d[:, :, 0, :] / 20)},
         coords={**coords, CAPABILITY: ["cars"]})
 
@@ -42,7 +46,8 @@ def test_fan_frame_quantiles_by_hand() -> None:
     assert pick[("price_ratio", 0.5, 0)] == pytest.approx(1.2)
     assert pick[("price_ratio", 0.05, 1)] == pytest.approx(1.02)
     assert pick[("shortage_share", 0.95, 2)] == pytest.approx(0.38)  # 3.8 / 10
-    assert pick[("stock_share", 0.5, 2)] == pytest.approx(0.25)      # halved twice
+    assert pick[("stock_share", 0.5, 0)] == pytest.approx(0.5)       # of the start, not of
+    assert pick[("stock_share", 0.5, 2)] == pytest.approx(0.125)     # month 0's end
     assert pick[("loss_share", 0.5, 0)] == pytest.approx(0.1)        # 2 / 20
     assert set(fans["variable"]) == {"price_ratio", "shortage_share", "stock_share",
                                      "loss_share"}
