@@ -10,6 +10,8 @@
 #   sudo tools/fresh_machine.sh            # pip install '.[test]' && pytest
 #   sudo tools/fresh_machine.sh tests/api  # ... && pytest tests/api
 #   FRESH_VENV=/tmp/v sudo -E tools/fresh_machine.sh ...  # keep (and reuse) the venv there
+#   FRESH_HIDE_BIN="chromium" ...  # hide only these programs (e.g. keep Poppler to read PDFs
+#                                  # made without libharfbuzz-subset0)
 set -euo pipefail
 
 if [ -z "${PAXSILICA_FRESH_INNER:-}" ]; then
@@ -30,12 +32,14 @@ hide() {  # hide DIR FILE...: overlay DIR with a whiteout (char device 0/0) per 
         -o "lowerdir=$dir,upperdir=$work/up$key,workdir=$work/work$key" "$dir"
 }
 
-hide /usr/bin chromium pdftoppm pdftotext pdffonts pdfinfo
+# shellcheck disable=SC2086
+hide /usr/bin ${FRESH_HIDE_BIN-chromium pdftoppm pdftotext pdffonts pdfinfo}
 # shellcheck disable=SC2046
 hide "$libdir" $(cd "$libdir" && ls libharfbuzz-subset.so*)
 
-echo "hidden: $(ls /usr/bin/chromium /usr/bin/pdftoppm "$libdir"/libharfbuzz-subset.so.0 \
-    2>&1 | grep -c 'No such file') of 3 checked files are gone" >&2
+for path in /usr/bin/chromium /usr/bin/pdftoppm "$libdir/libharfbuzz-subset.so.0"; do
+    if [ -e "$path" ]; then echo "present: $path" >&2; else echo "hidden: $path" >&2; fi
+done
 
 git -C "$repo" archive --format=tar HEAD | tar -x -C "$work" --one-top-level=repo
 cd "$work/repo"
