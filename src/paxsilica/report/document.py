@@ -237,7 +237,7 @@ def _figures(view: RunView, names: Mapping[str, str], lang: str, digits: str) ->
                               ("stock_share", "fan_stock")):
             svg = fan_svg(view.fan(variable, commodity, "alliance"), _COLOURS[variable],
                           share=variable != "price_ratio", digits=digits, rtl=lang == "ar",
-                          height=200)
+                          height=180)
             if svg:
                 caption = " · ".join([
                     _t(digits, key, lang, commodity=name), _t(digits, "alliance", lang),
