@@ -62,7 +62,7 @@ def write_stress_report(report: Mapping[str, Any], outcomes: Mapping[str, Any], 
     body = [f"<h1>paxsilica stress test: {html.escape(report['bloc'])}</h1>",
             f'<p class="muted">{date.today().isoformat()} · dataset {report["dataset_hash"][:12]}'
             f" · {len(rows)} scenarios</p>", "<h2>Executive summary</h2>", _summary(rows, names),
-            "<h2>Results by scenario</h2>", _table(rows, names)]
+            "<h2>Results by scenario</h2>", _table(rows, names), _LOSS_NOTE]
     for row in rows:
         results = outcomes[row["scenario"]].results
         alliance = results.summary[results.summary["segment"] == "alliance"]
@@ -97,6 +97,15 @@ _METHOD = (
     "What cannot be bought at the cap is shortage; shortages propagate down the bill of "
     "materials (Leontief) to final capabilities. Shares are of baseline demand over the "
     "horizon; P50 and P95 are across draws.</p>")
+
+
+_LOSS_NOTE = (
+    '<p class="muted">Why a capability loss can exceed the shortages beside it: shortage is '
+    "the part of a commodity's demand at the going price that cannot be bought; capability "
+    "loss is measured against baseline output, so it also counts purchases given up because "
+    "the price rose, and each month a capability's output follows its scarcest input "
+    "(Leontief: the minimum over inputs of available input / coefficient), so when different "
+    "inputs bind in different months the loss can exceed the shortage of any one input.</p>")
 
 
 def _summary(rows: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> str:

@@ -173,3 +173,17 @@ def test_arabic_run_details_read_right_to_left(views, tmp_path: Path) -> None:
     seed_x = next(x for w, x in line if w == "5")
     draws_x = next(x for w, x in line if w == "200")
     assert date_x < hash_x < seed_x < draws_x, line
+
+
+def test_stress_report_charts_have_axis_titles_and_no_zero_bars(tmp_path: Path) -> None:
+    report = workflows.stress_test(runs=64, db=tmp_path / "runs.duckdb",
+                                   out=tmp_path / "stress.html")
+    text = (tmp_path / "stress.html").read_text(encoding="utf-8")
+    charts = re.findall(r"<svg.*?</svg>", text, re.S)
+    quiet = [row for row in report["rows"] if row["shortage_share_p95"] < 0.0005]
+    assert quiet and len(charts) == len(report["rows"]) - len(quiet)  # baseline has none
+    assert text.count("No commodity in the alliance runs short") == len(quiet)
+    for chart in charts:
+        assert "Shortage P95, % of the alliance&#x27;s demand over the horizon" in chart
+        assert not re.search(r">0\.0%</text>", chart)  # every bar drawn has a length
+    assert "Leontief: the minimum over inputs" in text
