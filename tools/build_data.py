@@ -27,6 +27,7 @@ import pandas as pd
 import pycountry
 import yaml
 
+from paxsilica.data.citations import citation_problems
 from paxsilica.data.schema import REST_OF_WORLD, TABLES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -124,12 +125,19 @@ def ref_value(frames: dict[str, pd.DataFrame], ref: str) -> float:
 # sources
 # --------------------------------------------------------------------------------------------
 
-class SourceBook:
-    """Collects the sources rows: manual entries plus every referenced row of the sourced CSVs."""
+DEFAULT_SOURCE_REVIEW = ROOT / "tools" / "data_inputs" / "source_review.yaml"
+_URL = re.compile(r"(https?://[^\s;,)]+|doi:10\.\S+)")
 
-    def __init__(self, manual: list[dict], frames: dict[str, pd.DataFrame]) -> None:
+
+class SourceBook:
+    """Collects the sources rows: manual entries plus every referenced row of the sourced CSVs,
+    the latter corrected by ``source_review.yaml`` (one stable url, kind, reason)."""
+
+    def __init__(self, manual: list[dict], frames: dict[str, pd.DataFrame],
+                 review_path: Path = DEFAULT_SOURCE_REVIEW) -> None:
         self.rows = {s["id"]: dict(s) for s in manual}
         self.frames = frames
+        self.reviews = read_source_review(review_path)
 
     def cite(self, ids: str) -> str:
         """Register every id in a ';'-separated list and return the list sorted and unique."""
@@ -146,10 +154,55 @@ class SourceBook:
             raise BuildError(f"source id {source_id!r} is neither in manual.yaml nor a row ref")
         prefix, row_id = match.groups()
         row = self.frames[prefix].loc[int(row_id)]
-        self.rows[source_id] = _citation_from_row(prefix, int(row_id), row)
+        self.rows[source_id] = reviewed(_citation_from_row(prefix, int(row_id), row),
+                                        self.reviews.get(source_id, {}))
 
     def table(self) -> list[dict]:
-        return [self.rows[k] for k in sorted(self.rows)]
+        """The rows sorted by id; refuses rows that break paxsilica.data.citations' rules."""
+        rows = [self.rows[k] for k in sorted(self.rows)]
+        problems = citation_problems(pd.DataFrame(rows))
+        if problems:
+            raise BuildError("sources break the citation rules (fix them in "
+                             "tools/data_inputs/source_review.yaml or manual.yaml):\n  "
+                             + "\n  ".join(problems))
+        return rows
+
+
+def read_source_review(path: Path) -> dict[str, dict]:
+    """Source id -> the review fields that apply to it (url, kind, reason, citation, note)."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["reviews"]
+    out: dict[str, dict] = {}
+    for entry in entries:
+        fields = {k: v for k, v in entry.items() if k != "ids"}
+        unknown = set(fields) - {"url", "kind", "reason", "citation", "note"}
+        if unknown:
+            raise BuildError(f"{path.name}: unknown fields {sorted(unknown)} for {entry['ids']}")
+        for source_id in entry["ids"]:
+            if source_id in out:
+                raise BuildError(f"{path.name}: {source_id} is reviewed twice")
+            out[source_id] = fields
+    return out
+
+
+def reviewed(row: dict, review: dict) -> dict:
+    """A cited row with one address in ``url`` (the review's, else the first one found);
+    other addresses and any review note are appended to the note."""
+    found = _URL.findall(str(row.get("url") or ""))
+    url = review.get("url") or (found[0] if found else "")
+    others = [u for u in found if u.rstrip("/") != url.rstrip("/")]
+    notes = [str(row.get("note") or "")]
+    if others:
+        notes.append("Also: " + " ; ".join(u for u in others if not _IP.search(u)) + ".")
+    if review.get("note"):
+        notes.append(str(review["note"]))
+    out = {**row, "url": url, "note": " ".join(n for n in notes if n and n != "Also: .")}
+    for key in ("kind", "reason", "citation"):
+        if review.get(key):
+            out[key] = review[key]
+    return out
+
+
+_IP = re.compile(r"//(\d{1,3}\.){3}\d{1,3}")
 
 
 def _citation_from_row(prefix: str, row_id: int, row: pd.Series) -> dict:

@@ -14,6 +14,8 @@ from paxsilica import workflows
 from paxsilica.cli.main import app as cli_app
 from paxsilica.data.yaml_lines import list_builtin
 
+from tests.unit.report.pdf_inspect import embedded_fonts, page_texts
+
 from .conftest import make_client
 
 DRAWS = 200
@@ -155,7 +157,22 @@ def test_reports_of_a_run_in_english_and_arabic(api) -> None:
     assert '<html lang="ar" dir="rtl">' in arabic and "الملخص التنفيذي" in arabic
     pdf = client.get(f"/api/runs/{run_id}/report", params={"format": "pdf", "lang": "ar"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    fonts = embedded_fonts(pdf.content)  # read from the PDF itself: no tool needed
+    assert any("Arabic" in font for font in fonts), fonts
     assert client.get(f"/api/runs/{run_id}/report", params={"lang": "fr"}).status_code == 422
+
+
+def test_arabic_pdf_report_text_is_shaped(api, tmp_path: Path) -> None:
+    """The Arabic PDF's text comes back from its glyphs in logical order (pdftotext; skips,
+    saying so, without Poppler)."""
+    client, tokens = api
+    run_id = _start(client, tokens["analyst"], scenario="ga-ge-ban").json()["run_id"]
+    client.wait(run_id)
+    pdf = client.get(f"/api/runs/{run_id}/report", params={"format": "pdf", "lang": "ar"})
+    path = tmp_path / "report-ar.pdf"
+    path.write_bytes(pdf.content)
+    text = "".join(page_texts(path)).translate(dict.fromkeys(range(0x200E, 0x202F)))
+    assert "الملخص التنفيذي" in text and "مصادر البيانات" in text
 
 
 def test_a_failing_run_is_marked_failed(api, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from paxsilica import load
 from paxsilica.cli.main import app
 
 runner = CliRunner()
@@ -59,4 +61,15 @@ def test_table_marks_members_and_speaks_arabic() -> None:
     result = runner.invoke(app, ["risk", "--lang", "ar", "--limit", "40"])
     assert result.exit_code == 0, result.output
     assert "الصين" in result.output  # China, the top producer of most refined minerals
-    assert "*" in result.output  # a bloc member is the top producer somewhere (e.g. helium)
+    # '*' follows "(ISO3)" exactly where the top producer is a Pax Silica member (from
+    # blocs.csv, not from the CLI); the legend's own '*' is not next to a code
+    rows = json.loads(runner.invoke(app, ["risk", "--format", "json", "--limit", "40"]).output)
+    blocs = load().blocs
+    members = set(blocs.loc[(blocs["bloc"] == "pax-silica") & (blocs["role"] == "member"),
+                            "iso3"])
+    expected = [(row["top_country"], row["top_country"] in members) for row in rows
+                if row["top_country"]]
+    shown = [(iso3, star == "*") for iso3, star in re.findall(r"\(([A-Z]{3})\)(\*?)",
+                                                             result.output)]
+    assert shown == expected
+    assert ("CHN", False) in shown and ("USA", True) in shown  # both kinds of row occur

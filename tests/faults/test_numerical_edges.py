@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from paxsilica.engine import simulate
-from paxsilica.errors import ModelError, PaxsilicaError
+from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
 from tests.unit.engine.conftest import assert_invariants, ban, commodity_row, make_dataset, scenario
 
@@ -47,11 +47,10 @@ def _replace(ds: Dataset, table: str, frame: pd.DataFrame) -> Dataset:
 
 
 def test_zero_production_everywhere_for_one_commodity() -> None:
-    """Nothing to ship: either a clear error or no NaN and shares within 0..1."""
-    try:
-        _run(_two(ore={c: 0.0 for c in ORE}), ban())
-    except PaxsilicaError as exc:
-        assert "ore" in str(exc)
+    """A recipe input whose every producer makes 0 t is refused before simulating, with an
+    error naming the commodity, its user and the table to fix (not NaN shares)."""
+    with pytest.raises(ModelError, match=r"'ore' is an input of 'chip' .*no production"):
+        simulate(_two(ore={c: 0.0 for c in ORE}), scenario([ban()]), draws=8, seed=1)
 
 
 def test_missing_capacity_falls_back_and_keeps_the_invariants() -> None:
@@ -61,16 +60,23 @@ def test_missing_capacity_falls_back_and_keeps_the_invariants() -> None:
     _run(_replace(ds, "production", production), ban())
 
 
-def test_a_commodity_nobody_produces() -> None:
-    """A recipe input with no producer: a clear error naming it, or full loss downstream."""
-    ds = _two()
-    production = ds.production[ds.production["commodity"] != "ore"]
-    try:
-        results = _run(_replace(ds, "production", production.reset_index(drop=True)))
-    except PaxsilicaError as exc:
-        assert "ore" in str(exc)
-        return
-    assert results.summary is not None
+def test_a_commodity_nobody_produces_or_uses_is_inert() -> None:
+    """A commodity with no production rows and no recipe: no supply and no demand, so no
+    shortage and no price move, and the other commodities' results are those without it."""
+    commodities = [commodity_row("ore", stage="mining"),
+                   commodity_row("chip", stage="chip", price=1000.0, capability=True)]
+    args = ({"ore": ORE, "chip": CHIP}, [("chip", "ore", 10.0, 0.6)],
+            {"ore": 60.0, "chip": 30.0})
+    with_dust = _run(make_dataset([*commodities, commodity_row("dust", stage="mining")], *args),
+                     ban())
+    without = _run(make_dataset(commodities, *args), ban())
+    dust = with_dust.summary[with_dust.summary["commodity"] == "dust"]
+    assert len(dust) > 0
+    assert (dust["shortage_share_p95"] == 0).all()
+    assert np.allclose(dust["peak_price_ratio_p95"], 1.0)
+    others = with_dust.summary[with_dust.summary["commodity"] != "dust"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(others, without.summary.reset_index(drop=True))
+    pd.testing.assert_frame_equal(with_dust.downstream, without.downstream)
 
 
 def test_a_recipe_cycle_is_a_model_error() -> None:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import paxsilica
@@ -41,10 +43,21 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
         paxsilica.no_such_name  # noqa: B018
 
 
-def test_top_level_simulate_matches_the_workflow() -> None:
+def test_top_level_simulate_matches_a_stored_run(tmp_path: Path) -> None:
+    """``paxsilica.simulate`` (nothing stored, no paths kept) gives the numbers of the stored
+    path (register, simulate keeping paths, write fans and metrics) and of the store itself."""
     from paxsilica import workflows
+    from paxsilica.report.view import view_from_record
 
     direct = paxsilica.simulate("ga-ge-ban", runs=64, seed=5)
-    stored_path = workflows.simulate_scenario("ga-ge-ban", runs=64, seed=5, store=False).results
-    assert direct.summary.equals(stored_path.summary)
-    assert direct.meta["seed"] == 5
+    db = tmp_path / "runs.duckdb"
+    stored = workflows.simulate_scenario("ga-ge-ban", runs=64, seed=5, db=db)
+    assert stored.run_id is not None and direct.meta["seed"] == 5
+    columns = list(direct.summary.columns)
+    pd.testing.assert_frame_equal(direct.summary, stored.results.summary[columns])
+    read_back = view_from_record(workflows.show_run(stored.run_id, db)).summary
+    keys = ["commodity", "segment"]
+    merged = direct.summary.merge(read_back, on=keys, suffixes=("", "_stored"))
+    assert len(merged) == len(direct.summary) > 0
+    for column in ("shortage_share_p95", "peak_price_ratio_p50"):
+        assert np.allclose(merged[column], merged[f"{column}_stored"], rtol=1e-9)

@@ -107,11 +107,15 @@ TABLES: dict[str, Table] = {
             (
                 Column("id", "str", "-", "short unique id cited by other tables"),
                 Column("citation", "str", "-", "publisher, title, year"),
-                Column("url", "str", "-", "URL or DOI", required=False),
+                Column("url", "str", "-", "one stable address: an https URL with a host name, "
+                       "or a DOI (the publisher's release for primary sources)", required=False),
                 Column("license", "str", "-", "licence of the figures", required=False),
                 Column("year", "int", "year", "publication year", required=False),
-                Column("kind", "str", "-", "primary, secondary, derived or estimate",
+                Column("kind", "str", "-", "primary (the publisher's own release), secondary "
+                       "(read in another report or copy of it), derived or estimate",
                        choices=SOURCE_KINDS),
+                Column("reason", "str", "-", "for a secondary source: why this copy is cited "
+                       "and what the original is (paxsilica.data.citations)", required=False),
                 Column("note", "str", "-", "reasoning for estimates; caveats", required=False),
             ),
             key=("id",),

@@ -16,14 +16,14 @@ from typing import Any
 
 import pandas as pd
 
-from paxsilica.errors import PaxsilicaError
 from paxsilica.model.dataset import Dataset
 from paxsilica.report.figures import commodity_names
-from paxsilica.report.i18n import fmt_number, fmt_share, label
+from paxsilica.report.i18n import fmt_number, fmt_share, label, localise_digits
+from paxsilica.report.pdf import TAIL_SLOT, pdf_bytes
 from paxsilica.report.svg import fan_svg
 from paxsilica.report.view import RunView
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["pdf_bytes", "render_report", "write_report"]
 
 _STYLE = """
 @page { size: A4; margin: 16mm 14mm; }
@@ -46,7 +46,14 @@ figcaption { font-size: 9.5pt; color: #445; }
 .bar span { display: inline-block; height: .8em; background: #c0392b; }
 .bar span.p50 { background: #e67e22; }
 ul.sources li { font-size: 9pt; margin-bottom: .2em; }
+.axis { font-size: 8.5pt; color: #445; }
+.axis.x { text-align: center; }
+figure svg { display: block; }
+.keep { break-inside: avoid; }
 """
+
+#: Shares below this print as nothing happening (the tables show one decimal of a percent).
+NOTHING = 0.0005
 
 _COLOURS = {"price_ratio": "#c0392b", "shortage_share": "#8e44ad", "stock_share": "#1f7a4d"}
 
@@ -54,28 +61,24 @@ _COLOURS = {"price_ratio": "#c0392b", "shortage_share": "#8e44ad", "stock_share"
 def render_report(view: RunView, ds: Dataset, lang: str = "en", digits: str = "latin") -> str:
     """The report as one self-contained HTML document."""
     names = commodity_names(ds, lang)
-    title = str(view.scenario.get("title") or view.scenario.get("name") or "")
-    meta = view.meta
+    title = _scenario_title(view, lang)
     font = ('"Noto Sans Arabic", "Noto Naskh Arabic", "DejaVu Sans", sans-serif'
             if lang == "ar" else '"Noto Sans", "DejaVu Sans", sans-serif')
-    run_line = label("report_meta", lang, run_id=str(view.run_id or "-"),
-                     draws=fmt_number(_num(meta.get("draws")), 0, digits),
-                     seed=str(meta.get("seed", "-")),
-                     dataset=str(meta.get("dataset_hash") or "")[:12])
-    body = [f"<h1>{_e(label('report_title', lang, title=title))}</h1>",
-            f'<p class="muted">{_e(run_line)} · {_e(date.today().isoformat())}</p>',
-            f"<h2>{_e(label('executive_summary', lang))}</h2>",
-            f"<p>{_e(_summary_text(view, names, title, lang, digits))}</p>",
-            f"<h2>{_e(label('summary_table', lang))}</h2>",
+    body = [f"<h1>{_e(_t(digits, 'report_title', lang, title=title))}</h1>",
+            f'<p class="muted run-meta">{_run_line(view, lang, digits)}</p>',
+            f"<h2>{_e(_t(digits, 'executive_summary', lang))}</h2>",
+            *(f"<p>{_e(text)}</p>" for text in _summary_text(view, names, title, lang, digits)),
+            f"<h2>{_e(_t(digits, 'summary_table', lang))}</h2>",
             _summary_table(view, names, lang, digits),
-            f"<h2>{_e(label('figures', lang))}</h2>", _figures(view, names, lang, digits),
-            f"<h2>{_e(label('method', lang))}</h2>",
-            f"<p>{_e(label('method_text', lang))}</p>",
-            f"<h2>{_e(label('sources', lang))}</h2>", _sources(view, ds)]
+            f"<h2>{_e(_t(digits, 'figures', lang))}</h2>", _figures(view, names, lang, digits),
+            f"<h2>{_e(_t(digits, 'method', lang))}</h2>",
+            f"<p>{_e(_t(digits, 'method_text', lang))}</p>",
+            f"<h2 class='sources'>{_e(_t(digits, 'sources', lang))}</h2>", _sources(view, ds)]
     direction = "rtl" if lang == "ar" else "ltr"
     return (f'<!DOCTYPE html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
-            f"<title>{_e(label('report_title', lang, title=title))}</title>"
-            f"<style>{_STYLE % {'font': font}}</style></head><body>"
+            f"<title>{_e(_t(digits, 'report_title', lang, title=title))}</title>"
+            f"<style>{_STYLE % {'font': font}}</style>{TAIL_SLOT}"
+            "</head><body>"
             + "\n".join(body) + "</body></html>")
 
 
@@ -97,14 +100,9 @@ def write_report(view: RunView, ds: Dataset, path: str | Path, lang: str = "en",
     return path
 
 
-def pdf_bytes(document: str) -> bytes:
-    """Render an HTML document to PDF bytes with WeasyPrint."""
-    try:
-        from weasyprint import HTML
-    except (ImportError, OSError) as exc:  # OSError: pango/harfbuzz libraries missing
-        raise PaxsilicaError(f"PDF output needs WeasyPrint and its system libraries "
-                             f"(pango, harfbuzz): {exc}") from None
-    return HTML(string=document).write_pdf()
+def _t(digits: str, key: str, lang: str, **fields: str) -> str:
+    """A label in the reader's digits (Arabic-Indic ones too in "P95", "2.5D", "16/14 nm")."""
+    return localise_digits(label(key, lang, **fields), digits)
 
 
 def _e(text: object) -> str:
@@ -128,34 +126,82 @@ def _alliance(view: RunView) -> pd.DataFrame:
     return rows.sort_values(keys, ascending=False)
 
 
+def _run_line(view: RunView, lang: str, digits: str) -> str:
+    """Run id, draws, seed, dataset hash and date, each item isolated for the bidi algorithm.
+
+    In an Arabic paragraph two Latin items joined by a neutral separator (the dataset hash
+    and the date) would form one left-to-right run and swap places; a right-to-left mark
+    on each side of every separator keeps the items in reading order, right to left.
+    """
+    meta = view.meta
+    text = label("report_meta", lang, run_id=str(view.run_id or "-"),
+                 draws=fmt_number(_num(meta.get("draws")), 0, digits),
+                 seed=localise_digits(str(meta.get("seed", "-")), digits),
+                 dataset=str(meta.get("dataset_hash") or "")[:12])
+    items = [*text.split(" · "), localise_digits(date.today().isoformat(), digits)]
+    separator = " \u200f·\u200f " if lang == "ar" else " · "
+    return separator.join(_e(item) for item in items)
+
+
+def _scenario_title(view: RunView, lang: str) -> str:
+    """The scenario's title in ``lang`` (``title_ar`` where the scenario has one)."""
+    doc = view.scenario
+    return str(doc.get(f"title_{lang}") or doc.get("title") or doc.get("name") or "")
+
+
 def _summary_text(view: RunView, names: Mapping[str, str], title: str, lang: str,
-                  digits: str) -> str:
+                  digits: str) -> list[str]:
+    """The executive summary's paragraphs: the worst-hit commodity and the largest loss of
+    a final capability, and why that loss exceeds the capability's own shortage if it does."""
     rows = _alliance(view)
     if rows.empty or (rows["shortage_share_p95"].max() <= 1e-6
                       and rows["peak_price_ratio_p50"].max() <= 1.01):
-        return label("no_shortage", lang)
+        return [_t(digits, "no_shortage", lang)]
     worst = rows.iloc[0]
     down = view.downstream.sort_values("loss_share_p50", ascending=False) \
         if not view.downstream.empty else view.downstream
     capability = str(down.iloc[0]["capability"]) if not down.empty else "-"
-    return label("summary_text", lang, title=title,
-                 commodity=names.get(str(worst["commodity"]), str(worst["commodity"])),
-                 short50=fmt_share(_num(worst["shortage_share_p50"]), 1, digits),
-                 short95=fmt_share(_num(worst["shortage_share_p95"]), 1, digits),
-                 price50=fmt_number(_num(worst["peak_price_ratio_p50"]), 2, digits),
-                 capability=names.get(capability, capability),
-                 loss50=fmt_share(_num(down.iloc[0]["loss_share_p50"]) if not down.empty
-                                  else None, 1, digits),
-                 loss95=fmt_share(_num(down.iloc[0]["loss_share_p95"]) if not down.empty
-                                  else None, 1, digits))
+    loss50 = _num(down.iloc[0]["loss_share_p50"]) if not down.empty else None
+    paragraphs = [_t(
+        digits, "summary_text", lang, title=title,
+        commodity=names.get(str(worst["commodity"]), str(worst["commodity"])),
+        short50=fmt_share(_num(worst["shortage_share_p50"]), 1, digits),
+        short95=fmt_share(_num(worst["shortage_share_p95"]), 1, digits),
+        price50=fmt_number(_num(worst["peak_price_ratio_p50"]), 2, digits),
+        capability=names.get(capability, capability),
+        loss50=fmt_share(loss50, 1, digits),
+        loss95=fmt_share(_num(down.iloc[0]["loss_share_p95"]) if not down.empty else None, 1,
+                         digits))]
+    own = rows.loc[rows["commodity"] == capability, "shortage_share_p50"]
+    own50 = _num(own.iloc[0]) if not own.empty else None
+    if loss50 is not None and own50 is not None and loss50 - own50 >= NOTHING:
+        paragraphs.append(_t(digits, "loss_exceeds_shortage", lang,
+                                capability=names.get(capability, capability),
+                                loss50=fmt_share(loss50, 1, digits),
+                                own50=fmt_share(own50, 1, digits)))
+    return paragraphs
+
+
+def _moves(rows: pd.DataFrame) -> pd.Series:
+    """Rows with a shortage or a price rise that shows at one decimal of a percent."""
+    short = rows["shortage_share_p95"].fillna(0.0) >= NOTHING
+    price = rows["peak_price_ratio_p95"].fillna(1.0) - 1.0 >= NOTHING
+    return short | price
 
 
 def _summary_table(view: RunView, names: Mapping[str, str], lang: str, digits: str) -> str:
-    rows = _alliance(view).head(10)
-    head = "".join(f"<th>{_e(label(k, lang))}</th>" for k in (
+    """The worst-hit commodities (at most ten); those with no shortage and no price rise are
+    counted under the table, not listed as rows of zeros."""
+    rows = _alliance(view)
+    if rows.empty:
+        return f"<p>{_e(_t(digits, 'no_shortage', lang))}</p>"
+    moved = rows[_moves(rows)]
+    if moved.empty:
+        return f"<p>{_e(_t(digits, 'no_shortage', lang))}</p>"
+    head = "".join(f"<th>{_e(_t(digits, k, lang))}</th>" for k in (
         "commodity", "shortage_p50", "shortage_p95", "price_p50", "price_p95", "stock_out"))
     lines = []
-    for row in rows.itertuples(index=False):
+    for row in moved.head(10).itertuples(index=False):
         item = row._asdict()
         stock_out = _num(item.get("stock_out_month_p50"))
         lines.append(
@@ -165,39 +211,61 @@ def _summary_table(view: RunView, names: Mapping[str, str], lang: str, digits: s
             f"<td class='num'>{fmt_number(_num(item.get('peak_price_ratio_p50')), 2, digits)}</td>"
             f"<td class='num'>{fmt_number(_num(item.get('peak_price_ratio_p95')), 2, digits)}</td>"
             f"<td class='num'>{fmt_number(stock_out, 0, digits)}</td></tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+    quiet = len(rows) - len(moved)
+    if quiet:
+        note = _t(digits, "rows_left_out", lang, count=fmt_number(quiet, 0, digits),
+                     threshold=fmt_share(0.001, 1, digits))
+        table += f'<p class="muted">{_e(note)}</p>'
+    return f"<div class='keep'>{table}</div>"
+
+
+_AXES = {"price_ratio": "axis_price", "shortage_share": "axis_shortage",
+         "stock_share": "axis_stock"}
 
 
 def _figures(view: RunView, names: Mapping[str, str], lang: str, digits: str) -> str:
     parts = []
     rows = _alliance(view)
+    rows = rows[_moves(rows)] if not rows.empty else rows
     commodities = rows["commodity"].head(2).tolist() if not rows.empty else []
     if view.fans.empty:
-        parts.append(f'<p class="muted">{_e(label("no_fans", lang))}</p>')
+        parts.append(f'<p class="muted">{_e(_t(digits, "no_fans", lang))}</p>')
     for commodity in commodities:
         name = names.get(commodity, commodity)
         for variable, key in (("price_ratio", "fan_price"), ("shortage_share", "fan_shortage"),
                               ("stock_share", "fan_stock")):
             svg = fan_svg(view.fan(variable, commodity, "alliance"), _COLOURS[variable],
-                          share=variable != "price_ratio", digits=digits, rtl=lang == "ar")
+                          share=variable != "price_ratio", digits=digits, rtl=lang == "ar",
+                          height=180)
             if svg:
-                caption = (f"{label(key, lang, commodity=name)} · {label('alliance', lang)} · "
-                           f"{label('band_90', lang)}, {label('band_50', lang)}, "
-                           f"{label('median', lang)}")
-                parts.append(f"<figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>")
-    parts.append(f"<h3>{_e(label('downstream_title', lang))}</h3>")
+                caption = " · ".join([
+                    _t(digits, key, lang, commodity=name), _t(digits, "alliance", lang),
+                    ", ".join(_t(digits, k, lang) for k in ("band_90", "band_50", "median"))])
+                y_title = _e(_t(digits, _AXES[variable], lang))
+                x_title = _e(_t(digits, "axis_month", lang))
+                parts.append(f"<figure><div class='axis y'>{y_title}</div>{svg}"
+                             f"<div class='axis x'>{x_title}</div>"
+                             f"<figcaption>{_e(caption)}</figcaption></figure>")
+    parts.append(f"<h3>{_e(_t(digits, 'downstream_title', lang))}</h3>")
     parts.append(_loss_bars(view.downstream, names, lang, digits))
     return "\n".join(parts)
 
 
 def _loss_bars(downstream: pd.DataFrame, names: Mapping[str, str], lang: str,
                digits: str) -> str:
+    """Lost output per final capability with a bar (P50, then on to P95); capabilities that
+    lose nothing are named in one line under the table instead of as rows of zeros."""
     if downstream.empty:
         return ""
     rows = downstream.sort_values("loss_share_p95", ascending=False)
+    losing = rows["loss_share_p95"].fillna(0.0) >= NOTHING
+    threshold = fmt_share(0.001, 1, digits)
+    if not losing.any():
+        return f"<p>{_e(_t(digits, 'no_loss', lang, threshold=threshold))}</p>"
     top = max(float(rows["loss_share_p95"].max()), 1e-9)
     lines = []
-    for row in rows.itertuples(index=False):
+    for row in rows[losing].itertuples(index=False):
         p50, p95 = _num(row.loss_share_p50) or 0.0, _num(row.loss_share_p95) or 0.0
         lines.append(
             f"<tr><td>{_e(names.get(row.capability, row.capability))}</td>"
@@ -205,10 +273,17 @@ def _loss_bars(downstream: pd.DataFrame, names: Mapping[str, str], lang: str,
             f"<td class='num'>{fmt_share(p95, 1, digits)}</td>"
             f"<td class='bar'><span class='p50' style='width:{60 * p50 / top:.1f}%'></span>"
             f"<span style='width:{60 * max(p95 - p50, 0) / top:.1f}%'></span></td></tr>")
-    head = "".join(f"<th>{_e(label(k, lang))}</th>" for k in ("capability", "loss_p50",
+    head = "".join(f"<th>{_e(_t(digits, k, lang))}</th>" for k in ("capability", "loss_p50",
                                                                "loss_p95"))
-    return (f"<table class='bars'><thead><tr>{head}<th></th></tr></thead>"
-            f"<tbody>{''.join(lines)}</tbody></table>")
+    out = (f"<table class='bars'><thead><tr>{head}<th class='axis'>"
+           f"{_e(_t(digits, 'axis_loss', lang))}</th></tr></thead>"
+           f"<tbody>{''.join(lines)}</tbody></table>")
+    quiet = [names.get(c, c) for c in rows.loc[~losing, "capability"]]
+    if quiet:
+        note = _t(digits, "capabilities_left_out", lang, names=", ".join(quiet),
+                  threshold=threshold)
+        out += f'<p class="muted">{_e(note)}</p>'
+    return f"<div class='keep'>{out}</div>"
 
 
 def _sources(view: RunView, ds: Dataset) -> str:

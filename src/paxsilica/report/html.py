@@ -14,6 +14,9 @@ from paxsilica.report.i18n import fmt_number, fmt_share
 
 __all__ = ["bar_chart_svg", "write_stress_report"]
 
+#: Shares below this print as 0.0%: such commodities are left out of the charts.
+_NOTHING = 0.0005
+
 _STYLE = """
 body{font-family:"Noto Sans","DejaVu Sans",sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;color:#1d2330;line-height:1.45}
@@ -26,9 +29,12 @@ thead th{background:#f3f5fa}.muted{color:#667}.bar{fill:#c0392b}.axis{stroke:#99
 
 
 def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str,
-                  width: int = 640) -> str:
-    """A horizontal bar chart as inline SVG; values are shares 0..1."""
-    height = 24 * len(labels) + 30
+                  width: int = 640, axis_title: str = "") -> str:
+    """A horizontal bar chart as inline SVG; values are shares 0..1.
+
+    ``axis_title`` (what the bars measure, with its unit) is written under the bars.
+    """
+    height = 24 * len(labels) + 30 + (18 if axis_title else 0)
     top = max([v for v in values if math.isfinite(v)] + [1e-9])
     parts = [f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" '
              f'height="{height}" xmlns="http://www.w3.org/2000/svg">',
@@ -40,6 +46,9 @@ def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str,
                      f'<rect class="bar" x="200" y="{y}" width="{length:.1f}" height="16"/>'
                      f'<text x="{205 + length:.1f}" y="{y + 13}" font-size="11">'
                      f'{fmt_share(value)}</text>')
+    if axis_title:
+        parts.append(f'<text x="200" y="{height - 6}" font-size="11" fill="#445">'
+                     f"{html.escape(axis_title)}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -53,15 +62,22 @@ def write_stress_report(report: Mapping[str, Any], outcomes: Mapping[str, Any], 
     body = [f"<h1>paxsilica stress test: {html.escape(report['bloc'])}</h1>",
             f'<p class="muted">{date.today().isoformat()} · dataset {report["dataset_hash"][:12]}'
             f" · {len(rows)} scenarios</p>", "<h2>Executive summary</h2>", _summary(rows, names),
-            "<h2>Results by scenario</h2>", _table(rows, names)]
+            "<h2>Results by scenario</h2>", _table(rows, names), _LOSS_NOTE]
     for row in rows:
         results = outcomes[row["scenario"]].results
         alliance = results.summary[results.summary["segment"] == "alliance"]
+        alliance = alliance[alliance["shortage_share_p95"] >= _NOTHING]
         alliance = alliance.sort_values("shortage_share_p95", ascending=False).head(8)
         body.append(f"<h2>{html.escape(row['title'] or row['scenario'])}</h2>")
+        if alliance.empty:  # a chart of zero-length bars says nothing
+            body.append("<p>No commodity in the alliance runs short in this scenario "
+                        f"(P95 shortage below {fmt_share(2 * _NOTHING)}).</p>")
+            continue
         body.append(bar_chart_svg([names.get(c, c) for c in alliance["commodity"]],
                                   alliance["shortage_share_p95"].tolist(),
-                                  "P95 shortage share in the alliance"))
+                                  "P95 shortage share in the alliance",
+                                  axis_title="Shortage P95, % of the alliance's demand over "
+                                             "the horizon"))
     body += ["<h2>Method</h2>", _METHOD, "<h2>Sources of the data</h2>", _sources(ds)]
     document = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
                 f"<title>paxsilica stress test</title><style>{_STYLE}</style></head><body>"
@@ -81,6 +97,15 @@ _METHOD = (
     "What cannot be bought at the cap is shortage; shortages propagate down the bill of "
     "materials (Leontief) to final capabilities. Shares are of baseline demand over the "
     "horizon; P50 and P95 are across draws.</p>")
+
+
+_LOSS_NOTE = (
+    '<p class="muted">Why a capability loss can exceed the shortages beside it: shortage is '
+    "the part of a commodity's demand at the going price that cannot be bought; capability "
+    "loss is measured against baseline output, so it also counts purchases given up because "
+    "the price rose, and each month a capability's output follows its scarcest input "
+    "(Leontief: the minimum over inputs of available input / coefficient), so when different "
+    "inputs bind in different months the loss can exceed the shortage of any one input.</p>")
 
 
 def _summary(rows: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> str:

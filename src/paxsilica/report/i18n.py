@@ -260,16 +260,47 @@ _METHOD = (
 _LABELS["method_text"] = _METHOD
 
 _SUMMARY = (
-    "Under {title}, the worst-hit commodity in the alliance is {commodity}: in the median draw "
-    "the alliance goes without {short50} of its demand for it, and in one draw in twenty "
-    "without {short95}; its price peaks at {price50} times baseline (P50). The largest loss "
-    "of a final capability is {capability}: {loss50} (P50), {loss95} (P95).",
-    "في سيناريو {title}، السلعة الأكثر تضرراً في التحالف هي {commodity}: في السحبة الوسيطة "
+    "In the scenario “{title}”, the worst-hit commodity in the alliance is {commodity}: in the "
+    "median draw the alliance goes without {short50} of its demand for it, and in one draw in "
+    "twenty without {short95}; its price peaks at {price50} times baseline (P50). The largest "
+    "loss of a final capability is {capability}: {loss50} (P50), {loss95} (P95).",
+    "في سيناريو «{title}»، السلعة الأكثر تضرراً في التحالف هي {commodity}: في السحبة الوسيطة "
     "يفتقد التحالف {short50} من طلبه عليها، وفي سحبة من كل عشرين يفتقد {short95}، ويبلغ سعرها "
     "ذروته عند {price50} ضعف سعر الأساس (الوسيط). وأكبر خسارة في القدرات النهائية تصيب "
     "{capability}: {loss50} (الوسيط) و{loss95} (المئين 95).",
 )
 _LABELS["summary_text"] = _SUMMARY
+
+# -- reports: why a loss can exceed a shortage, empty tables, axis titles ------------------
+_LABELS.update({
+    "loss_exceeds_shortage": (
+        "Why {capability} loses {loss50} of its output while its own shortage is {own50} "
+        "(P50): shortage is the part of demand at the going price that cannot be bought, while "
+        "lost output is measured against baseline output, so it also counts purchases given "
+        "up because the price rose; and each month output follows its scarcest input "
+        "(Leontief: output = the minimum over inputs of available input / coefficient), so "
+        "when different inputs bind in different months the loss can exceed the shortage of "
+        "any one input.",
+        "لماذا تفقد {capability} {loss50} من إنتاجها بينما عجزها نفسه {own50} (الوسيط): العجز "
+        "هو جزء الطلب بالسعر السائد الذي لا يمكن شراؤه، أما الإنتاج المفقود فيُقاس مقابل "
+        "إنتاج الأساس، فيشمل أيضاً المشتريات التي تُركت لارتفاع السعر؛ ويتبع الإنتاج كل شهر "
+        "أندر مدخلاته (ليونتيف: الإنتاج = أدنى قيمة بين المدخلات للمتاح من المدخل مقسوماً "
+        "على معامله)، فإذا اختلف المدخل المقيِّد من شهر لآخر أمكن أن تتجاوز الخسارة عجز أي "
+        "مدخل منفرد."),
+    "no_loss": ("No final capability loses output in this scenario (all below {threshold}).",
+                "لا تفقد أي قدرة نهائية شيئاً من إنتاجها في هذا السيناريو (كلها دون {threshold})."),
+    "rows_left_out": ("{count} more commodities show no shortage and no price rise "
+                      "(below {threshold}).",
+                      "{count} سلع أخرى بلا عجز ولا ارتفاع في السعر (دون {threshold})."),
+    "capabilities_left_out": ("{names}: no lost output (below {threshold}).",
+                              "{names}: لا إنتاج مفقود (دون {threshold})."),
+    "axis_month": ("Month since the scenario starts", "الشهر منذ بدء السيناريو"),
+    "axis_price": ("Price, x baseline", "السعر، مضاعف سعر الأساس"),
+    "axis_shortage": ("Shortage, % of demand", "العجز، ٪ من الطلب"),
+    "axis_stock": ("Stock left, % of the starting stock", "المخزون المتبقي، ٪ من مخزون البداية"),
+    "axis_loss": ("Lost output, % of baseline output (bar: P50, then up to P95)",
+                  "الإنتاج المفقود، ٪ من إنتاج الأساس (الشريط: الوسيط ثم حتى المئين 95)"),
+})
 
 _ARABIC_INDIC = str.maketrans("0123456789.", "٠١٢٣٤٥٦٧٨٩٫")
 

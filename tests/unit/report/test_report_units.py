@@ -86,3 +86,11 @@ def test_fan_svg_mirrors_time_in_rtl() -> None:
     (x0, _), (x1, _) = (map(float, p.split(",")) for p in median(rtl))
     assert x0 > x1  # month 1 on the right
     assert "١٠٠٪" in rtl and "100%" in ltr
+
+
+def test_stress_report_bar_chart_names_its_axis() -> None:
+    from paxsilica.report.html import bar_chart_svg
+
+    svg = bar_chart_svg(["Gallium"], [0.25], "P95 shortage", axis_title="Shortage P95, % of demand")
+    assert ">Shortage P95, % of demand</text>" in svg and "25.0%" in svg
+    assert "Shortage P95, % of demand" not in bar_chart_svg(["Gallium"], [0.25], "P95 shortage")
