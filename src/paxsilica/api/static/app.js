@@ -7,30 +7,106 @@ const wantsArabicDigits = () => document.documentElement.dataset.digits === "ara
 
 function localiseDigits(text) {
   if (!wantsArabicDigits()) return text;
-  return String(text).replace(/[0-9]/g, (d) => ARABIC_DIGITS[Number(d)]).replace(/(\d|[٠-٩])\.(?=[0-9٠-٩])/g, "$1٫");
+  return String(text)
+    .replace(/(\d),(?=\d{3})/g, "$1٬")                       // thousands separator
+    .replace(/(\d)\.(?=\d)/g, "$1٫")                          // decimal separator
+    .replace(/[0-9]/g, (d) => ARABIC_DIGITS[Number(d)])
+    .replace(/%/g, "٪");
 }
 
 function localiseSvgText(root) {
   if (!wantsArabicDigits()) return;
   root.querySelectorAll("svg text, svg tspan").forEach((node) => {
-    if (node.children.length === 0 && /[0-9]/.test(node.textContent)) {
+    if (node.children.length === 0 && /[0-9%]/.test(node.textContent)) {
       node.textContent = localiseDigits(node.textContent);
     }
   });
 }
 
+/* A figure's title goes above the chart as an HTML heading: it wraps on a phone instead of
+   being cut off, keeps its direction in Arabic, and Plotly's toolbar (shown on hover only,
+   and never on a narrow screen) sits in the chart's own top margin, not over the title. */
+function liftTitle(el, layout) {
+  const title = layout.title && (typeof layout.title === "string" ? layout.title : layout.title.text);
+  if (title) {
+    const heading = document.createElement("h3");
+    heading.className = "fig-title";
+    heading.id = `${el.id}-title`;
+    heading.textContent = title;
+    el.parentNode.insertBefore(heading, el);
+    el.setAttribute("aria-labelledby", heading.id);
+  }
+  layout.title = {text: ""};
+  layout.margin = Object.assign({}, layout.margin || {}, {t: 34});
+  return layout;
+}
+
 function drawFigures() {
+  const narrow = window.matchMedia("(max-width: 600px)").matches;
   document.querySelectorAll("[data-figure]").forEach((el) => {
     const source = document.getElementById(el.dataset.figure);
     if (!source) return;
     const fig = JSON.parse(source.textContent);
-    Plotly.newPlot(el, fig.data, fig.layout, {displaylogo: false, responsive: true})
+    const layout = liftTitle(el, fig.layout || {});
+    if (wantsArabicDigits()) layout.separators = "٫٬";
+    if (narrow) {
+      layout.margin = Object.assign({}, layout.margin, {l: 10, r: 10});
+      layout.yaxis = Object.assign({automargin: true}, layout.yaxis || {});
+    }
+    Plotly.newPlot(el, fig.data, layout,
+                   {displaylogo: false, responsive: true, displayModeBar: narrow ? false : "hover"})
       .then(() => {
         localiseSvgText(el);
         el.on("plotly_afterplot", () => localiseSvgText(el));
         el.on("plotly_hover", () => localiseSvgText(el));
         el.dataset.drawn = "1";
       });
+  });
+}
+
+function errorLabels() {
+  const source = document.getElementById("error-labels");
+  return source ? JSON.parse(source.textContent) : {};
+}
+
+/* An API error as the page's language says it: the error name's label, then the service's
+   own (English) message as detail, isolated left to right. */
+function describeError(status, answer) {
+  const labels = errorLabels();
+  const name = answer.error || (status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" :
+    status === 404 ? "NotFound" : status === 413 ? "PayloadTooLarge" :
+    status === 422 ? "Unprocessable" : status === 429 ? "TooManyRequests" : "HTTPError");
+  const main = labels[name] || labels.HTTPError || name;
+  const parts = [];
+  if (answer.message) parts.push(answer.message);
+  if (answer.field) parts.push(answer.field);
+  if (answer.line) parts.push(`line ${answer.line}`);
+  if (Array.isArray(answer.detail)) {
+    answer.detail.forEach((d) => parts.push(`${(d.loc || []).join(".")}: ${d.msg || ""}`));
+  }
+  return {main, detail: parts.join(" · ")};
+}
+
+function showError(target, status, answer) {
+  const {main, detail} = describeError(status, answer || {});
+  target.textContent = "";
+  const head = document.createElement("span");
+  head.className = "error-main";
+  head.textContent = main;
+  target.appendChild(head);
+  if (detail) {
+    const extra = document.createElement("bdi");
+    extra.className = "error-detail";
+    extra.setAttribute("dir", "ltr");
+    extra.textContent = detail;
+    target.appendChild(document.createTextNode(" "));
+    target.appendChild(extra);
+  }
+}
+
+function setupAutosubmit() {
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form && select.form.submit());
   });
 }
 
@@ -53,6 +129,11 @@ function statusBox() {
       box.dataset.phase = "failed";
       document.getElementById("run-phase").textContent = message;
     },
+    apiError(status, answer) {
+      box.hidden = false;
+      box.dataset.phase = "failed";
+      showError(document.getElementById("run-phase"), status, answer);
+    },
   };
 }
 
@@ -64,7 +145,10 @@ function pageQuery() {
 async function poll(runId, status, onDone) {
   for (;;) {
     const response = await fetch(`/api/runs/${runId}`, {credentials: "same-origin"});
-    if (!response.ok) { status.error(`HTTP ${response.status}`); return; }
+    if (!response.ok) {
+      status.apiError(response.status, await response.json().catch(() => ({})));
+      return;
+    }
     const run = await response.json();
     const progress = run.progress || {};
     const phase = run.status === "running" ? (progress.phase || "running") : run.status;
@@ -97,7 +181,7 @@ function setupRunForm() {
     });
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) {
-      status.error(`${response.status}: ${answer.message || answer.detail || ""}`);
+      status.apiError(response.status, answer);
       return;
     }
     form.dataset.runId = answer.run_id;
@@ -198,6 +282,7 @@ function setupTables() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  setupAutosubmit();
   setupTables();
   drawFigures();
   setupRunForm();
