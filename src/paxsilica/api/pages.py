@@ -6,6 +6,7 @@ pages are ``dir="rtl"`` with Arabic names of countries and commodities.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -64,6 +65,24 @@ class Page:
     def plain(self, value: Any) -> str:
         """An identifier-like number (seed, id) in the chosen digits, no separators."""
         return localise_digits("-" if value is None else str(value), self.digits)
+
+    def prose(self, text: Any) -> str:
+        """Running text with its numbers in the chosen digits: digits, decimal points and
+        thousands commas between digits, and the percent sign (sentence full stops stay)."""
+        out = "" if text is None else str(text)
+        if self.digits != "arabic":
+            return out
+        out = re.sub(r"(?<=\d)\.(?=\d)", "٫", out)
+        out = re.sub(r"(?<=\d),(?=\d{3})", "٬", out)
+        return localise_digits(out.replace("%", "٪"), self.digits)
+
+    def scenario_text(self, scn: Any, field: str) -> str:
+        """A scenario's ``title`` or ``description`` in the page's language (Arabic when the
+        scenario has it, else English), numbers in the chosen digits."""
+        get = scn.get if isinstance(scn, dict) else (lambda key, default="": getattr(
+            scn, key, default))
+        text = (get(f"{field}_ar", "") if self.lang == "ar" else "") or get(field, "")
+        return self.prose(text)
 
     def share(self, value: Any, decimals: int = 1) -> str:
         return fmt_share(_float(value), decimals, self.digits)
@@ -221,12 +240,22 @@ def risk_page(request: Request, _who: Reader, lang: Lang = "en", digits: Digits 
                    countries=figures.country_names(ds, lang))
 
 
+def scenario_rows() -> list[dict[str, Any]]:
+    """The built-in library with the texts the page shows in either language."""
+    rows = []
+    for row in workflows.builtin_scenarios():
+        scn = workflows.load_scenario(str(row["name"]))
+        rows.append({**row, "title_ar": scn.title_ar, "description": scn.description,
+                     "description_ar": scn.description_ar})
+    return rows
+
+
 @router.get("/scenarios", response_class=HTMLResponse)
 def scenarios_page(request: Request, _who: Reader, lang: Lang = "en",
                    digits: Digits = "latin") -> HTMLResponse:
     """The library, and a form that starts a run and shows its progress."""
     page = Page(request, lang, digits)
-    return _render(request, "scenarios.html", page, scenarios=workflows.builtin_scenarios())
+    return _render(request, "scenarios.html", page, scenarios=scenario_rows())
 
 
 @router.get("/runs", response_class=HTMLResponse)

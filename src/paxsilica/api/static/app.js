@@ -49,10 +49,6 @@ function drawFigures() {
     const fig = JSON.parse(source.textContent);
     const layout = liftTitle(el, fig.layout || {});
     if (wantsArabicDigits()) layout.separators = "٫٬";
-    if (narrow) {
-      layout.margin = Object.assign({}, layout.margin, {l: 10, r: 10});
-      layout.yaxis = Object.assign({automargin: true}, layout.yaxis || {});
-    }
     Plotly.newPlot(el, fig.data, layout,
                    {displaylogo: false, responsive: true, displayModeBar: narrow ? false : "hover"})
       .then(() => {
