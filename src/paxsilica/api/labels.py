@@ -92,11 +92,11 @@ _LABELS: dict[str, tuple[str, str]] = {
     "measure": ("Measure", "الإجراء"),
     "source": ("Source", "المصدر"),
     "all_destinations": ("all destinations", "جميع الوجهات"),
-    "price_history": ("{exporter}'s export unit value of {commodity}, US$ per tonne",
-                      "متوسط قيمة وحدة صادرات {exporter} من {commodity}، دولار أمريكي للطن"),
+    "price_history": ("{exporter}'s export unit value of {commodity} (US$ per {unit})",
+                      "متوسط قيمة وحدة صادرات {exporter} من {commodity} (دولار أمريكي لكل "
+                      "{unit})"),
     "no_price_history": ("No trade series for this commodity: no price history to show.",
                          "لا توجد سلسلة تجارية لهذه السلعة: لا تاريخ أسعار لعرضه."),
-    "usd_per_t": ("US$ per tonne", "دولار للطن"),
     "in_force": ("in force", "ساري"),
 }
 

@@ -277,10 +277,113 @@ function setupTables() {
   });
 }
 
+/* -- scenario builder: the form (built from the scenario schema) becomes YAML ---------------
+   Strings are written as JSON strings, which YAML reads as double-quoted scalars, so any
+   text (quotes, colons, Arabic, new lines) round-trips. */
+
+function fieldValue(input) {
+  const kind = input.dataset.kind;
+  if (kind === "list") {
+    const values = input.tagName === "SELECT"
+      ? Array.from(input.selectedOptions).map((o) => o.value)
+      : input.value.split(/[,\s]+/).filter(Boolean);
+    return values.length ? values : null;
+  }
+  const text = input.value.trim();
+  if (text === "") return null;
+  if (kind === "number" || kind === "integer") return Number(text);
+  return text;
+}
+
+function yamlScalar(value) {
+  return typeof value === "number" ? String(value) : JSON.stringify(value);
+}
+
+function yamlLines(object, indent) {
+  const pad = " ".repeat(indent);
+  return Object.entries(object).map(([key, value]) => Array.isArray(value)
+    ? `${pad}${key}: [${value.map(yamlScalar).join(", ")}]`
+    : `${pad}${key}: ${yamlScalar(value)}`);
+}
+
+function builderDocument(form) {
+  const scenario = {};
+  form.querySelectorAll("[data-key]").forEach((input) => {
+    if (input.closest("fieldset.shock")) return;
+    const value = fieldValue(input);
+    if (value !== null) scenario[input.dataset.key] = value;
+  });
+  const fieldset = form.querySelector("fieldset.shock:not([disabled])");
+  const shock = {type: fieldset.dataset.shock};
+  fieldset.querySelectorAll("[data-key]").forEach((input) => {
+    const value = fieldValue(input);
+    if (value !== null) shock[input.dataset.key] = value;
+  });
+  const lines = ["# written by the paxsilica scenario builder", ...yamlLines(scenario, 0), "shocks:"];
+  const [first, ...rest] = yamlLines(shock, 4);
+  lines.push(`  - ${first.trimStart()}`, ...rest);
+  return lines.join("\n") + "\n";
+}
+
+function setupBuilder() {
+  const form = document.getElementById("builder");
+  if (!form) return;
+  const out = document.getElementById("yaml-out");
+  const result = document.getElementById("builder-result");
+  const typeSelect = document.getElementById("shock-type");
+  const refresh = () => { out.value = builderDocument(form); };
+  typeSelect.addEventListener("change", () => {
+    form.querySelectorAll("fieldset.shock").forEach((fieldset) => {
+      const active = fieldset.dataset.shock === typeSelect.value;
+      fieldset.hidden = !active;
+      fieldset.disabled = !active;
+    });
+    refresh();
+  });
+  form.addEventListener("input", refresh);
+  form.addEventListener("change", refresh);
+  refresh();
+  document.getElementById("download-yaml").addEventListener("click", () => {
+    const blob = new Blob([out.value], {type: "application/yaml"});
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `${form.querySelector("#f-name").value || "scenario"}.yaml`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  });
+  document.getElementById("validate-yaml").addEventListener("click", async () => {
+    const secret = document.getElementById("token").value.trim();
+    const headers = {"Content-Type": "application/yaml"};
+    if (secret) headers.Authorization = `Bearer ${secret}`;
+    result.hidden = false;
+    delete result.dataset.phase;
+    let response;
+    try {
+      response = await fetch("/api/scenarios/validate",
+                             {method: "POST", headers, body: out.value, credentials: "same-origin"});
+    } catch (error) {
+      result.dataset.phase = "failed";
+      showError(result, 0, {error: "network"});
+      return;
+    }
+    const answer = await response.json().catch(() => ({}));
+    if (response.ok && answer.valid) {
+      result.dataset.phase = "complete";
+      result.textContent = result.dataset.lValid;
+    } else {
+      result.dataset.phase = "failed";
+      showError(result, response.status, answer);
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setupAutosubmit();
   setupTables();
   drawFigures();
   setupRunForm();
   setupRunPage();
+  setupBuilder();
 });
