@@ -212,7 +212,7 @@ def overview(request: Request, _who: Reader, lang: Lang = "en", digits: Digits =
                if not risk.empty else (produced[0] if produced else ""))
     commodity = commodity if commodity in produced else default
     diagram = stack_diagram(ds, risk, page, colour)
-    headers = {col: text for col, _x, text in diagram.headers}
+    headers = {col: " ".join(lines) for col, _x, lines in diagram.headers}
     return _render(request, "overview.html", page, bloc=bloc, commodity=commodity,
                    blocs=bloc_options(ds, page), colour=colour,
                    colourings=[(c, page.t(f"colour_{c}")) for c in COLOURINGS],

@@ -35,7 +35,7 @@ LINE = 15           # label line height, px
 FONT = 12.5         # label font size, px
 CHAR = 7.0          # px per character assumed when wrapping (Noto Sans / Noto Arabic, 12.5 px)
 PAD = 10            # vertical space between slots, px
-TOP = 46            # room for the stage headers, px
+HEAD = 16           # stage-header line height, px
 UNIT = 80           # px per unit of flow (a recipe's input_share is 0..1)
 
 
@@ -73,7 +73,7 @@ class StackDiagram:
 
     width: float
     height: float
-    headers: tuple[tuple[int, float, str], ...]
+    headers: tuple[tuple[int, float, tuple[str, ...]], ...]
     nodes: tuple[StackNode, ...]
     links: tuple[StackLink, ...]
 
@@ -90,11 +90,12 @@ def colour(share: float | None, alpha: float = 1.0) -> str:
 
 
 def wrap(text: str, width_px: float) -> tuple[str, ...]:
-    """Break ``text`` at spaces into lines of at most ``width_px`` (by :data:`CHAR`)."""
+    """Break ``text`` at spaces into lines of at most ``width_px`` (by :data:`CHAR`); a
+    lone separator ("·") stays at the end of the line before it."""
     limit = max(4, int(width_px // CHAR))
     lines: list[str] = []
     for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= limit:
+        if lines and (len(lines[-1]) + 1 + len(word) <= limit or word == "·"):
             lines[-1] += " " + word
         else:
             lines.append(word)
@@ -194,7 +195,7 @@ def layout_stack(recipes: pd.DataFrame, stages: Mapping[str, str], names: Mappin
         Mirror left and right (Arabic): mines on the right, data centres on the left.
     """
     if recipes.empty:
-        return StackDiagram(STEP, TOP, (), (), ())
+        return StackDiagram(STEP, HEAD, (), (), ())
     recipes = recipes.copy()
     counts = recipes.groupby("output")["input"].transform("count")
     recipes["width"] = recipes["input_share"].where(recipes["input_share"] > 0, 1.0 / counts)
@@ -210,14 +211,17 @@ def layout_stack(recipes: pd.DataFrame, stages: Mapping[str, str], names: Mappin
         left = col * STEP + GAP
         return width - left - BAR if rtl else left
 
+    heads = {col: wrap(text, STEP - 2 * GAP)
+             for col, text in _headers(column, stages, stage_names).items()}
+    top = HEAD * (max(len(lines) for lines in heads.values()) + 1)
     nodes: dict[str, StackNode] = {}
-    height = float(TOP)
+    height = float(top)
     for col, members in columns.items():
-        y = float(TOP)
+        y = float(top)
         for node in members:
             bar_h = max(4.0, UNIT * max(flow_in.get(node, 0.0), flow_out.get(node, 0.0)))
             lines = wrap(names.get(node, node), text_px)
-            label_h = LINE * (len(lines) + 1)
+            label_h = LINE * (len(lines) + 1) + 4  # + the last line's descent
             slot = max(bar_h, label_h)
             x = bar_x(col)
             nodes[node] = StackNode(
@@ -229,8 +233,8 @@ def layout_stack(recipes: pd.DataFrame, stages: Mapping[str, str], names: Mappin
             y += slot + PAD
         height = max(height, y)
     links = _links(recipes, nodes, values, names)
-    headers = tuple((col, bar_x(col) + (BAR if rtl else 0), text)
-                    for col, text in sorted(_headers(column, stages, stage_names).items()))
+    headers = tuple((col, bar_x(col) + (BAR if rtl else 0), lines)
+                    for col, lines in sorted(heads.items()))
     return StackDiagram(float(width), math.ceil(height), headers,
                         tuple(nodes[n] for col in sorted(columns) for n in columns[col]),
                         tuple(links))

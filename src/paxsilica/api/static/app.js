@@ -29,16 +29,41 @@ function localiseSvgText(root) {
 function liftTitle(el, layout) {
   const title = layout.title && (typeof layout.title === "string" ? layout.title : layout.title.text);
   if (title) {
+    // title and chart share one box, so a grid of charts keeps them together
+    const box = document.createElement("div");
+    box.className = "chart";
     const heading = document.createElement("h3");
     heading.className = "fig-title";
     heading.id = `${el.id}-title`;
     heading.textContent = title;
-    el.parentNode.insertBefore(heading, el);
+    el.parentNode.insertBefore(box, el);
+    box.appendChild(heading);
+    box.appendChild(el);
     el.setAttribute("aria-labelledby", heading.id);
   }
   layout.title = {text: ""};
   layout.margin = Object.assign({}, layout.margin || {}, {t: 34});
   return layout;
+}
+
+/* Plotly's automargin leaves long labels on a right-hand axis (Arabic charts put the y axis on
+   the right) partly outside the chart, where they are cut off. Measure the tick labels once
+   drawn and widen that side's margin by what sticks out. */
+function fitTickLabels(el) {
+  const svg = el.querySelector(".main-svg");
+  if (!svg) return Promise.resolve();
+  const box = svg.getBoundingClientRect();
+  let left = 0, right = 0;
+  el.querySelectorAll(".xtick text, .ytick text").forEach((label) => {
+    const r = label.getBoundingClientRect();
+    left = Math.max(left, box.left - r.left);
+    right = Math.max(right, r.right - box.right);
+  });
+  if (left <= 0.5 && right <= 0.5) return Promise.resolve();
+  const margin = Object.assign({}, el.layout.margin);
+  if (left > 0.5) margin.l = (margin.l || 0) + Math.ceil(left) + 8;
+  if (right > 0.5) margin.r = (margin.r || 0) + Math.ceil(right) + 8;
+  return Plotly.relayout(el, {margin});
 }
 
 function drawFigures() {
@@ -51,6 +76,7 @@ function drawFigures() {
     if (wantsArabicDigits()) layout.separators = "٫٬";
     Plotly.newPlot(el, fig.data, layout,
                    {displaylogo: false, responsive: true, displayModeBar: narrow ? false : "hover"})
+      .then(() => fitTickLabels(el))
       .then(() => {
         localiseSvgText(el);
         el.on("plotly_afterplot", () => localiseSvgText(el));
