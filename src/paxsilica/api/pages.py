@@ -32,6 +32,9 @@ Lang = Annotated[str, Query(pattern="^(en|ar)$")]
 Digits = Annotated[str, Query(pattern="^(latin|arabic)$")]
 
 
+_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
 class Page:
     """Rendering context shared by all templates: language, digits, labels, links."""
 
@@ -74,7 +77,8 @@ class Page:
             return out
         out = re.sub(r"(?<=\d)\.(?=\d)", "٫", out)
         out = re.sub(r"(?<=\d),(?=\d{3})", "٬", out)
-        return localise_digits(out.replace("%", "٪"), self.digits)
+        # digits only: localise_digits also turns every '.' into the decimal separator
+        return out.replace("%", "٪").translate(_INDIC_DIGITS)
 
     def scenario_text(self, scn: Any, field: str) -> str:
         """A scenario's ``title`` or ``description`` in the page's language (Arabic when the
