@@ -364,3 +364,20 @@ def test_export_controls_timeline_has_dates_countries_and_sources(server, tab) -
     # one dashed line per control on antimony, over China's export prices
     lines = tab.evaluate("document.getElementById('fig-prices').layout.shapes.length")
     assert lines == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_numeric_headers_sit_over_their_numbers(server, tab, lang) -> None:
+    """Each numeric column's header ends where its numbers end (right in English, left in
+    Arabic), on the risk table and on a country's dependency table."""
+    for path, table in (("/risk", "risk-table"), ("/country/JPN", "deps-table")):
+        _open(tab, server["url"] + _localised(path, lang))
+        edges = tab.eval_on_selector_all(f"#{table} thead th.num", """ths => ths.map(th => {
+            const text = document.createRange(); text.selectNodeContents(th);
+            const box = th.getBoundingClientRect(), t = text.getBoundingClientRect();
+            const style = getComputedStyle(th);
+            return document.documentElement.dir === 'rtl'
+              ? t.left - box.left - parseFloat(style.paddingLeft)
+              : box.right - parseFloat(style.paddingRight) - t.right; })""")
+        assert len(edges) >= 3, path
+        assert all(edge <= 1.5 for edge in edges), (path, edges)

@@ -284,7 +284,21 @@ function downloadCsv(table) {
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }
 
+/* A header sits where its column's numbers sit (at the end of the line): a column is numeric
+   when every body cell holding something is a td.num. */
+function alignNumericHeaders(table) {
+  if (!table.tHead || !table.tBodies[0]) return;
+  Array.from(table.tHead.rows[0].cells).forEach((th, column) => {
+    const cells = Array.from(table.tBodies[0].rows).map((row) => row.cells[column])
+      .filter((cell) => cell && cell.textContent.trim() !== "" && cell.textContent.trim() !== "-");
+    if (cells.length && cells.every((cell) => cell.classList.contains("num"))) {
+      th.classList.add("num");
+    }
+  });
+}
+
 function setupTables() {
+  document.querySelectorAll("table.data").forEach(alignNumericHeaders);
   document.querySelectorAll("table.sortable").forEach((table) => {
     table.tHead.rows[0].querySelectorAll("th").forEach((th, column) => {
       const button = document.createElement("button");
