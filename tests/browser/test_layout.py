@@ -240,7 +240,10 @@ def test_arabic_digit_mode_reaches_every_chart_axis_and_the_diagram(server, runs
         ticks = _tick_texts(tab, figure)
         assert ARABIC_INDIC.search(ticks) and not LATIN.search(ticks), (figure, ticks)
         assert "%" not in ticks, (figure, ticks)
-    tab.screenshot(path=str(ARTIFACTS / "layout-run-1400-ar.png"), full_page=True)
+    table = tab.locator("#summary-table").inner_text()  # headings ("P95") included
+    assert ARABIC_INDIC.search(table) and not LATIN.search(table)
+    _open(tab, server["url"] + "/risk?lang=ar&digits=arabic")
+    assert not LATIN.search(tab.locator("#risk-table").inner_text())
     _open(tab, server["url"] + "/controls?lang=ar&digits=arabic")
     ticks = _tick_texts(tab, "fig-prices")
     assert ARABIC_INDIC.search(ticks) and not LATIN.search(ticks), ticks

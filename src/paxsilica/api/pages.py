@@ -33,6 +33,8 @@ Digits = Annotated[str, Query(pattern="^(latin|arabic)$")]
 
 
 _INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+#: Labels that name the Latin digits themselves, so keep them in any digit mode.
+_LATIN_LABELS = frozenset({"digits_latin"})
 
 
 class Page:
@@ -44,7 +46,12 @@ class Page:
         self.path = request.url.path
 
     def t(self, key: str, **fields: Any) -> str:
-        return dash_label(key, self.lang, **{k: str(v) for k, v in fields.items()})
+        """The label ``key`` in the page's language; its own numbers (e.g. "P95") in the
+        chosen digits, the values filled in (ids, names) left as they are."""
+        text = dash_label(key, self.lang)
+        if key not in _LATIN_LABELS:
+            text = self.prose(text)
+        return text.format(**{k: str(v) for k, v in fields.items()}) if fields else text
 
     def errors(self) -> dict[str, str]:
         """API error names -> the message this page's language shows (read by app.js)."""
