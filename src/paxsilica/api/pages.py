@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from paxsilica import workflows
-from paxsilica.api import service
 from paxsilica.api.auth import require_reader
 from paxsilica.errors import NotFoundError, StoreError
 from paxsilica.api.labels import ERROR_LABELS, dash_label
