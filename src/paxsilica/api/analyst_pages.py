@@ -215,7 +215,10 @@ def export_prices(series: pd.DataFrame, commodity: str, exporter: str) -> pd.Ser
 
 
 def _price_figure(prices: pd.Series, events: list[dict[str, Any]], title: str,
-                  unit_label: str, lang: str) -> go.Figure:
+                  unit_label: str, page: Page) -> go.Figure:
+    """Yearly prices as a line, a dashed line where each control took effect (at its month);
+    mirrored in Arabic (years run right to left, the axis on the right)."""
+    lang = page.lang
     fig = go.Figure(go.Scatter(x=[int(y) for y in prices.index], y=prices.round(1).tolist(),
                                mode="lines+markers", line={"color": "#1f5fa8"},
                                hovertemplate="%{x}: %{y:,.0f}<extra></extra>"))
@@ -226,7 +229,7 @@ def _price_figure(prices: pd.Series, events: list[dict[str, Any]], title: str,
     fig.update_layout(title={"text": title}, template="plotly_white", height=380,
                       font={"family": figures.FONT, "size": 13},
                       margin={"l": 70, "r": 70, "t": 40, "b": 60}, showlegend=False)
-    fig.update_xaxes(title=("السنة" if lang == "ar" else "Year"), dtick=5,
+    fig.update_xaxes(title=page.t("year"), dtick=5,
                      autorange="reversed" if lang == "ar" else True)
     fig.update_yaxes(title=unit_label, side="right" if lang == "ar" else "left",
                      tickformat=",.0f", automargin=True)
@@ -261,7 +264,7 @@ def controls_page(request: Request, _who: Reader, lang: Lang = "en", digits: Dig
                                                                                 exporter),
                                        commodity=names.get(str(commodity), str(commodity)),
                                        unit=unit),
-                f"US$ / {unit}", lang))
+                f"US$ / {unit}", page))
     for row in controls:
         row["commodity_names"] = [names.get(c, c) for c in str(row["commodities"]).split(";")]
         row["target_names"] = ([page.t("all_destinations")] if row["targets"] == "all" else

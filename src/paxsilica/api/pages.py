@@ -18,6 +18,7 @@ from paxsilica.api.auth import require_reader
 from paxsilica.errors import NotFoundError, StoreError
 from paxsilica.api.labels import ERROR_LABELS, dash_label
 from paxsilica.api.stack import COLOURINGS, StackDiagram, layout_stack
+from paxsilica.data.schema import STAGES
 from paxsilica.model.dataset import Dataset
 from paxsilica.report import figures
 from paxsilica.report.i18n import fmt_number, fmt_share, localise_digits
@@ -153,8 +154,6 @@ def bloc_options(ds: Dataset, page: Page) -> list[tuple[str, str]]:
 
 
 def _stage_names(page: Page) -> dict[str, str]:
-    from paxsilica.data.schema import STAGES
-
     return {s: page.t(s) for s in STAGES}
 
 

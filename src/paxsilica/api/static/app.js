@@ -100,9 +100,11 @@ function describeError(status, answer) {
     status === 422 ? "Unprocessable" : status === 429 ? "TooManyRequests" : "HTTPError");
   const main = labels[name] || labels.HTTPError || name;
   const parts = [];
-  if (answer.message) parts.push(answer.message);
-  if (answer.field) parts.push(answer.field);
-  if (answer.line) parts.push(`line ${answer.line}`);
+  const message = answer.message || "";
+  if (message) parts.push(message);
+  // the service's message usually names the field and line already
+  if (answer.field && !message.includes(answer.field)) parts.push(answer.field);
+  if (answer.line && !message.includes(`line ${answer.line}`)) parts.push(`line ${answer.line}`);
   if (Array.isArray(answer.detail)) {
     answer.detail.forEach((d) => parts.push(`${(d.loc || []).join(".")}: ${d.msg || ""}`));
   }
