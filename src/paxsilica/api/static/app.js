@@ -128,12 +128,6 @@ function showError(target, status, answer) {
   }
 }
 
-function setupAutosubmit() {
-  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
-    select.addEventListener("change", () => select.form && select.form.submit());
-  });
-}
-
 function statusBox() {
   const box = document.getElementById("run-status");
   if (!box) return null;
@@ -212,6 +206,14 @@ function setupRunForm() {
     poll(answer.run_id, status, () => {
       window.location.href = `/runs/${answer.run_id}?${pageQuery()}`;
     });
+  });
+}
+
+/* Selects marked data-autosubmit submit their form on change (no inline handlers: the CSP
+   refuses them). */
+function setupAutosubmit() {
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
   });
 }
 
@@ -422,8 +424,8 @@ function setupBuilder() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  setupAutosubmit();
   setupTables();
+  setupAutosubmit();
   drawFigures();
   setupRunForm();
   setupRunPage();
