@@ -401,6 +401,9 @@ function setupBuilder() {
     const secret = document.getElementById("token").value.trim();
     const headers = {"Content-Type": "application/yaml"};
     if (secret) headers.Authorization = `Bearer ${secret}`;
+    // a signed-in session (issue 14's cookie) checks writes against its CSRF cookie
+    const csrf = document.cookie.split("; ").find((part) => part.startsWith("paxsilica_csrf="));
+    if (csrf) headers["X-CSRF-Token"] = decodeURIComponent(csrf.slice("paxsilica_csrf=".length));
     result.hidden = false;
     delete result.dataset.phase;
     let response;
