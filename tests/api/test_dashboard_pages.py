@@ -208,3 +208,16 @@ def test_controls_page_lists_every_control_with_its_source(api) -> None:
     arabic = client.get("/controls", params={"lang": "ar", "commodity": "nope"}).text
     assert table.set_index("id").loc["chn-ga-ge-2023", "measure_ar"].split("؛")[0] in arabic
     assert "3 يوليو 2023" in arabic
+
+
+def test_compare_charts_share_one_loss_axis() -> None:
+    import plotly.graph_objects as go
+
+    from paxsilica.api.analyst_pages import shared_scale
+
+    charts = {"a": go.Figure(go.Bar(x=[0.01, 0.02], y=["p", "q"], orientation="h")),
+              "b": go.Figure(go.Bar(x=[0.08], y=["p"], orientation="h"))}
+    scaled = shared_scale(charts, "en")
+    assert [tuple(f.layout.xaxis.range) for f in scaled.values()] == [(0.0, 0.084)] * 2
+    mirrored = shared_scale(charts, "ar")
+    assert tuple(mirrored["a"].layout.xaxis.range) == (0.084, 0.0)

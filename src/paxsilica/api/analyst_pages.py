@@ -68,6 +68,19 @@ def compare_rows(a: RunView, b: RunView, segment: str) -> list[dict[str, Any]]:
     return joined.head(12).to_dict("records")
 
 
+def shared_scale(charts: dict[str, go.Figure], lang: str) -> dict[str, go.Figure]:
+    """The same loss axis on every chart (0 to the largest bar of either), so bars of equal
+    length mean equal losses side by side; reversed in Arabic like each chart."""
+    top = max((max((float(x) for x in trace.x if x is not None), default=0.0)
+               for fig in charts.values() for trace in fig.data), default=0.0)
+    if top <= 0:
+        return charts
+    span = [0.0, top * 1.05]
+    for fig in charts.values():
+        fig.update_xaxes(range=span[::-1] if lang == "ar" else span, autorange=False)
+    return charts
+
+
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(request: Request, _who: Reader, lang: Lang = "en", digits: Digits = "latin",
                  a: str | None = None, b: str | None = None,
@@ -89,8 +102,9 @@ def compare_page(request: Request, _who: Reader, lang: Lang = "en", digits: Digi
         except (NotFoundError, StoreError):
             continue
     names = figures.commodity_names(services.ds, lang)
-    charts = {key: figures.figure_json(figures.downstream_figure(view.downstream, names, lang))
-              for key, view in views.items()}
+    charts = {key: figures.figure_json(fig) for key, fig in
+              shared_scale({key: figures.downstream_figure(view.downstream, names, lang)
+                            for key, view in views.items()}, lang).items()}
     rows = compare_rows(views["a"], views["b"], segment) if len(views) == 2 else []
     return _render(request, "compare.html", page, runs=runs, a=a, b=b, views=views,
                    charts=charts, rows=rows, names=names, segment=segment)
