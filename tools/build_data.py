@@ -41,6 +41,7 @@ DEFAULT_INPUTS = ROOT / "tools" / "data_inputs" / "manual.yaml"
 OUTPUT_TABLES = ("sources", "countries", "blocs", "commodities", "production", "recipes",
                  "stockpiles", "inventories", "chokepoints", "trade", "trade_codes")
 DEFAULT_TRADE_CODES = ROOT / "tools" / "data_inputs" / "trade_codes.yaml"
+DEFAULT_CONTROLS = ROOT / "tools" / "data_inputs" / "export_controls.yaml"
 LI_PER_LI2CO3 = 2 * 6.941 / 73.89  # t Li per t Li2CO3 (molar masses)
 LI_PER_LI2O = 2 * 6.941 / (2 * 6.941 + 15.999)  # t Li per t Li2O
 REF_FILES = {
@@ -756,7 +757,46 @@ def build(shared: Path, out: Path, inputs_path: Path,
     for name in OUTPUT_TABLES:
         write_table(out, name, tables[name])
     write_series(series, out / "trade_series.parquet")
+    write_export_controls(DEFAULT_CONTROLS, out, tables)
     return tables
+
+
+# -- export controls (the dashboard's timeline; not part of a Dataset) ---------------------
+def build_export_controls(inputs_path: Path, commodities: set[str],
+                          countries: set[str]) -> list[dict]:
+    """Rows of ``export_controls.csv`` from the input YAML: lists joined with ';', every id
+    checked, every row with a citation and a URL (the schema requires both)."""
+    from paxsilica.data.schema import EXPORT_CONTROLS
+
+    rows = []
+    for entry in yaml.safe_load(inputs_path.read_text(encoding="utf-8"))["controls"]:
+        row = {key: entry.get(key) for key in EXPORT_CONTROLS.column_names}
+        for key in ("commodities", "targets"):
+            value = row[key]
+            row[key] = ";".join(value) if isinstance(value, list) else value
+        unknown = [c for c in str(row["commodities"]).split(";") if c not in commodities]
+        places = [row["imposer"]] + ([] if row["targets"] == "all"
+                                     else str(row["targets"]).split(";"))
+        unknown += [c for c in places if c not in countries]
+        missing = [c.name for c in EXPORT_CONTROLS.columns if c.required and not row[c.name]]
+        if unknown or missing:
+            raise BuildError(f"export control {row['id']}: unknown ids {unknown}, "
+                             f"missing {missing}")
+        rows.append(row)
+    return rows
+
+
+def write_export_controls(inputs_path: Path, out: Path, tables: dict[str, list[dict]]) -> None:
+    """Write ``export_controls.csv`` (sorted by date, then id) into ``out``."""
+    from paxsilica.data.schema import EXPORT_CONTROLS
+
+    rows = build_export_controls(inputs_path, {r["id"] for r in tables["commodities"]},
+                                 {r["iso3"] for r in tables["countries"]})
+    with open(out / f"{EXPORT_CONTROLS.name}.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(EXPORT_CONTROLS.column_names)
+        for row in sorted(rows, key=lambda r: (fmt(r["announced"]), r["id"])):
+            writer.writerow([fmt(row[c]) for c in EXPORT_CONTROLS.column_names])
 
 
 def _cited(frame: pd.DataFrame, book: SourceBook) -> list[dict]:

@@ -22,11 +22,14 @@ def test_every_page_renders_and_loads_plotly_locally(api) -> None:
     assert client.get("/static/app.js").status_code == 200
 
 
-def test_overview_embeds_the_producers_bar_and_the_sankey(api) -> None:
+def test_overview_embeds_the_producers_bar_and_the_stack_diagram(api) -> None:
     client, _ = api
+    ds = workflows.load()
     text = client.get("/", params={"commodity": "rare_earths_refining"}).text
-    assert '"type":"bar"' in text and '"type":"sankey"' in text
+    assert '"type":"bar"' in text and 'id="stack-diagram"' in text
     assert "Who produces" in text
+    drawn = set(re.findall(r'<g class="node" data-id="([a-z0-9_]+)"', text))
+    assert drawn == set(ds.recipes["input"]) | set(ds.recipes["output"])
 
 
 def test_arabic_page_is_rtl_with_arabic_names(api) -> None:

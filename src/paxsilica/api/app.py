@@ -201,7 +201,7 @@ def _status(exc: PaxsilicaError) -> int:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service: JSON API under ``/api``, dashboard at ``/``, docs at ``/docs``."""
-    from paxsilica.api import pages, routes, trade_pages
+    from paxsilica.api import analyst_pages, pages, routes, trade_pages
 
     settings = settings or Settings.from_env()
     services = Services(settings)
@@ -236,6 +236,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(pages.router)
     app.include_router(trade_pages.router)
+    app.include_router(analyst_pages.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

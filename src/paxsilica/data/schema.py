@@ -20,6 +20,7 @@ from dataclasses import dataclass
 __all__ = [
     "BLOC_ROLES",
     "Column",
+    "EXPORT_CONTROLS",
     "REST_OF_WORLD",
     "RELIABILITY",
     "SOURCE_KINDS",
@@ -307,4 +308,37 @@ TRADE_SERIES = Table(
     required=False,
     description="Yearly bilateral flows (BACI 1995-2024) for back-tests; read on demand by "
                 "paxsilica.data.read_trade_series, not part of a Dataset.",
+)
+
+#: How exact a date in :data:`EXPORT_CONTROLS` is: the day, or only the month (stored as
+#: the month's first day) when the source names no day.
+DATE_PRECISION = ("day", "month")
+
+EXPORT_CONTROLS = Table(
+    "export_controls",
+    (
+        Column("id", "str", "-", "short unique id, e.g. chn-ga-ge-2023"),
+        Column("announced", "date", "date", "when the measure was announced"),
+        Column("effective", "date", "date", "when it took effect", required=False),
+        Column("ended", "date", "date", "when it was lifted or replaced; blank: in force or "
+               "unknown", required=False),
+        Column("precision", "str", "-", "day, or month (dates stored as the 1st)",
+               choices=DATE_PRECISION),
+        Column("imposer", "str", "-", "ISO3 of the restricting country"),
+        Column("targets", "str", "-", "'all', or ISO3 codes of the countries aimed at, "
+               "';'-separated"),
+        Column("commodities", "str", "-", "commodity ids of commodities.csv, ';'-separated"),
+        Column("measure", "str", "-", "what was restricted, in English"),
+        Column("measure_ar", "str", "-", "the same in Arabic"),
+        Column("citation", "str", "-", "publisher (and who reported it), title, year"),
+        Column("url", "str", "-", "where the source can be read"),
+        Column("kind", "str", "-", "primary, or secondary (a report of the measure)",
+               choices=SOURCE_KINDS),
+    ),
+    key=("id",),
+    required=False,
+    description="Real export controls on the stack's materials, each with its source (from "
+                "tools/data_inputs/export_controls.yaml); read on demand by "
+                "paxsilica.data.controls.read_export_controls for the dashboard's timeline, "
+                "not part of a Dataset (the engine never reads it).",
 )

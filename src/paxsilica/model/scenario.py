@@ -312,6 +312,8 @@ class Scenario(Frozen):
     ----------
     name : str
         Id, lower-case letters, digits and ``-``.
+    title_ar, description_ar : str
+        Arabic title and description (blank: the English ones are shown).
     bloc : str
         Bloc id whose members form the ``alliance`` segment.
     restricting : tuple of str
@@ -327,6 +329,12 @@ class Scenario(Frozen):
     name: str = Field(max_length=64)
     title: str = Field(min_length=1)
     description: str = ""
+    # Arabic for readers of the Arabic dashboard and reports; presentation only (the engine
+    # never reads them), blank falls back to the English text.
+    title_ar: str = Field(default="", description="the title in Arabic (shown by the Arabic "
+                          "dashboard and reports; blank: the English title)")
+    description_ar: str = Field(default="", description="the description in Arabic (blank: "
+                                "the English description)")
     sources: tuple[str, ...] = ()
     bloc: str = "pax-silica"
     restricting: tuple[str, ...] = ()

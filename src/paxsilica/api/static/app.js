@@ -7,24 +7,76 @@ const wantsArabicDigits = () => document.documentElement.dataset.digits === "ara
 
 function localiseDigits(text) {
   if (!wantsArabicDigits()) return text;
-  return String(text).replace(/[0-9]/g, (d) => ARABIC_DIGITS[Number(d)]).replace(/(\d|[٠-٩])\.(?=[0-9٠-٩])/g, "$1٫");
+  return String(text)
+    .replace(/(\d),(?=\d{3})/g, "$1٬")                       // thousands separator
+    .replace(/(\d)\.(?=\d)/g, "$1٫")                          // decimal separator
+    .replace(/[0-9]/g, (d) => ARABIC_DIGITS[Number(d)])
+    .replace(/%/g, "٪");
 }
 
 function localiseSvgText(root) {
   if (!wantsArabicDigits()) return;
   root.querySelectorAll("svg text, svg tspan").forEach((node) => {
-    if (node.children.length === 0 && /[0-9]/.test(node.textContent)) {
+    if (node.children.length === 0 && /[0-9%]/.test(node.textContent)) {
       node.textContent = localiseDigits(node.textContent);
     }
   });
 }
 
+/* A figure's title goes above the chart as an HTML heading: it wraps on a phone instead of
+   being cut off, keeps its direction in Arabic, and Plotly's toolbar (shown on hover only,
+   and never on a narrow screen) sits in the chart's own top margin, not over the title. */
+function liftTitle(el, layout) {
+  const title = layout.title && (typeof layout.title === "string" ? layout.title : layout.title.text);
+  if (title) {
+    // title and chart share one box, so a grid of charts keeps them together
+    const box = document.createElement("div");
+    box.className = "chart";
+    const heading = document.createElement("h3");
+    heading.className = "fig-title";
+    heading.id = `${el.id}-title`;
+    heading.textContent = title;
+    el.parentNode.insertBefore(box, el);
+    box.appendChild(heading);
+    box.appendChild(el);
+    el.setAttribute("aria-labelledby", heading.id);
+  }
+  layout.title = {text: ""};
+  layout.margin = Object.assign({}, layout.margin || {}, {t: 34});
+  return layout;
+}
+
+/* Plotly's automargin leaves long labels on a right-hand axis (Arabic charts put the y axis on
+   the right) partly outside the chart, where they are cut off. Measure the tick labels once
+   drawn and widen that side's margin by what sticks out. */
+function fitTickLabels(el) {
+  const svg = el.querySelector(".main-svg");
+  if (!svg) return Promise.resolve();
+  const box = svg.getBoundingClientRect();
+  let left = 0, right = 0;
+  el.querySelectorAll(".xtick text, .ytick text").forEach((label) => {
+    const r = label.getBoundingClientRect();
+    left = Math.max(left, box.left - r.left);
+    right = Math.max(right, r.right - box.right);
+  });
+  if (left <= 0.5 && right <= 0.5) return Promise.resolve();
+  const margin = Object.assign({}, el.layout.margin);
+  if (left > 0.5) margin.l = (margin.l || 0) + Math.ceil(left) + 8;
+  if (right > 0.5) margin.r = (margin.r || 0) + Math.ceil(right) + 8;
+  return Plotly.relayout(el, {margin});
+}
+
 function drawFigures() {
+  const narrow = window.matchMedia("(max-width: 600px)").matches;
   document.querySelectorAll("[data-figure]").forEach((el) => {
     const source = document.getElementById(el.dataset.figure);
     if (!source) return;
     const fig = JSON.parse(source.textContent);
-    Plotly.newPlot(el, fig.data, fig.layout, {displaylogo: false, responsive: true})
+    const layout = liftTitle(el, fig.layout || {});
+    if (wantsArabicDigits()) layout.separators = "٫٬";
+    Plotly.newPlot(el, fig.data, layout,
+                   {displaylogo: false, responsive: true, displayModeBar: narrow ? false : "hover"})
+      .then(() => fitTickLabels(el))
       .then(() => {
         localiseSvgText(el);
         el.on("plotly_afterplot", () => localiseSvgText(el));
@@ -32,6 +84,48 @@ function drawFigures() {
         el.dataset.drawn = "1";
       });
   });
+}
+
+function errorLabels() {
+  const source = document.getElementById("error-labels");
+  return source ? JSON.parse(source.textContent) : {};
+}
+
+/* An API error as the page's language says it: the error name's label, then the service's
+   own (English) message as detail, isolated left to right. */
+function describeError(status, answer) {
+  const labels = errorLabels();
+  const name = answer.error || (status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" :
+    status === 404 ? "NotFound" : status === 413 ? "PayloadTooLarge" :
+    status === 422 ? "Unprocessable" : status === 429 ? "TooManyRequests" : "HTTPError");
+  const main = labels[name] || labels.HTTPError || name;
+  const parts = [];
+  const message = answer.message || "";
+  if (message) parts.push(message);
+  // the service's message usually names the field and line already
+  if (answer.field && !message.includes(answer.field)) parts.push(answer.field);
+  if (answer.line && !message.includes(`line ${answer.line}`)) parts.push(`line ${answer.line}`);
+  if (Array.isArray(answer.detail)) {
+    answer.detail.forEach((d) => parts.push(`${(d.loc || []).join(".")}: ${d.msg || ""}`));
+  }
+  return {main, detail: parts.join(" · ")};
+}
+
+function showError(target, status, answer) {
+  const {main, detail} = describeError(status, answer || {});
+  target.textContent = "";
+  const head = document.createElement("span");
+  head.className = "error-main";
+  head.textContent = main;
+  target.appendChild(head);
+  if (detail) {
+    const extra = document.createElement("bdi");
+    extra.className = "error-detail";
+    extra.setAttribute("dir", "ltr");
+    extra.textContent = detail;
+    target.appendChild(document.createTextNode(" "));
+    target.appendChild(extra);
+  }
 }
 
 function statusBox() {
@@ -53,6 +147,11 @@ function statusBox() {
       box.dataset.phase = "failed";
       document.getElementById("run-phase").textContent = message;
     },
+    apiError(status, answer) {
+      box.hidden = false;
+      box.dataset.phase = "failed";
+      showError(document.getElementById("run-phase"), status, answer);
+    },
   };
 }
 
@@ -64,7 +163,10 @@ function pageQuery() {
 async function poll(runId, status, onDone) {
   for (;;) {
     const response = await fetch(`/api/runs/${runId}`, {credentials: "same-origin"});
-    if (!response.ok) { status.error(`HTTP ${response.status}`); return; }
+    if (!response.ok) {
+      status.apiError(response.status, await response.json().catch(() => ({})));
+      return;
+    }
     const run = await response.json();
     const progress = run.progress || {};
     const phase = run.status === "running" ? (progress.phase || "running") : run.status;
@@ -97,13 +199,21 @@ function setupRunForm() {
     });
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) {
-      status.error(`${response.status}: ${answer.message || answer.detail || ""}`);
+      status.apiError(response.status, answer);
       return;
     }
     form.dataset.runId = answer.run_id;
     poll(answer.run_id, status, () => {
       window.location.href = `/runs/${answer.run_id}?${pageQuery()}`;
     });
+  });
+}
+
+/* Selects marked data-autosubmit submit their form on change (no inline handlers: the CSP
+   refuses them). */
+function setupAutosubmit() {
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
   });
 }
 
@@ -178,7 +288,21 @@ function downloadCsv(table) {
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }
 
+/* A header sits where its column's numbers sit (at the end of the line): a column is numeric
+   when every body cell holding something is a td.num. */
+function alignNumericHeaders(table) {
+  if (!table.tHead || !table.tBodies[0]) return;
+  Array.from(table.tHead.rows[0].cells).forEach((th, column) => {
+    const cells = Array.from(table.tBodies[0].rows).map((row) => row.cells[column])
+      .filter((cell) => cell && cell.textContent.trim() !== "" && cell.textContent.trim() !== "-");
+    if (cells.length && cells.every((cell) => cell.classList.contains("num"))) {
+      th.classList.add("num");
+    }
+  });
+}
+
 function setupTables() {
+  document.querySelectorAll("table.data").forEach(alignNumericHeaders);
   document.querySelectorAll("table.sortable").forEach((table) => {
     table.tHead.rows[0].querySelectorAll("th").forEach((th, column) => {
       const button = document.createElement("button");
@@ -197,9 +321,116 @@ function setupTables() {
   });
 }
 
+/* -- scenario builder: the form (built from the scenario schema) becomes YAML ---------------
+   Strings are written as JSON strings, which YAML reads as double-quoted scalars, so any
+   text (quotes, colons, Arabic, new lines) round-trips. */
+
+function fieldValue(input) {
+  const kind = input.dataset.kind;
+  if (kind === "list") {
+    const values = input.tagName === "SELECT"
+      ? Array.from(input.selectedOptions).map((o) => o.value)
+      : input.value.split(/[,\s]+/).filter(Boolean);
+    return values.length ? values : null;
+  }
+  const text = input.value.trim();
+  if (text === "") return null;
+  if (kind === "number" || kind === "integer") return Number(text);
+  return text;
+}
+
+function yamlScalar(value) {
+  return typeof value === "number" ? String(value) : JSON.stringify(value);
+}
+
+function yamlLines(object, indent) {
+  const pad = " ".repeat(indent);
+  return Object.entries(object).map(([key, value]) => Array.isArray(value)
+    ? `${pad}${key}: [${value.map(yamlScalar).join(", ")}]`
+    : `${pad}${key}: ${yamlScalar(value)}`);
+}
+
+function builderDocument(form) {
+  const scenario = {};
+  form.querySelectorAll("[data-key]").forEach((input) => {
+    if (input.closest("fieldset.shock")) return;
+    const value = fieldValue(input);
+    if (value !== null) scenario[input.dataset.key] = value;
+  });
+  const fieldset = form.querySelector("fieldset.shock:not([disabled])");
+  const shock = {type: fieldset.dataset.shock};
+  fieldset.querySelectorAll("[data-key]").forEach((input) => {
+    const value = fieldValue(input);
+    if (value !== null) shock[input.dataset.key] = value;
+  });
+  const lines = ["# written by the paxsilica scenario builder", ...yamlLines(scenario, 0), "shocks:"];
+  const [first, ...rest] = yamlLines(shock, 4);
+  lines.push(`  - ${first.trimStart()}`, ...rest);
+  return lines.join("\n") + "\n";
+}
+
+function setupBuilder() {
+  const form = document.getElementById("builder");
+  if (!form) return;
+  const out = document.getElementById("yaml-out");
+  const result = document.getElementById("builder-result");
+  const typeSelect = document.getElementById("shock-type");
+  const refresh = () => { out.value = builderDocument(form); };
+  typeSelect.addEventListener("change", () => {
+    form.querySelectorAll("fieldset.shock").forEach((fieldset) => {
+      const active = fieldset.dataset.shock === typeSelect.value;
+      fieldset.hidden = !active;
+      fieldset.disabled = !active;
+    });
+    refresh();
+  });
+  form.addEventListener("input", refresh);
+  form.addEventListener("change", refresh);
+  refresh();
+  document.getElementById("download-yaml").addEventListener("click", () => {
+    const blob = new Blob([out.value], {type: "application/yaml"});
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `${form.querySelector("#f-name").value || "scenario"}.yaml`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  });
+  document.getElementById("validate-yaml").addEventListener("click", async () => {
+    const secret = document.getElementById("token").value.trim();
+    const headers = {"Content-Type": "application/yaml"};
+    if (secret) headers.Authorization = `Bearer ${secret}`;
+    // a signed-in session (issue 14's cookie) checks writes against its CSRF cookie
+    const csrf = document.cookie.split("; ").find((part) => part.startsWith("paxsilica_csrf="));
+    if (csrf) headers["X-CSRF-Token"] = decodeURIComponent(csrf.slice("paxsilica_csrf=".length));
+    result.hidden = false;
+    delete result.dataset.phase;
+    let response;
+    try {
+      response = await fetch("/api/scenarios/validate",
+                             {method: "POST", headers, body: out.value, credentials: "same-origin"});
+    } catch (error) {
+      result.dataset.phase = "failed";
+      showError(result, 0, {error: "network"});
+      return;
+    }
+    const answer = await response.json().catch(() => ({}));
+    if (response.ok && answer.valid) {
+      result.dataset.phase = "complete";
+      result.textContent = result.dataset.lValid;
+    } else {
+      result.dataset.phase = "failed";
+      showError(result, response.status, answer);
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setupTables();
+  setupAutosubmit();
   drawFigures();
   setupRunForm();
   setupRunPage();
+  setupBuilder();
 });
