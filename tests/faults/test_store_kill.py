@@ -39,9 +39,10 @@ def ds():
     return workflows.load()
 
 
-def _start_writer(db: Path, seed: int) -> subprocess.Popen[str]:
+def _start_writer(db: Path, seed: int, *count: int) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, str(WRITER), str(db), str(seed)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, str(WRITER), str(db), str(seed),
+                             *map(str, count)], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -78,10 +79,16 @@ def test_sigkill_at_random_points_loses_nothing_complete(tmp_path: Path, ds) -> 
     rng = random.Random(20260112)
     before: dict[str, tuple[str, int, int]] = {}
     checked: set[str] = set()
+    # Kills must land in every phase of a run, whatever the machine's load: time one run
+    # (0.5-1.2 s on a quiet 2-core machine) and draw kill times over 2.5 of them.
+    probe = _start_writer(tmp_path / "probe.duckdb", 0, 1)
+    started = time.perf_counter()
+    probe.communicate(timeout=120)
+    window = 2.5 * max(time.perf_counter() - started, 1.0)
     seed = 0
     for _ in range(KILLS):
         writer = _start_writer(db, seed)
-        time.sleep(rng.uniform(0.0, 2.5))  # runs take 0.5-1.2 s: kills land in every phase
+        time.sleep(rng.uniform(0.0, window))
         writer.send_signal(signal.SIGKILL)
         writer.communicate(timeout=30)  # reaps it and closes the pipes
         seed += 10
