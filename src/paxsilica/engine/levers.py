@@ -7,7 +7,8 @@ which segment are kept per view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,8 +16,15 @@ import numpy as np
 from paxsilica.engine.network import ALLIANCE, N_SEG, Network, SegmentView, production_share
 from paxsilica.errors import ScenarioError
 from paxsilica.model.dataset import Dataset
+from paxsilica.model.scenario import (
+    CapacityInvestment,
+    MembershipChange,
+    PriceFloor,
+    Stockpile,
+    TradeClubPriority,
+)
 
-__all__ = ["Levers", "TRIGGER_PRICE", "TRIGGER_SHORTAGE", "compile_levers", "serving_share"]
+__all__ = ["Levers", "POLICY_COMPILERS", "TRIGGER_PRICE", "TRIGGER_SHORTAGE", "compile_levers", "serving_share"]
 
 TRIGGER_PRICE, TRIGGER_SHORTAGE = 1, 2
 
@@ -87,27 +95,17 @@ def compile_levers(ds: Dataset, net: Network, scn: Any) -> Levers:
                                            ds.stockpiles["quantity"].astype(float), strict=True):
         if commodity in net.commodity_index:
             strategic0[net.commodity_index[commodity], _segment_of_holder(net, scn, holder)] += quantity
-    floor_ratio = np.zeros(n_c)
-    floor_countries: dict[int, frozenset[str]] = {}
-    club: frozenset[str] | None = None
-    invest = np.zeros((net.horizon, n_c, N_SEG))
-    invest_cost_w = np.zeros(shape)
-    for pos, policy in enumerate(scn.policies):
-        where = f"policies[{pos}]"
-        kind = policy.type
-        if kind == "stockpile":
-            cost += _stockpile(net, scn, policy, where, strategic0, trigger, threshold, rate,
-                               refill_below, refill_budget)
-        elif kind == "price_floor":
-            c = int(net.index([policy.commodity], f"{where}.commodity")[0])
-            floor_ratio[c] = float(policy.floor_usd) / net.price_usd[c]
-            eligible = _get(policy, "eligible", None) or scn.bloc
-            floor_countries[c] = net.countries([eligible] if isinstance(eligible, str)
-                                               else eligible)
-        elif kind == "trade_club_priority":
-            club = net.countries([_get(policy, "club", "trade-club")])
-        elif kind == "capacity_investment":
-            cost += _investment(net, policy, where, invest, invest_cost_w)
+    acc = _Accumulated(floor_ratio=np.zeros(n_c), invest=np.zeros((net.horizon, n_c, N_SEG)),
+                       invest_cost_w=np.zeros(shape))
+    arrays = (strategic0, trigger, threshold, rate, refill_below, refill_budget)
+    for pos, policy in enumerate(scn.resolved().policies):
+        compile_policy = POLICY_COMPILERS.get(type(policy))
+        if compile_policy is None:
+            raise ScenarioError(f"unknown policy type '{policy.type}'",
+                                field=f"policies[{pos}].type")
+        cost += compile_policy(net, scn, policy, f"policies[{pos}]", acc, arrays)
+    floor_ratio, floor_countries, club = acc.floor_ratio, acc.floor_countries, acc.club
+    invest, invest_cost_w = acc.invest, acc.invest_cost_w
     elig = tuple(_floor_share(view.share_of, floor_countries, n_c) for view in net.views)
     elig_t = tuple(_floor_share(view.tranche_share_of, floor_countries, n_c, opts.cost_tranches)
                    for view in net.views)
@@ -204,3 +202,55 @@ def _floor_share(share_of: Any, floor_countries: dict[int, frozenset[str]], n_c:
     for c, countries in floor_countries.items():
         out[c] = share_of(countries)[c]
     return out
+
+
+@dataclass
+class _Accumulated:
+    """What policies add up to besides the stockpile arrays (see compile_levers)."""
+
+    floor_ratio: np.ndarray  # (commodity,)
+    invest: np.ndarray  # (month, c, g)
+    invest_cost_w: np.ndarray  # (c, g)
+    floor_countries: dict[int, frozenset[str]] = field(default_factory=dict)
+    club: frozenset[str] | None = None
+
+
+def _add_stockpile(net: Network, scn: Any, policy: Stockpile, where: str, acc: _Accumulated,
+                   arrays: tuple[np.ndarray, ...]) -> float:
+    return _stockpile(net, scn, policy, where, *arrays)
+
+
+def _add_floor(net: Network, scn: Any, policy: PriceFloor, where: str, acc: _Accumulated,
+               arrays: tuple[np.ndarray, ...]) -> float:
+    c = int(net.index([policy.commodity], f"{where}.commodity")[0])
+    acc.floor_ratio[c] = float(policy.floor_usd) / net.price_usd[c]
+    acc.floor_countries[c] = net.countries(policy.eligible)  # resolved: a tuple of ids
+    return 0.0
+
+
+def _add_club(net: Network, scn: Any, policy: TradeClubPriority, where: str,
+              acc: _Accumulated, arrays: tuple[np.ndarray, ...]) -> float:
+    acc.club = net.countries([policy.club])
+    return 0.0
+
+
+def _add_investment(net: Network, scn: Any, policy: CapacityInvestment, where: str,
+                    acc: _Accumulated, arrays: tuple[np.ndarray, ...]) -> float:
+    return _investment(net, policy, where, acc.invest, acc.invest_cost_w)
+
+
+def _membership(net: Network, scn: Any, policy: MembershipChange, where: str,
+                acc: _Accumulated, arrays: tuple[np.ndarray, ...]) -> float:
+    return 0.0  # compiled as the network's membership views (engine.network)
+
+
+#: One compile function per policy class of :mod:`paxsilica.model.scenario`: the only place
+#: the engine dispatches on a policy's kind.
+POLICY_COMPILERS: dict[type, Callable[..., float]] = {
+    Stockpile: _add_stockpile,
+    PriceFloor: _add_floor,
+    TradeClubPriority: _add_club,
+    CapacityInvestment: _add_investment,
+    MembershipChange: _membership,
+}
+

@@ -39,6 +39,7 @@ from paxsilica.data.schema import REST_OF_WORLD
 from paxsilica.dims import SEGMENTS
 from paxsilica.errors import DataError, ModelError, ScenarioError
 from paxsilica.model.dataset import Dataset
+from paxsilica.model.scenario import MembershipChange
 
 __all__ = ["EngineOptions", "Network", "SegmentView", "compile_network", "cost_groups",
            "production_share", "recipe_use", "topological_layers"]
@@ -345,8 +346,8 @@ def _epochs(scn: Any, blocs: Mapping[str, frozenset[str]],
         restricting |= blocs.get(name, frozenset({name}))
     countries = set(ds.production["iso3"]) | set(ds.countries["iso3"]) | members | restricting
     changes = sorted(
-        (int(p.month), p.country) for p in scn.policies
-        if p.type == "membership_change" and (getattr(p, "bloc", None) or scn.bloc) == scn.bloc
+        (int(p.month), p.country) for p in scn.resolved().policies
+        if isinstance(p, MembershipChange) and p.bloc == scn.bloc
     )
 
     def assign() -> dict[str, int]:

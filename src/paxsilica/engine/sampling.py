@@ -8,7 +8,7 @@ blocks, and any run size, gives the same numbers for the draws they share.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,13 +16,19 @@ import numpy as np
 
 from paxsilica.engine.network import ALLIANCE, N_SEG, Network
 from paxsilica.errors import ScenarioError
+from paxsilica.model.scenario import (
+    ChokepointClosure,
+    DemandSurge,
+    ExportRestriction,
+    PriceSuppression,
+    Scenario,
+    SupplyOutage,
+)
 
-__all__ = ["BLOCK_DRAWS", "CompiledShock", "ShockDraws", "block_rng", "compile_shocks",
-           "draw_shocks", "stack_draws"]
+__all__ = ["BLOCK_DRAWS", "SHOCK_KINDS", "CompiledShock", "ShockDraws", "ShockKind",
+           "block_rng", "compile_shocks", "draw_shocks", "stack_draws"]
 
 BLOCK_DRAWS = 4096
-SHOCK_TYPES = ("export_restriction", "supply_outage", "demand_surge", "price_suppression",
-               "chokepoint_closure")
 
 
 def block_rng(seed: int, block: int) -> np.random.Generator:
@@ -98,37 +104,58 @@ class ShockDraws:
         return (self.start <= month) & (month < self.end)
 
 
-def compile_shocks(net: Network, scn: Any) -> list[CompiledShock]:
-    """Compile the scenario's shocks against the network's membership views."""
+def compile_shocks(net: Network, scn: Scenario) -> list[CompiledShock]:
+    """Compile the scenario's shocks against the network's membership views.
+
+    Defaults (restricting countries, targets) are resolved once, by
+    :meth:`Scenario.resolved`; each shock class has one compile function
+    (:data:`SHOCK_KINDS`).
+    """
     out = []
-    for pos, shock in enumerate(scn.shocks):
-        where = f"shocks[{pos}]"
-        kind = shock.type
-        if kind not in SHOCK_TYPES:
-            raise ScenarioError(f"unknown shock type '{kind}'", field=f"{where}.type")
-        if kind == "chokepoint_closure":
-            out.append(_compile_chokepoint(net, shock, pos, where))
-            continue
-        idx = net.index(getattr(shock, "commodities", None), f"{where}.commodities")
-        if kind == "demand_surge":
-            names = getattr(shock, "segments", None)
-            mask = np.array([names is None or seg in names for seg in _segment_names()], float)
-            out.append(CompiledShock(pos, kind, idx, tuple(mask for _ in net.views), (), shock))
-            continue
-        countries = net.countries(getattr(shock, "countries", None) or scn.restricting)
-        shares = [view.share_of(countries)[idx] for view in net.views]
-        if kind == "supply_outage":
-            out.append(CompiledShock(pos, kind, idx, tuple(shares), (), shock))
-        elif kind == "export_restriction":
-            geometry = tuple(_restriction_geometry(net, scn, shock, share, view)
-                             for share, view in zip(shares, net.views, strict=True))
-            out.append(CompiledShock(pos, kind, idx, geometry, (), shock))
-        else:  # price_suppression
-            flooders = tuple(np.argmax(share, axis=1) for share in shares)
-            masks = tuple((np.arange(N_SEG)[None, :] != f[:, None]).astype(float)
-                          for f in flooders)
-            out.append(CompiledShock(pos, kind, idx, masks, flooders, shock))
+    for pos, shock in enumerate(scn.resolved().shocks):
+        kind = SHOCK_KINDS.get(type(shock))
+        if kind is None:
+            raise ScenarioError(f"unknown shock type '{shock.type}'",
+                                field=f"shocks[{pos}].type")
+        out.append(kind.compile(net, scn, shock, pos, f"shocks[{pos}]"))
     return out
+
+
+def _compile_surge(net: Network, scn: Scenario, shock: DemandSurge, pos: int,
+                   where: str) -> CompiledShock:
+    idx = net.index(shock.commodities, f"{where}.commodities")
+    names = shock.segments
+    mask = np.array([names is None or seg in names for seg in _segment_names()], float)
+    return CompiledShock(pos, shock.type, idx, tuple(mask for _ in net.views), (), shock)
+
+
+def _shares(net: Network, shock: Any, where: str) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(commodity indices, per view the shock countries' capacity share (n, G))."""
+    idx = net.index(shock.commodities, f"{where}.commodities")
+    countries = net.countries(shock.countries)
+    return idx, [view.share_of(countries)[idx] for view in net.views]
+
+
+def _compile_outage(net: Network, scn: Scenario, shock: SupplyOutage, pos: int,
+                    where: str) -> CompiledShock:
+    idx, shares = _shares(net, shock, where)
+    return CompiledShock(pos, shock.type, idx, tuple(shares), (), shock)
+
+
+def _compile_restriction(net: Network, scn: Scenario, shock: ExportRestriction, pos: int,
+                         where: str) -> CompiledShock:
+    idx, shares = _shares(net, shock, where)
+    geometry = tuple(_restriction_geometry(net, scn, shock, share, view)
+                     for share, view in zip(shares, net.views, strict=True))
+    return CompiledShock(pos, shock.type, idx, geometry, (), shock)
+
+
+def _compile_suppression(net: Network, scn: Scenario, shock: PriceSuppression, pos: int,
+                         where: str) -> CompiledShock:
+    idx, shares = _shares(net, shock, where)
+    flooders = tuple(np.argmax(share, axis=1) for share in shares)
+    masks = tuple((np.arange(N_SEG)[None, :] != f[:, None]).astype(float) for f in flooders)
+    return CompiledShock(pos, shock.type, idx, masks, flooders, shock)
 
 
 def _segment_names() -> Sequence[str]:
@@ -137,9 +164,9 @@ def _segment_names() -> Sequence[str]:
     return SEGMENTS
 
 
-def _restriction_geometry(net: Network, scn: Any, shock: Any, share: np.ndarray,
-                          view: Any) -> np.ndarray:
-    targets = getattr(shock, "targets", None) or scn.bloc
+def _restriction_geometry(net: Network, scn: Scenario, shock: ExportRestriction,
+                          share: np.ndarray, view: Any) -> np.ndarray:
+    targets = shock.targets
     if targets == "all":
         target = np.ones(N_SEG)
     elif targets == scn.bloc:
@@ -152,13 +179,13 @@ def _restriction_geometry(net: Network, scn: Any, shock: Any, share: np.ndarray,
     return share[:, :, None] * target[None, None, :] * off_diagonal[None]
 
 
-def _compile_chokepoint(net: Network, shock: Any, pos: int, where: str) -> CompiledShock:
+def _compile_chokepoint(net: Network, scn: Scenario, shock: ChokepointClosure, pos: int,
+                        where: str) -> CompiledShock:
     table = net.chokepoints
     rows = table[table["route"] == shock.route]
-    countries = getattr(shock, "countries", None)
-    if countries:
-        rows = rows[rows["iso3"].isin(net.countries(countries))]
-    ids = getattr(shock, "commodities", None)
+    if shock.countries:
+        rows = rows[rows["iso3"].isin(net.countries(shock.countries))]
+    ids = shock.commodities
     idx = net.index(ids if ids else sorted(set(rows["commodity"]) & set(net.commodity_index)),
                     f"{where}.commodities")
     local = {c: k for k, c in enumerate(idx)}
@@ -183,15 +210,12 @@ def draw_shocks(shocks: Sequence[CompiledShock], horizon: int, seed: int, block:
     out = []
     for shock in shocks:
         src = shock.source
-        probability = np.clip(_sample(getattr(src, "probability", 1.0), rng, size, 1.0), 0, 1)
+        kind = SHOCK_KINDS[type(src)]
+        probability = np.clip(_sample(src.probability, rng, size, 1.0), 0, 1)
         happens = rng.random(size) < probability
-        start = np.maximum(np.rint(_sample(getattr(src, "start_month", 0), rng, size)), 0)
-        duration = getattr(src, "duration_months", None)
-        length = np.maximum(np.rint(_sample(duration, rng, size, horizon)), 0)
-        value_name = {"demand_surge": "magnitude", "price_suppression": "price_ratio"}.get(
-            shock.type, "severity")
-        default = 1.0 if shock.type == "chokepoint_closure" else 0.0
-        value = _sample(getattr(src, value_name, None), rng, size, default)
+        start = np.maximum(np.rint(_sample(src.start_month, rng, size)), 0)
+        length = np.maximum(np.rint(_sample(src.duration_months, rng, size, horizon)), 0)
+        value = _sample(getattr(src, kind.value), rng, size, kind.default)
         leakage = _sample(getattr(src, "leakage", None), rng, size, 0.0)
         start = start.astype(np.int64)
         end = np.where(happens, start + length.astype(np.int64), start)
@@ -211,4 +235,24 @@ def stack_draws(draws: Sequence[ShockDraws], n_draws: int,
 
     return (stack("start", np.int32), stack("end", np.int32), stack("value", dtype),
             stack("leakage", dtype))
+
+
+@dataclass(frozen=True)
+class ShockKind:
+    """How one shock class compiles and which of its fields is drawn per draw."""
+
+    compile: Callable[..., CompiledShock]
+    value: str  # the drawn severity-like field
+    default: float  # its value when the scenario leaves it out
+
+
+#: One entry per shock class of :mod:`paxsilica.model.scenario`: the only place the engine
+#: dispatches on a shock's kind when compiling and drawing it.
+SHOCK_KINDS: dict[type, ShockKind] = {
+    ExportRestriction: ShockKind(_compile_restriction, "severity", 0.0),
+    SupplyOutage: ShockKind(_compile_outage, "severity", 0.0),
+    DemandSurge: ShockKind(_compile_surge, "magnitude", 0.0),
+    PriceSuppression: ShockKind(_compile_suppression, "price_ratio", 0.0),
+    ChokepointClosure: ShockKind(_compile_chokepoint, "severity", 1.0),
+}
 
