@@ -39,10 +39,12 @@ from paxsilica.store.runs import RunStore, default_db_path
 
 __all__ = [
     "FAN_MAX_DRAWS",
+    "ComputedRun",
     "RunOutcome",
     "Scale",
     "begin_run",
     "builtin_scenarios",
+    "compute_run",
     "countries",
     "country_profile",
     "data_info",
@@ -62,6 +64,7 @@ __all__ = [
     "show_run",
     "simulate_scenario",
     "simulation_payload",
+    "store_computed_run",
     "stress_row",
     "stress_test",
     "sweep_scenario",
@@ -294,11 +297,45 @@ def resolve_seed(seed: int | None, scn: Scenario) -> int:
 
 
 def begin_run(scn: Scenario, draws: int, seed: int, ds: Dataset,
-              db: str | Path | None = None) -> str:
-    """Register a run as ``running`` in the store and return its id."""
+              db: str | Path | None = None, owner: tuple[str, str] | None = None) -> str:
+    """Register a run as ``running`` in the store and return its id; ``owner`` is the
+    (token id, name) that started it through the service."""
     with RunStore.open(db) as run_store:
         return run_store.begin_run(scn.name, scn.model_dump(mode="json"), seed, draws,
-                                   scn.horizon_months, ds.content_hash, __version__)
+                                   scn.horizon_months, ds.content_hash, __version__,
+                                   owner=owner)
+
+
+@dataclass(frozen=True)
+class ComputedRun:
+    """A simulated run ready to store: what :func:`store_computed_run` writes."""
+
+    metrics: pd.DataFrame
+    fans: pd.DataFrame | None
+    meta: dict[str, object]
+    seconds: float
+
+
+def compute_run(scn: Scenario, draws: int, seed: int, ds: Dataset,
+                scale: Scale | None = None) -> tuple[Results, ComputedRun]:
+    """Simulate a run and reduce it to what the store keeps (no store access: the service
+    runs this on a Dask worker, which cannot open the service's DuckDB file)."""
+    scale = scale or Scale()
+    keep_paths = draws <= FAN_MAX_DRAWS and scale.local_numpy
+    started = time.perf_counter()
+    results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=keep_paths,
+                       **scale.engine_kwargs())
+    seconds = time.perf_counter() - started
+    fans = fan_frame(results.paths) if keep_paths else None
+    return results, ComputedRun(metrics_frame(results), fans, dict(results.meta), seconds)
+
+
+def store_computed_run(run_id: str, computed: ComputedRun, db: str | Path | None = None) -> None:
+    """Write a computed run's summaries (and fans) and mark it complete, in one transaction."""
+    with RunStore.open(db) as run_store:
+        run_store.complete_run(run_id, computed.metrics, computed.seconds,
+                               {**computed.meta, "run_id": run_id, "seconds": computed.seconds},
+                               fans=computed.fans)
 
 
 def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
@@ -312,18 +349,10 @@ def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
     report: Phase = phase or (lambda _name, _error=None: None)
     try:
         report("simulating")
-        scale = scale or Scale()
-        keep_paths = draws <= FAN_MAX_DRAWS and scale.local_numpy
-        started = time.perf_counter()
-        results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=keep_paths,
-                           **scale.engine_kwargs())
-        seconds = time.perf_counter() - started
+        results, computed = compute_run(scn, draws, seed, ds, scale)
+        seconds = computed.seconds
         report("storing")
-        fans = fan_frame(results.paths) if keep_paths else None
-        with RunStore.open(db) as run_store:
-            run_store.complete_run(run_id, metrics_frame(results), seconds,
-                                   {**results.meta, "run_id": run_id, "seconds": seconds},
-                                   fans=fans)
+        store_computed_run(run_id, computed, db)
     except BaseException as exc:
         reason = f"{type(exc).__name__}: {exc}"
         report("failed", reason)  # before the store says so: a poller sees both together
