@@ -214,7 +214,8 @@ def run_load(readers: int = 20, analysts: int = 3, seconds: float = 60.0, draws:
     with httpx.Client(base_url=base, timeout=120) as client:
         for material in ("gallium", "lithium", "cobalt", None):
             client.get("/api/risk", params={"material": material} if material else None)
-    idle = _idle_times(base, secrets[0], draws, warm) if analysts else {}
+    # also with no analysts: the idle runs give the readers runs to read
+    idle = _idle_times(base, secrets[0], draws, warm)
     with httpx.Client(base_url=base, timeout=60) as client:
         runs: list[str] = [r["run_id"] for r in client.get("/api/runs").json()]
     tally, stop, done, stopped_at = Tally(), threading.Event(), [], []

@@ -16,7 +16,7 @@ Plotly.register([require('plotly.js/lib/bar'), require('plotly.js/lib/sankey')])
 module.exports = Plotly;
 JS
 npm install --no-audit --no-fund "plotly.js@${version}" esbuild >/dev/null
-npx esbuild entry.js --bundle --minify --format=iife --global-name=Plotly --outfile=bundle.js --log-level=warning
+npx esbuild entry.js --bundle --minify --format=iife --global-name=Plotly --define:global=window --outfile=bundle.js --log-level=warning
 out="$root/src/paxsilica/api/static/vendor/plotly-paxsilica.min.js"
 { echo "/*! plotly.js v${version} partial bundle for paxsilica: core (scatter) + bar + sankey. MIT License, Copyright (c) 2016-2024 Plotly, Inc. Built by scripts/build_plotly_bundle.sh */"; cat bundle.js; } > "$out"
 echo "wrote $out ($(wc -c < "$out") bytes)"

@@ -1,9 +1,11 @@
-"""``/docs`` offline: Swagger UI from the swagger-ui-bundle wheel, no CDN, no inline script.
+"""``/docs`` offline: Swagger UI vendored into the package, no CDN, no inline script.
 
 FastAPI's own /docs page loads Swagger UI from a CDN (blank without internet) and starts it
 with an inline script (refused by the service's Content-Security-Policy). This page loads
 the vendored files from ``/docs/assets`` and starts Swagger UI from ``/static/docs.js``.
-ReDoc is not served: it has no offline package.
+The files are swagger-ui-dist 5.35.0 (npm, Apache-2.0, LICENSE beside them): the PyPI package
+swagger-ui-bundle ships Swagger UI 4.15, which cannot read FastAPI's OpenAPI 3.1 ("Unable
+to render this definition"). ReDoc is not served: it has no offline package.
 """
 
 from __future__ import annotations
@@ -32,10 +34,7 @@ _PAGE = """<!DOCTYPE html>
 """
 
 
-def _assets_folder() -> Path:
-    from swagger_ui_bundle import swagger_ui_path
-
-    return Path(swagger_ui_path)
+_FOLDER = Path(__file__).parent / "static" / "vendor" / "swagger-ui"
 
 
 @router.get("/docs", response_class=HTMLResponse)
@@ -49,5 +48,5 @@ def docs_asset(name: str) -> FileResponse:
     """One vendored Swagger UI file (a fixed list: no path from the URL reaches the disk)."""
     if name not in _ASSETS:
         raise HTTPException(404, "no such documentation asset")
-    return FileResponse(_assets_folder() / name, media_type=_ASSETS[name],
+    return FileResponse(_FOLDER / name, media_type=_ASSETS[name],
                         headers={"Cache-Control": "public, max-age=86400"})

@@ -128,10 +128,12 @@ class Executor:
                                  f"{exc}") from None
         # Dask's default MALLOC_TRIM_THRESHOLD_ slows the kernel 2.6x (engine/distributed.py)
         config = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+        # The scheduler's HTTP server: loopback, a free port (None still binds :8787 on every
+        # interface, and warns when another cluster holds it).
         with dask.config.set(config):
             self._cluster = distributed.LocalCluster(
                 n_workers=self.workers, threads_per_worker=1, processes=self.processes,
-                dashboard_address=None, silence_logs=logging.ERROR, timeout=60)
+                dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, timeout=60)
         return distributed.Client(self._cluster)
 
 

@@ -10,7 +10,7 @@ PAXSILICA_MAX_DRAWS              most draws one run may ask for (default 20,000)
 PAXSILICA_SCHEDULER              a Dask scheduler address (tcp://host:8786) that runs execute
                                  on; unset: a Dask LocalCluster started by the service
 PAXSILICA_RUN_WORKERS            LocalCluster worker processes, i.e. runs computed at once
-                                 (default 1)
+                                 (default 2)
 PAXSILICA_RUN_PROCESSES          1 (default): LocalCluster workers are processes; 0: threads of
                                  the service process (tests only: runs then share its GIL)
 PAXSILICA_MAX_RUNS_PER_TOKEN     runs one token may have queued or running at once (default 2)
@@ -54,7 +54,7 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_draws: int = 20_000
     scheduler: str | None = None
-    run_workers: int = 1
+    run_workers: int = 2
     run_processes: bool = True
     max_runs_per_token: int = 2
     max_cell_months: float = 1.5e8
@@ -76,7 +76,7 @@ class Settings:
             max_body_bytes=int(env.get("PAXSILICA_MAX_BODY_BYTES", "1000000")),
             max_draws=int(env.get("PAXSILICA_MAX_DRAWS", "20000")),
             scheduler=env.get("PAXSILICA_SCHEDULER") or None,
-            run_workers=int(env.get("PAXSILICA_RUN_WORKERS", "1")),
+            run_workers=int(env.get("PAXSILICA_RUN_WORKERS", "2")),
             run_processes=_flag(env.get("PAXSILICA_RUN_PROCESSES", "1")),
             max_runs_per_token=int(env.get("PAXSILICA_MAX_RUNS_PER_TOKEN", "2")),
             max_cell_months=float(env.get("PAXSILICA_MAX_CELL_MONTHS", "1.5e8")),
