@@ -49,6 +49,7 @@ __all__ = [
     "country_profile",
     "data_info",
     "execute_run",
+    "is_run_id",
     "list_runs",
     "load",
     "load_scenario",
@@ -414,6 +415,11 @@ def write_run_report(target: str, out: str | Path, lang: str = "en", digits: str
 
 
 _RUN_ID = re.compile(r"[0-9a-f]{12}")
+
+
+def is_run_id(text: str) -> bool:
+    """Whether ``text`` has the form of a stored run's id (12 hex digits)."""
+    return _RUN_ID.fullmatch(text) is not None
 
 
 def metrics_frame(results: Results) -> pd.DataFrame:
