@@ -128,23 +128,26 @@ def _reader(base: str, stop: threading.Event, runs: list[str], tally: Tally, see
 
 
 def _run_once(client: httpx.Client, tally: Tally, scenario: str, draws: int, seed: int,
-              timeout: float = 600.0) -> tuple[str | None, float, str]:
-    """Start one run and poll it until it leaves 'running'; (run id, wall s, final status)."""
+              timeout: float = 600.0) -> tuple[str | None, float, str, float | None]:
+    """Start one run and poll it until it leaves 'running'; (run id, wall s, final status,
+    compute s as the worker measured it)."""
     started = time.perf_counter()
     answer = _call(client, tally, "POST /api/runs", "POST", "/api/runs",
                    json={"scenario": scenario, "draws": draws, "seed": seed})
     if answer is None or answer.status_code != 202:
-        return None, time.perf_counter() - started, "refused"
+        return None, time.perf_counter() - started, "refused", None
     run_id = str(answer.json()["run_id"])
-    status = "running"
+    status, compute = "running", None
     while time.perf_counter() - started < timeout:
         time.sleep(0.1)
         polled = _call(client, tally, "poll /api/runs/{id}", "GET", f"/api/runs/{run_id}")
         if polled is not None and polled.status_code == 200:
-            status = polled.json().get("status", "?")
+            body = polled.json()
+            status = body.get("status", "?")
             if status not in ("running", "queued"):
+                compute = (body.get("meta") or {}).get("seconds")
                 break
-    return run_id, time.perf_counter() - started, status
+    return run_id, time.perf_counter() - started, status, compute
 
 
 def _analyst(base: str, token: str, stop: threading.Event, runs: list[str], tally: Tally,
@@ -155,11 +158,13 @@ def _analyst(base: str, token: str, stop: threading.Event, runs: list[str], tall
         k = 0
         while not stop.is_set():
             scenario = SCENARIOS[(index + k) % len(SCENARIOS)]
-            run_id, seconds, status = _run_once(client, tally, scenario, draws, 1000 * index + k)
+            run_id, seconds, status, compute = _run_once(client, tally, scenario, draws,
+                                                         1000 * index + k)
             if run_id is not None:
                 runs.append(run_id)
             finished = time.monotonic()
             done.append({"scenario": scenario, "seconds": round(seconds, 2), "status": status,
+                         "compute_s": None if compute is None else round(float(compute), 2),
                          "after_readers_stopped": bool(stopped_at) and finished > stopped_at[0]})
             k += 1
 
@@ -185,17 +190,23 @@ def _rss(process: psutil.Process) -> int:
     return total
 
 
-def _idle_times(base: str, token: str, draws: int, tally: Tally) -> dict[str, float]:
-    """Each scenario run once alone (after a warm-up run): its wall time, seconds."""
+def _idle_times(base: str, token: str, draws: int, tally: Tally,
+                repeats: int = 3) -> dict[str, float]:
+    """Each scenario's wall time alone (median of ``repeats`` runs, after a warm-up run),
+    seconds: the idle time the loaded runs are compared with."""
     idle: dict[str, float] = {}
     with httpx.Client(base_url=base, timeout=120,
                       headers={"Authorization": f"Bearer {token}"}) as client:
         _run_once(client, tally, SCENARIOS[0], draws, 999_999)  # warm the workers up
         for k, scenario in enumerate(SCENARIOS):
-            _, seconds, status = _run_once(client, tally, scenario, draws, 900_000 + k)
-            if status != "complete":
-                raise RuntimeError(f"the idle run of {scenario} ended {status}")
-            idle[scenario] = round(seconds, 3)
+            times = []
+            for repeat in range(repeats):
+                _, seconds, status, _ = _run_once(client, tally, scenario, draws,
+                                                  900_000 + 10 * k + repeat)
+                if status != "complete":
+                    raise RuntimeError(f"the idle run of {scenario} ended {status}")
+                times.append(seconds)
+            idle[scenario] = round(float(np.median(times)), 3)
     return idle
 
 

@@ -27,13 +27,13 @@ from tests.api.conftest import make_client
 def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """Runs block in the worker until the event is set (then compute for real)."""
     release = threading.Event()
-    real = workflows.compute_run
+    real = workflows.simulate
 
     def held(*args: Any, **kwargs: Any) -> Any:
         release.wait(60)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(workflows, "compute_run", held)
+    monkeypatch.setattr(workflows, "simulate", held)
     yield release
     release.set()
 
@@ -54,10 +54,12 @@ def test_yaml_parsing_does_not_hold_the_event_loop(tmp_path: Path,
     # held /api/health for 1.2 s. Here the parse blocks until health has answered.
     client, tokens = _service(tmp_path)
     parsing, answered = threading.Event(), threading.Event()
+    released: list[bool] = []
 
     def slow(text: str, ds: Any, file: str = "upload.yaml") -> Any:
         parsing.set()
-        answered.wait(10)
+        # on the event loop this wait cannot end early: health is not answered meanwhile
+        released.append(answered.wait(3))
         raise ScenarioError("stopped by the test", file=file)
 
     monkeypatch.setattr(workflows, "scenario_from_text", slow)
@@ -81,6 +83,7 @@ def test_yaml_parsing_does_not_hold_the_event_loop(tmp_path: Path,
     finally:
         answered.set()
         client.app.state.services.runs.shutdown()
+    assert released == [True], "health was not answered while the upload was parsed"
     assert status == 200 and took < 2.0
     assert upload == 422
 
@@ -107,7 +110,8 @@ def test_a_burst_of_runs_is_limited_per_token(tmp_path: Path, gate: threading.Ev
 
 def test_a_run_too_large_for_memory_is_refused_up_front_with_what_fits(tmp_path: Path) -> None:
     # first release: 20,000 draws x 240 months was accepted (minutes, several GB)
-    client, tokens = _service(tmp_path, max_draws=50_000)
+    # a small memory limit, so that the run the advice names is quick to compute here
+    client, tokens = _service(tmp_path, max_draws=50_000, max_run_memory_mb=300)
     document = "name: long\ntitle: Long\nhorizon_months: 240\n"
     try:
         large = client.post("/api/runs", token=tokens["analyst"],
@@ -125,7 +129,10 @@ def test_a_run_too_large_for_memory_is_refused_up_front_with_what_fits(tmp_path:
         accepted = client.post("/api/runs", token=tokens["analyst"],
                                json={"yaml": document, "draws": fit, "seed": 1})
         assert accepted.status_code == 202, accepted.text
-        assert accepted.json()["estimated_memory_mib"] <= 1536
+        assert accepted.json()["estimated_memory_mib"] <= 300
+        over = client.post("/api/runs", token=tokens["analyst"],
+                           json={"yaml": document, "draws": fit + 1, "seed": 1})
+        assert over.status_code == 422
         assert [r["draws"] for r in client.get("/api/runs").json()] == [fit]
     finally:
         client.app.state.services.runs.shutdown()

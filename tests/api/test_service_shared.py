@@ -44,14 +44,14 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     log = (folder / "serve.log").open("w")
     code = "from paxsilica.cli.main import app; app()"
     proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port),
-                             "--db", str(db), "--run-workers", "1"],
-                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+                             "--db", str(db)], stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "PAXSILICA_RUN_WORKERS": "1"})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200 \
-                    and endpoint_path(db).exists():
+            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                time.sleep(1.0)  # the endpoint file is written during start-up
                 break
         except httpx.TransportError:
             time.sleep(0.2)

@@ -40,7 +40,7 @@ __all__ = ["Progress", "QuotaError", "RunCost", "RunManager", "TooLargeError", "
 
 #: Measured peak memory of a run that keeps its monthly paths (draws <= FAN_MAX_DRAWS), per
 #: cell-month: 90-107 bytes for 200-1,000 draws x 60-240 months (39 commodities, numpy;
-#: /tmp measurement script quoted in docs/reliability.md). Rounded up.
+#: benchmarks/run_memory_estimate.py, figures in docs/reliability.md). Rounded up.
 BYTES_PER_PATH_CELL_MONTH = 110
 #: Peak memory per draw in flight of a run without paths (chunked by the engine in blocks of
 #: 4,096 draws): 160 MiB for 4,000 draws at 60 and at 240 months.
