@@ -128,16 +128,16 @@ def _reader(base: str, stop: threading.Event, runs: list[str], tally: Tally, see
 
 
 def _run_once(client: httpx.Client, tally: Tally, scenario: str, draws: int, seed: int,
-              timeout: float = 600.0) -> tuple[str | None, float, str, float | None]:
+              timeout: float = 600.0) -> tuple[str | None, float, str, dict[str, Any]]:
     """Start one run and poll it until it leaves 'running'; (run id, wall s, final status,
-    compute s as the worker measured it)."""
+    {compute s as the worker measured it, seconds per service phase})."""
     started = time.perf_counter()
     answer = _call(client, tally, "POST /api/runs", "POST", "/api/runs",
                    json={"scenario": scenario, "draws": draws, "seed": seed})
     if answer is None or answer.status_code != 202:
-        return None, time.perf_counter() - started, "refused", None
+        return None, time.perf_counter() - started, "refused", {}
     run_id = str(answer.json()["run_id"])
-    status, compute = "running", None
+    status, detail = "running", {}
     while time.perf_counter() - started < timeout:
         time.sleep(0.1)
         polled = _call(client, tally, "poll /api/runs/{id}", "GET", f"/api/runs/{run_id}")
@@ -145,9 +145,10 @@ def _run_once(client: httpx.Client, tally: Tally, scenario: str, draws: int, see
             body = polled.json()
             status = body.get("status", "?")
             if status not in ("running", "queued"):
-                compute = (body.get("meta") or {}).get("seconds")
+                detail = {"compute_s": (body.get("meta") or {}).get("seconds"),
+                          "phase_s": (body.get("progress") or {}).get("phase_s")}
                 break
-    return run_id, time.perf_counter() - started, status, compute
+    return run_id, time.perf_counter() - started, status, detail
 
 
 def _analyst(base: str, token: str, stop: threading.Event, runs: list[str], tally: Tally,
@@ -158,13 +159,15 @@ def _analyst(base: str, token: str, stop: threading.Event, runs: list[str], tall
         k = 0
         while not stop.is_set():
             scenario = SCENARIOS[(index + k) % len(SCENARIOS)]
-            run_id, seconds, status, compute = _run_once(client, tally, scenario, draws,
-                                                         1000 * index + k)
+            run_id, seconds, status, detail = _run_once(client, tally, scenario, draws,
+                                                        1000 * index + k)
+            compute = detail.get("compute_s")
             if run_id is not None:
                 runs.append(run_id)
             finished = time.monotonic()
             done.append({"scenario": scenario, "seconds": round(seconds, 2), "status": status,
                          "compute_s": None if compute is None else round(float(compute), 2),
+                         "phase_s": detail.get("phase_s"),
                          "after_readers_stopped": bool(stopped_at) and finished > stopped_at[0]})
             k += 1
 

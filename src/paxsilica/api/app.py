@@ -251,6 +251,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             endpoint = write_endpoint(settings.db, settings.service_url,
                                       tls=settings.service_url.startswith("https:"))
             app_.state.admin_key = endpoint.admin_key
+        # Requests answered in threads at once (anyio's default is 40). Under 20 readers, 40
+        # threads took turns at the GIL with the thread that stores finished runs, which then
+        # took 5-15 s to store what the worker computed in 3 s (benchmarks/load_service.py).
+        from anyio import to_thread
+
+        to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         # start the Dask cluster now, not on the first run (a second or two)
         threading.Thread(target=_warm_up, args=(services,), daemon=True).start()
         try:

@@ -238,9 +238,7 @@ def _start_run(body: RunRequest, services: Any, who: TokenInfo) -> dict[str, Any
         raise HTTPException(422, f"draws {draws} is over this service's limit of "
                                  f"{services.settings.max_draws}")
     seed = workflows.resolve_seed(body.seed, scn)
-    cost = services.runs.check(who.token_id, scn, draws, ds)
-    run_id = services.runs.start(scn, draws, seed, ds, owner=(who.token_id, who.name),
-                                 cost=cost)
+    run_id, cost = services.runs.submit(scn, draws, seed, ds, owner=(who.token_id, who.name))
     return {"run_id": run_id, "status": "running", "scenario": scn.name, "draws": draws,
             "seed": seed, "owner": who.name, "cell_months": cost.cell_months,
             "estimated_memory_mib": round(cost.memory_bytes / 2**20),

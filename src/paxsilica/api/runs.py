@@ -91,19 +91,33 @@ def _largest_draws(months: int, commodities: int, limit_bytes: int) -> int:
 
 @dataclass
 class Progress:
-    """Live state of one run started by this process."""
+    """Live state of one run started by this process, with the seconds spent per phase."""
 
     phase: str = "queued"
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     error: str | None = None
+    entered: float = field(default_factory=time.monotonic)
+    spent: dict[str, float] = field(default_factory=dict)
+
+    def enter(self, phase: str, error: str | None = None) -> None:
+        """Move to ``phase`` (a final one also stops the clock)."""
+        now = time.monotonic()
+        self.spent[self.phase] = self.spent.get(self.phase, 0.0) + now - self.entered
+        self.phase, self.entered, self.error = phase, now, error
+        if phase in ("complete", "failed", "cancelled"):
+            self.finished = now
 
     def as_dict(self) -> dict[str, Any]:
         end = self.finished if self.finished is not None else time.monotonic()
         order = ("queued", "simulating", "storing", "complete")
         step = order.index(self.phase) if self.phase in order else len(order) - 1
+        spent = dict(self.spent)
+        if self.finished is None:
+            spent[self.phase] = spent.get(self.phase, 0.0) + end - self.entered
         return {"phase": self.phase, "elapsed_s": round(end - self.started, 2),
-                "fraction": round(step / (len(order) - 1), 2), "error": self.error}
+                "fraction": round(step / (len(order) - 1), 2), "error": self.error,
+                "phase_s": {name: round(value, 2) for name, value in spent.items()}}
 
 
 @dataclass
@@ -134,6 +148,9 @@ class RunManager:
         # callback thread must not block on the store.
         self._storer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paxsilica-store")
         self._lock = threading.Lock()
+        # check + register + enqueue as one step: two requests of one token at once must not
+        # both pass the quota check before either is counted
+        self._admission = threading.Lock()
         self._queue: deque[_Job] = deque()
         self._active: dict[str, _Job] = {}  # queued or computing, by run id
         self._progress: dict[str, Progress] = {}
@@ -178,6 +195,13 @@ class RunManager:
                 raise QuotaError(f"{len(self._queue)} runs are waiting for a worker (the "
                                  f"limit is {settings.max_queue}); try again shortly", 30)
         return cost
+
+    def submit(self, scn: Scenario, draws: int, seed: int, ds: Dataset,
+               owner: tuple[str, str]) -> tuple[str, RunCost]:
+        """:meth:`check` then :meth:`start`, atomically per service; (run id, cost)."""
+        with self._admission:
+            cost = self.check(owner[0], scn, draws, ds)
+            return self.start(scn, draws, seed, ds, owner=owner, cost=cost), cost
 
     def start(self, scn: Scenario, draws: int, seed: int, ds: Dataset,
               owner: tuple[str, str] | None = None, cost: RunCost | None = None) -> str:
@@ -231,10 +255,9 @@ class RunManager:
                 self._queue.remove(job)
             state = self._progress.get(run_id)
             if job is not None and state is not None:
-                state.phase, state.finished = "cancelled", time.monotonic()
-                state.error = f"cancelled by {who}"
-        if job is not None and job.future is not None:
-            self.executor.stop_task(job.future)
+                state.enter("cancelled", f"cancelled by {who}")
+        if job is not None and job.future is not None and job.future is not _PENDING:
+            self.executor.stop_task(job.future)  # (a run being submitted is dropped on return)
         with RunStore.open(self.db) as store:
             changed = store.cancel_run(run_id, f"cancelled by {who}")
             status = "cancelled" if changed else store.owner(run_id)[1]
@@ -274,7 +297,7 @@ class RunManager:
                 if self._closed or not self._queue or computing >= slots:
                     return
                 job = self._queue.popleft()
-                self._progress[job.run_id].phase = "simulating"
+                self._progress[job.run_id].enter("simulating")
                 # reserve the slot before submitting: another thread may dispatch meanwhile
                 job.future = _PENDING
             try:
@@ -300,7 +323,7 @@ class RunManager:
             status, payload = "failed", f"{type(exc).__name__}: {exc}"
         if status == "ok":
             with self._lock:
-                self._progress[job.run_id].phase = "storing"
+                self._progress[job.run_id].enter("storing")
             try:
                 workflows.store_computed_run(job.run_id, payload, self.db)
             except PaxsilicaError as exc:
@@ -312,8 +335,7 @@ class RunManager:
         with self._lock:
             if self._active.pop(job.run_id, None) is None:
                 return
-            state = self._progress[job.run_id]
-            state.phase, state.error, state.finished = phase, error, time.monotonic()
+            self._progress[job.run_id].enter(phase, error)
         if phase == "failed":
             try:
                 with RunStore.open(self.db) as store:

@@ -18,6 +18,9 @@ PAXSILICA_MAX_CELL_MONTHS        cell-months (draws x commodities x segments x m
                                  token may have queued or running at once (default 1.5e8)
 PAXSILICA_MAX_RUN_MEMORY_MB      estimated memory one run may need, MiB (default 1,536)
 PAXSILICA_MAX_QUEUE              runs waiting for a worker, all tokens together (default 32)
+PAXSILICA_REQUEST_THREADS        threads answering requests at once (default 8): more only
+                                 share the GIL more thinly, and starve the thread that stores
+                                 finished runs
 PAXSILICA_ALLOWED_HOSTS          comma-separated Host header names accepted (default
                                  localhost,127.0.0.1,[::1]); ``*`` accepts any (not advised)
 PAXSILICA_SERVICE_URL            the URL the CLI on this machine reaches the service at; when
@@ -60,6 +63,7 @@ class Settings:
     max_cell_months: float = 1.5e8
     max_run_memory_mb: int = 1536
     max_queue: int = 32
+    request_threads: int = 8
     allowed_hosts: tuple[str, ...] = DEFAULT_HOSTS
     service_url: str | None = None
     secure_cookies: bool = False
@@ -82,6 +86,7 @@ class Settings:
             max_cell_months=float(env.get("PAXSILICA_MAX_CELL_MONTHS", "1.5e8")),
             max_run_memory_mb=int(env.get("PAXSILICA_MAX_RUN_MEMORY_MB", "1536")),
             max_queue=int(env.get("PAXSILICA_MAX_QUEUE", "32")),
+            request_threads=int(env.get("PAXSILICA_REQUEST_THREADS", "8")),
             allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip())
             or DEFAULT_HOSTS,
             service_url=env.get("PAXSILICA_SERVICE_URL") or None,
@@ -100,6 +105,7 @@ class Settings:
                "PAXSILICA_MAX_CELL_MONTHS": repr(self.max_cell_months),
                "PAXSILICA_MAX_RUN_MEMORY_MB": str(self.max_run_memory_mb),
                "PAXSILICA_MAX_QUEUE": str(self.max_queue),
+               "PAXSILICA_REQUEST_THREADS": str(self.request_threads),
                "PAXSILICA_ALLOWED_HOSTS": ",".join(self.allowed_hosts),
                "PAXSILICA_SECURE_COOKIES": "1" if self.secure_cookies else "0"}
         if self.data is not None:
