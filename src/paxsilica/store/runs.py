@@ -57,9 +57,6 @@ CREATE TABLE IF NOT EXISTS runs (
     owner_id VARCHAR,
     owner_name VARCHAR
 );
--- stores written before owners were recorded gain the columns (NULL: unknown owner)
-ALTER TABLE runs ADD COLUMN IF NOT EXISTS owner_id VARCHAR;
-ALTER TABLE runs ADD COLUMN IF NOT EXISTS owner_name VARCHAR;
 CREATE TABLE IF NOT EXISTS metrics (
     run_id VARCHAR NOT NULL,
     scope VARCHAR NOT NULL,
@@ -78,6 +75,15 @@ CREATE TABLE IF NOT EXISTS run_fans (
     value DOUBLE
 );
 """
+
+# Stores written before owners were recorded gain the columns (NULL: unknown owner).
+_MIGRATE = """
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS owner_id VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS owner_name VARCHAR;
+"""
+#: Files this process has migrated: every request opens the store, and a schema change per
+#: open would serialise them.
+_MIGRATED: set[str] = set()
 
 #: Columns of a fan frame (see :meth:`RunStore.complete_run`).
 FAN_COLUMNS = ["variable", "item", "segment", "quantile", "month", "value"]
@@ -115,6 +121,10 @@ class RunStore:
         store = cls(con, path)
         try:
             store._execute(_SCHEMA)
+            key = f"{path.resolve()}:{path.stat().st_ino}"  # a file made anew is new
+            if key not in _MIGRATED:
+                store._execute(_MIGRATE)
+                _MIGRATED.add(key)
             store._fail_orphans()
             yield store
         finally:
