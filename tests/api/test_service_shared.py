@@ -82,9 +82,9 @@ def test_runs_compute_in_a_worker_process_not_the_web_process(service: dict[str,
     assert answer.status_code == 202, answer.text
     run = _wait(service["url"], answer.json()["run_id"])
     assert run["status"] == "complete", run
+    service["run_id"] = answer.json()["run_id"]  # for the CLI test
     worker = run["meta"]["worker"]
     assert int(worker.rsplit(":", 1)[1]) != service["pid"]
-    service["run_id"] = answer.json()["run_id"]
 
 
 def test_the_endpoint_file_is_private(service: dict[str, Any]) -> None:
