@@ -272,3 +272,23 @@ def test_answers_are_gzipped_and_docs_need_no_cdn(tmp_path: Path) -> None:
         assert len(plotly.content) < 1_600_000  # decoded size: the partial bundle
     finally:
         client.app.state.services.runs.shutdown()
+
+
+def test_runs_go_to_an_existing_dask_scheduler(tmp_path: Path) -> None:
+    # --scheduler tcp://HOST:PORT: the service submits to a cluster it did not start
+    import distributed
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  protocol="tcp", host="127.0.0.1",
+                                  dashboard_address="127.0.0.1:0") as cluster:
+        client, tokens = _service(tmp_path, scheduler=cluster.scheduler_address)
+        try:
+            assert client.app.state.services.runs.executor.slots() == 1
+            run_id = _run(client, tokens["analyst"]).json()["run_id"]
+            run = client.wait(run_id)
+            assert run["status"] == "complete", run
+            assert run["progress"]["phase_s"]["simulating"] > 0
+        finally:
+            client.app.state.services.runs.shutdown()
+        assert cluster.scheduler_address  # the service left the cluster running
+        assert len(cluster.workers) == 1

@@ -161,3 +161,27 @@ def test_serve_warns_on_every_interface_and_passes_tls_to_uvicorn(
     assert half.exit_code == 2 and "both" in half.output
     quiet = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "r.duckdb")])
     assert "every network interface" not in quiet.output and seen["ssl_certfile"] is None
+
+
+def test_cancelling_a_computing_run_restarts_its_worker(service: dict[str, Any]) -> None:
+    url, auth = service["url"], {"Authorization": f"Bearer {service['analyst']}"}
+    first = httpx.post(f"{url}/api/runs", headers=auth, timeout=60,
+                       json={"scenario": "baseline", "draws": 20, "seed": 1}).json()
+    before = _wait(url, first["run_id"])["meta"]["worker"]
+    long = httpx.post(f"{url}/api/runs", headers=auth, timeout=60,
+                      json={"scenario": "ree-export-controls", "draws": 6000, "seed": 2})
+    assert long.status_code == 202, long.text
+    run_id = long.json()["run_id"]
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{url}/api/runs/{run_id}").json()["progress"]["phase"] != "simulating":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    time.sleep(0.5)
+    cancelled = httpx.delete(f"{url}/api/runs/{run_id}", headers=auth, timeout=60)
+    assert cancelled.json()["status"] == "cancelled"
+    after = httpx.post(f"{url}/api/runs", headers=auth, timeout=60,
+                       json={"scenario": "baseline", "draws": 20, "seed": 3}).json()
+    run = _wait(url, after["run_id"])
+    assert run["status"] == "complete"
+    assert run["meta"]["worker"] != before  # a fresh worker process took over
+    assert httpx.get(f"{url}/api/runs/{run_id}").json()["status"] == "cancelled"
