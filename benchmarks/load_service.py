@@ -219,7 +219,8 @@ def run_load(readers: int = 20, analysts: int = 3, seconds: float = 60.0, draws:
     folder = Path(folder or tempfile.mkdtemp(prefix="paxsilica-load-"))
     db = folder / "runs.duckdb"
     with TokenStore.open(db) as tokens:
-        secrets = [tokens.create("analyst", f"load analyst {k}")[0] for k in range(max(1, analysts))]
+        secrets = [tokens.create("analyst", f"load analyst {k}")[0]
+                   for k in range(max(1, analysts))]
     port = _free_port()
     server = _start_server(db, port, max(draws, 5000))
     process = psutil.Process(server.pid)
