@@ -46,14 +46,17 @@ from paxsilica.store.runs import RunStore, default_db_path
 
 __all__ = [
     "FAN_MAX_DRAWS",
+    "ComputedRun",
     "RunOutcome",
     "Scale",
     "begin_run",
     "builtin_scenarios",
+    "compute_run",
     "countries",
     "country_profile",
     "data_info",
     "execute_run",
+    "is_run_id",
     "list_runs",
     "load",
     "load_scenario",
@@ -69,6 +72,7 @@ __all__ = [
     "show_run",
     "simulate_scenario",
     "simulation_payload",
+    "store_computed_run",
     "stress_row",
     "stress_test",
     "sweep_scenario",
@@ -301,11 +305,48 @@ def resolve_seed(seed: int | None, scn: Scenario) -> int:
 
 
 def begin_run(scn: Scenario, draws: int, seed: int, ds: Dataset,
-              db: str | Path | None = None) -> str:
-    """Register a run as ``running`` in the store and return its id."""
+              db: str | Path | None = None, owner: tuple[str, str] | None = None) -> str:
+    """Register a run as ``running`` in the store and return its id; ``owner`` is the
+    (token id, name) that started it through the service."""
     with RunStore.open(db) as run_store:
         return run_store.begin_run(scn.name, scn.model_dump(mode="json"), seed, draws,
-                                   scn.horizon_months, ds.content_hash, __version__)
+                                   scn.horizon_months, ds.content_hash, __version__,
+                                   owner=owner)
+
+
+@dataclass(frozen=True)
+class ComputedRun:
+    """A simulated run ready to store: what :func:`store_computed_run` writes."""
+
+    metrics: pd.DataFrame
+    fans: pd.DataFrame | None
+    meta: dict[str, object]
+    seconds: float
+
+
+def compute_run(scn: Scenario, draws: int, seed: int, ds: Dataset,
+                scale: Scale | None = None) -> tuple[Results, ComputedRun]:
+    """Simulate a run and reduce it to what the store keeps (no store access: the service
+    runs this on a Dask worker, which cannot open the service's DuckDB file)."""
+    scale = scale or Scale()
+    keep_paths = draws <= FAN_MAX_DRAWS and scale.local_numpy
+    started = time.perf_counter()
+    results = simulate(ds, scn, draws=draws, seed=seed,
+                       keep_paths=FAN_PATHS if keep_paths else False, **scale.engine_kwargs())
+    seconds = time.perf_counter() - started
+    fans = fan_frame(results.paths) if keep_paths else None
+    # the fans are what is kept of the paths: callers holding many runs (stress-test) or
+    # shipping them from a worker would otherwise carry every run's paths
+    results = dataclasses.replace(results, paths=None)
+    return results, ComputedRun(metrics_frame(results), fans, dict(results.meta), seconds)
+
+
+def store_computed_run(run_id: str, computed: ComputedRun, db: str | Path | None = None) -> None:
+    """Write a computed run's summaries (and fans) and mark it complete, in one transaction."""
+    with RunStore.open(db) as run_store:
+        run_store.complete_run(run_id, computed.metrics, computed.seconds,
+                               {**computed.meta, "run_id": run_id, "seconds": computed.seconds},
+                               fans=computed.fans)
 
 
 def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
@@ -319,22 +360,10 @@ def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
     report: Phase = phase or (lambda _name, _error=None: None)
     try:
         report("simulating")
-        scale = scale or Scale()
-        keep_paths = draws <= FAN_MAX_DRAWS and scale.local_numpy
-        started = time.perf_counter()
-        results = simulate(ds, scn, draws=draws, seed=seed,
-                           keep_paths=FAN_PATHS if keep_paths else False,
-                           **scale.engine_kwargs())
-        seconds = time.perf_counter() - started
+        results, computed = compute_run(scn, draws, seed, ds, scale)
+        seconds = computed.seconds
         report("storing")
-        fans = fan_frame(results.paths) if keep_paths else None
-        # the fans are what is kept of the paths: callers holding many runs (stress-test)
-        # would otherwise hold every run's paths at once
-        results = dataclasses.replace(results, paths=None)
-        with RunStore.open(db) as run_store:
-            run_store.complete_run(run_id, metrics_frame(results), seconds,
-                                   {**results.meta, "run_id": run_id, "seconds": seconds},
-                                   fans=fans)
+        store_computed_run(run_id, computed, db)
     except BaseException as exc:
         reason = f"{type(exc).__name__}: {exc}"
         report("failed", reason)  # before the store says so: a poller sees both together
@@ -396,6 +425,11 @@ def write_run_report(target: str, out: str | Path, lang: str = "en", digits: str
 
 
 _RUN_ID = re.compile(r"[0-9a-f]{12}")
+
+
+def is_run_id(text: str) -> bool:
+    """Whether ``text`` has the form of a stored run's id (12 hex digits)."""
+    return _RUN_ID.fullmatch(text) is not None
 
 
 def metrics_frame(results: Results) -> pd.DataFrame:

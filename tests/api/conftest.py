@@ -56,6 +56,12 @@ class Client:
 
 
 def make_client(tmp_path: Path, **overrides: Any) -> tuple[Client, dict[str, str]]:
+    """A service on a fresh store with one analyst and one viewer token. Its runs execute on
+    a Dask LocalCluster of threads (``run_processes=False``: starts in well under a second;
+    tests/api/test_service_runs.py covers worker processes), and it answers the Host
+    ``test`` that the in-process client sends."""
+    overrides = {"allowed_hosts": ("test", "localhost"), "run_processes": False,
+                 "max_runs_per_token": 8, **overrides}
     settings = Settings(db=tmp_path / "runs.duckdb", **overrides)
     with TokenStore.open(settings.db) as tokens:
         analyst, _ = tokens.create("analyst", "test analyst")

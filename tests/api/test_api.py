@@ -26,11 +26,13 @@ def _start(client, token, **body):
 
 
 # -- reading ---------------------------------------------------------------------------------
-def test_health_is_open_and_names_the_store(api, tmp_path: Path) -> None:
+def test_health_is_open_and_names_no_file(api, tmp_path: Path) -> None:
+    # issue 14: it used to answer the database's absolute path to anyone
     client, _ = api
-    body = client.get("/api/health").json()
+    answer = client.get("/api/health")
+    body = answer.json()
     assert body["status"] == "ok"
-    assert body["db"] == str(tmp_path / "runs.duckdb")
+    assert "db" not in body and str(tmp_path) not in answer.text
 
 
 def test_risk_returns_the_same_objects_as_the_cli_json(tmp_path: Path) -> None:
@@ -93,19 +95,26 @@ def test_uploads_need_an_analyst_token(api) -> None:
                        token=tokens["viewer"]).status_code == 403
 
 
-def test_closed_reads_need_a_token_from_header_or_cookie(tmp_path: Path) -> None:
+def test_closed_reads_need_a_token_from_header_or_session(tmp_path: Path) -> None:
     client, tokens = make_client(tmp_path, open_read=False)
     assert client.get("/api/health").status_code == 200  # liveness stays open
     for url in ("/api/risk", "/api/scenarios", "/api/runs", "/"):
         assert client.get(url).status_code == 401, url
     assert client.get("/api/scenarios", token="pxs_wrong").status_code == 401
     assert client.get("/api/scenarios", token=tokens["viewer"]).status_code == 200
-    cookie = client.get("/api/scenarios", headers={"Cookie": f"paxsilica_token={tokens['viewer']}"})
-    assert cookie.status_code == 200
-    # a cookie never authorises a write
-    post = client.post("/api/runs", json={"scenario": "baseline"},
-                       headers={"Cookie": f"paxsilica_token={tokens['analyst']}"})
-    assert post.status_code == 401
+    # issue 14: a token in a cookie written by JavaScript is no longer accepted at all
+    raw = client.get("/api/scenarios", headers={"Cookie": f"paxsilica_token={tokens['viewer']}"})
+    assert raw.status_code == 401
+    signed = client.post("/api/session", json={"token": tokens["analyst"]})
+    cookies = {c.name: c.value for c in signed.cookies.jar}
+    jar = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    assert client.get("/api/scenarios", headers={"Cookie": jar}).status_code == 200
+    # a session cookie alone never authorises a write: the CSRF header must match
+    post = client.post("/api/runs", json={"scenario": "baseline"}, headers={"Cookie": jar})
+    assert post.status_code == 403
+    forged = client.post("/api/runs", json={"scenario": "baseline"},
+                         headers={"Cookie": jar, "X-CSRF-Token": "guess"})
+    assert forged.status_code == 403
 
 
 # -- runs --------------------------------------------------------------------------------------

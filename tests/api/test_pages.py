@@ -66,4 +66,5 @@ def test_run_page_shows_fans_downstream_and_report_links(api) -> None:
     arabic = client.get(f"/runs/{run_id}", params={"lang": "ar"}).text
     assert 'dir="rtl"' in arabic and "التحالف" in arabic
     assert run_id in client.get("/runs").text
-    assert client.get("/runs/000000000000").status_code == 200  # a friendly page, not a crash
+    missing = client.get("/runs/000000000000")  # a friendly page, not a crash
+    assert missing.status_code == 404 and "000000000000" in missing.text  # issue 14: was 200

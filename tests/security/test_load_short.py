@@ -1,7 +1,9 @@
-"""The service under a short bounded load (10 clients x 5 s on 127.0.0.1) while runs start.
+"""The service under a short bounded load (readers and analysts for a few seconds on 127.0.0.1).
 
-The full run (50 clients x 60 s) is ``python benchmarks/load_service.py``; its figures are in
-docs/reliability.md.
+The full runs (20 readers + 3 analysts, and 50 readers, for 60 s) are
+``python benchmarks/load_service.py``; their figures are in docs/reliability.md. This test
+checks for errors only: latency and run-time ratios depend on the machine (2 shared CPUs
+here), so they are measured by the benchmark, not asserted.
 """
 
 from __future__ import annotations
@@ -10,20 +12,13 @@ from pathlib import Path
 
 from tests.conftest import fuzz_examples, load_script
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_module():
-    return load_script("benchmarks/load_service.py")
-
 
 def test_service_holds_a_short_load_without_errors(tmp_path: Path) -> None:
-    figures = _load_module().run_load(clients=fuzz_examples(10, 50),
-                                      seconds=fuzz_examples(5, 60), start_every=1.0, draws=100,
-                                      folder=tmp_path)
+    bench = load_script("benchmarks/load_service.py")
+    figures = bench.run_load(readers=fuzz_examples(6, 20), analysts=2,
+                             seconds=fuzz_examples(5, 60), draws=50, folder=tmp_path)
     assert figures["requests"] > 50, figures
     assert figures["errors"] == 0, figures["error_examples"]
-    assert figures["runs_started"] >= 2
-    assert set(figures["run_statuses"]) <= {"complete", "running"}, figures["run_statuses"]
-    assert figures["overall"]["p99_ms"] < 10_000, figures["overall"]
-    assert figures["rss_mib"]["peak"] < 2048, figures["rss_mib"]
+    assert figures["runs_complete"] >= 2, figures["runs"]
+    assert {row["status"] for row in figures["runs"]} <= {"complete"}, figures["runs"]
+    assert figures["rss_mib"]["peak"] < 3072, figures["rss_mib"]

@@ -291,7 +291,9 @@ def run_page(run_id: str, request: Request, _who: Reader, lang: Lang = "en",
     try:
         view = workflows.run_view(run_id, services.settings.db)
     except (NotFoundError, StoreError):
-        return _render(request, "missing.html", page, run_id=run_id)
+        missing = _render(request, "missing.html", page, run_id=run_id)
+        missing.status_code = 404  # issue 14: an unknown run answered 200
+        return missing
     names = figures.commodity_names(ds, lang)
     items = sorted(set(view.summary.get("commodity", [])), key=lambda c: names.get(c, c))
     commodity = commodity if commodity in items else view.worst_commodity(segment)

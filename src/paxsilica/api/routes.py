@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import tempfile
+import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
+from starlette.concurrency import run_in_threadpool
 
 from paxsilica import __version__, workflows, workflows_trade
 from paxsilica.api.auth import require_analyst, require_reader
@@ -19,11 +22,26 @@ from paxsilica.model.scenario import MAX_SEED
 from paxsilica.report.document import pdf_bytes, render_report
 from paxsilica.store.tokens import TokenInfo
 
-__all__ = ["RunRequest", "clean", "router"]
+__all__ = ["RunRequest", "clean", "off_loop", "router"]
 
 router = APIRouter(prefix="/api", tags=["api"])
 Reader = Annotated[TokenInfo | None, Depends(require_reader)]
 Analyst = Annotated[TokenInfo, Depends(require_analyst)]
+
+#: CPU-heavy request work (YAML parsing, report rendering) done at once, whatever the number
+#: of requests: it runs in threads, off the event loop, and more of it at once would only
+#: share the GIL more thinly (issue 14: six 683 kB uploads held /api/health for 8.6 s).
+_HEAVY = threading.BoundedSemaphore(2)
+
+
+def _bounded(fn: Callable[..., Any], *args: Any) -> Any:
+    with _HEAVY:
+        return fn(*args)
+
+
+async def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` in a worker thread (never on the event loop), at most two at once."""
+    return await run_in_threadpool(_bounded, fn, *args)
 
 
 def clean(value: Any) -> Any:
@@ -51,10 +69,9 @@ class RunRequest(BaseModel):
 
 @router.get("/health")
 def health(request: Request) -> dict[str, Any]:
-    """Liveness, version and where runs are stored (always open)."""
+    """Liveness, version and whether reading needs a token (always open; names no file)."""
     settings = request.app.state.services.settings
-    return {"status": "ok", "version": __version__, "db": str(settings.db),
-            "open_read": settings.open_read}
+    return {"status": "ok", "version": __version__, "open_read": settings.open_read}
 
 
 @router.get("/risk")
@@ -137,18 +154,23 @@ def scenario(name: str, request: Request, _who: Reader) -> dict[str, Any]:
 async def validate_scenario(request: Request, _who: Analyst) -> dict[str, Any]:
     """Check an uploaded YAML scenario (request body); 422 names file, line and field."""
     text = await _text_body(request)
-    scn = workflows.scenario_from_text(text, request.app.state.services.ds)
+    ds = await run_in_threadpool(lambda: request.app.state.services.ds)
+    scn = await off_loop(workflows.scenario_from_text, text, ds)
     return {"valid": True, "scenario": clean(scn.model_dump(mode="json"))}
 
 
 @router.post("/data/validate")
 async def validate_data(request: Request, _who: Analyst) -> dict[str, Any]:
     """Check an uploaded data package (a .zip of CSV files); 422 names file, row and field."""
-    archive = _open_zip(await request.body())
+    body = await request.body()
+    return {"valid": True, "rows": await off_loop(_validate_zip, body)}
+
+
+def _validate_zip(body: bytes) -> dict[str, int]:
+    archive = _open_zip(body)
     with tempfile.TemporaryDirectory(prefix="paxsilica-upload-") as tmp:
         _extract_tables(archive, Path(tmp))
-        rows = workflows.validate_package(tmp)
-    return {"valid": True, "rows": rows}
+        return workflows.validate_package(tmp)
 
 
 #: Most bytes an uploaded package may expand to, and most files it may hold: a small zip can
@@ -192,9 +214,17 @@ def _extract_tables(archive: zipfile.ZipFile, folder: Path) -> None:
 
 
 @router.post("/runs", status_code=202)
-async def start_run(body: RunRequest, request: Request, _who: Analyst) -> dict[str, Any]:
-    """Start a simulation in the background; poll ``GET /api/runs/{run_id}``."""
-    services = request.app.state.services
+async def start_run(body: RunRequest, request: Request, who: Analyst) -> dict[str, Any]:
+    """Queue a simulation on the service's Dask workers; poll ``GET /api/runs/{run_id}``.
+
+    Refused before anything is queued: 422 when the run can never fit (estimated memory or
+    cell-months over the service's limits; the message says the largest draws that fit),
+    429 with ``Retry-After`` when the token already has its share queued or running.
+    """
+    return await off_loop(_start_run, body, request.app.state.services, who)
+
+
+def _start_run(body: RunRequest, services: Any, who: TokenInfo) -> dict[str, Any]:
     ds = services.ds
     if body.yaml is not None:
         scn = workflows.scenario_from_text(body.yaml, ds)
@@ -208,9 +238,23 @@ async def start_run(body: RunRequest, request: Request, _who: Analyst) -> dict[s
         raise HTTPException(422, f"draws {draws} is over this service's limit of "
                                  f"{services.settings.max_draws}")
     seed = workflows.resolve_seed(body.seed, scn)
-    run_id = services.runs.start(scn, draws, seed, ds)
+    run_id, cost = services.runs.submit(scn, draws, seed, ds, owner=(who.token_id, who.name))
     return {"run_id": run_id, "status": "running", "scenario": scn.name, "draws": draws,
-            "seed": seed, "url": f"/api/runs/{run_id}"}
+            "seed": seed, "owner": who.name, "cell_months": cost.cell_months,
+            "estimated_memory_mib": round(cost.memory_bytes / 2**20),
+            "url": f"/api/runs/{run_id}"}
+
+
+@router.delete("/runs/{run_id}")
+def cancel_run(run_id: str, request: Request, who: Analyst) -> dict[str, Any]:
+    """Cancel a queued or running run: only the analyst token that started it may (403
+    otherwise). A run that has finished keeps its status; the answer says which."""
+    services = request.app.state.services
+    owner, _status = services.runs.owner_of(run_id)  # NotFoundError for an unknown id
+    if owner != who.token_id:
+        raise HTTPException(403, "only the token that started a run may cancel it")
+    status = services.runs.cancel(run_id, who.name or who.token_id)
+    return {"run_id": run_id, "status": status}
 
 
 @router.get("/runs")
@@ -234,7 +278,7 @@ def runs(request: Request, _who: Reader, limit: int = Query(50, ge=1, le=1000)
 def run(run_id: str, request: Request, _who: Reader) -> dict[str, Any]:
     """A run's record, progress, summary and downstream losses."""
     services = request.app.state.services
-    view = workflows.run_view(run_id, services.settings.db)
+    view = services.run_view(run_id)
     return clean({"run_id": run_id, "status": view.status, "scenario": view.scenario,
                   "meta": dict(view.meta), "progress": services.runs.progress(run_id),
                   "summary": view.summary.to_dict(orient="records"),
@@ -248,7 +292,7 @@ def run_fans(run_id: str, request: Request, _who: Reader,
              segment: Literal["alliance", "restricting", "others"] = "alliance"
              ) -> dict[str, Any]:
     """Per-month percentiles (P5, P25, P50, P75, P95) of one path variable."""
-    view = workflows.run_view(run_id, request.app.state.services.settings.db)
+    view = request.app.state.services.run_view(run_id)
     item = item or view.worst_commodity() or ""
     table = view.fan(variable, item, None if variable == "loss_share" else segment)
     if table.empty and not view.fans.empty:
@@ -260,20 +304,32 @@ def run_fans(run_id: str, request: Request, _who: Reader,
                                 for q in table.columns}})
 
 
+@router.get("/runs/{run_id}/record")
+def run_record(run_id: str, request: Request, _who: Reader) -> dict[str, Any]:
+    """A run's stored record and its summaries in the store's long layout (as
+    ``paxsilica runs show --format json``; the CLI reads it here while the service runs)."""
+    record = workflows.show_run(run_id, request.app.state.services.settings.db)
+    metrics = record.pop("metrics")
+    return clean({**record, "created_at": str(record["created_at"]),
+                  "metrics": metrics.to_dict(orient="records")})
+
+
 @router.get("/runs/{run_id}/report")
-def run_report(run_id: str, request: Request, _who: Reader,
-               lang: str = Query("en", pattern="^(en|ar)$"),
-               digits: str = Query("latin", pattern="^(latin|arabic)$"),
-               format: str = Query("html", pattern="^(html|pdf)$")) -> Response:
+async def run_report(run_id: str, request: Request, _who: Reader,
+                     lang: str = Query("en", pattern="^(en|ar)$"),
+                     digits: str = Query("latin", pattern="^(latin|arabic)$"),
+                     format: str = Query("html", pattern="^(html|pdf)$")) -> Response:
     """The run's report in English or Arabic, as self-contained HTML or PDF."""
     services = request.app.state.services
-    view = workflows.run_view(run_id, services.settings.db)
+    view = await run_in_threadpool(services.run_view, run_id)
     if view.status != "complete":
         raise HTTPException(409, f"run {run_id} is {view.status}; reports need a complete run")
-    document = render_report(view, services.ds, lang, digits)
+    ds = await run_in_threadpool(lambda: services.ds)
+    document = await off_loop(render_report, view, ds, lang, digits)
     if format == "pdf":
-        return Response(pdf_bytes(document), media_type="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="paxsilica-{run_id}-{lang}.pdf"'})
+        return Response(await off_loop(pdf_bytes, document), media_type="application/pdf",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="paxsilica-{run_id}-{lang}.pdf"'})
     return Response(document, media_type="text/html; charset=utf-8")
 
 

@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from paxsilica import workflows, workflows_trade
 from paxsilica.cli import optimize, render, scale, web
+from paxsilica.cli.service_client import service_for
 from paxsilica.cli.common import (DataOption, DbOption, Format, FormatOption, Lang, emit_json,
                                   err, user_errors)
 
@@ -183,10 +185,19 @@ def stress_test(
 @user_errors
 def runs_list(db: DbOption = None, format: FormatOption = Format.table,
               limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
-    """Recent runs, newest first."""
-    frame = workflows.list_runs(db, limit)
+    """Recent runs, newest first (through the service while one owns the store)."""
+    service = service_for(db)
+    if service is not None:
+        with service:
+            rows = service.json("GET", "/api/runs", params={"limit": limit})
+        frame = pd.DataFrame(rows).drop(columns=["progress"], errors="ignore")
+        if not frame.empty:
+            frame["created_at"] = pd.to_datetime(frame["created_at"])
+    else:
+        frame = workflows.list_runs(db, limit)
     if format is Format.json:
-        emit_json(frame.astype({"created_at": str}).to_dict(orient="records"))
+        emit_json(frame.astype({"created_at": str}).to_dict(orient="records")
+                  if not frame.empty else [])
     else:
         render.frame_table(frame, title="runs")
 
@@ -194,9 +205,15 @@ def runs_list(db: DbOption = None, format: FormatOption = Format.table,
 @runs_app.command("show")
 @user_errors
 def runs_show(run_id: str, db: DbOption = None, format: FormatOption = Format.table) -> None:
-    """One run: its record and summaries."""
-    record = workflows.show_run(run_id, db)
-    metrics = record.pop("metrics")
+    """One run: its record and summaries (through the service while one owns the store)."""
+    service = service_for(db)
+    if service is not None:
+        with service:
+            record = service.json("GET", f"/api/runs/{run_id}/record")
+        metrics = pd.DataFrame(record.pop("metrics"))
+    else:
+        record = workflows.show_run(run_id, db)
+        metrics = record.pop("metrics")
     record["created_at"] = str(record["created_at"])
     if format is Format.json:
         emit_json({**record, "metrics": metrics.to_dict(orient="records")})

@@ -8,7 +8,11 @@ process that owned it is gone.
 Tables
 ------
 runs     : run_id, created_at, status, scenario, scenario_doc (JSON), seed, draws, months,
-           dataset_hash, code_version, seconds, meta (JSON), error, pid, host
+           dataset_hash, code_version, seconds, meta (JSON), error, pid, host, owner_id,
+           owner_name (the token that started the run through the service; NULL from the CLI)
+
+Statuses: ``running`` (registered, queued or computing), ``complete``, ``failed`` and
+``cancelled`` (stopped by its owner through ``DELETE /api/runs/{id}``).
 metrics  : run_id, scope ('commodity' | 'capability' | 'run'), item, segment, metric, value
 run_fans : run_id, variable, item, segment, quantile (0..1), month (0-based), value: per-month
            percentiles of a run's paths across draws, for fan charts (optional per run)
@@ -49,7 +53,9 @@ CREATE TABLE IF NOT EXISTS runs (
     meta VARCHAR,
     error VARCHAR,
     pid INTEGER,
-    host VARCHAR
+    host VARCHAR,
+    owner_id VARCHAR,
+    owner_name VARCHAR
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run_id VARCHAR NOT NULL,
@@ -69,6 +75,15 @@ CREATE TABLE IF NOT EXISTS run_fans (
     value DOUBLE
 );
 """
+
+# Stores written before owners were recorded gain the columns (NULL: unknown owner).
+_MIGRATE = """
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS owner_id VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS owner_name VARCHAR;
+"""
+#: Files this process has migrated: every request opens the store, and a schema change per
+#: open would serialise them.
+_MIGRATED: set[str] = set()
 
 #: Columns of a fan frame (see :meth:`RunStore.complete_run`).
 FAN_COLUMNS = ["variable", "item", "segment", "quantile", "month", "value"]
@@ -106,6 +121,10 @@ class RunStore:
         store = cls(con, path)
         try:
             store._execute(_SCHEMA)
+            key = f"{path.resolve()}:{path.stat().st_ino}"  # a file made anew is new
+            if key not in _MIGRATED:
+                store._execute(_MIGRATE)
+                _MIGRATED.add(key)
             store._fail_orphans()
             yield store
         finally:
@@ -113,16 +132,18 @@ class RunStore:
 
     # -- writing ------------------------------------------------------------------------------
     def begin_run(self, scenario: str, scenario_doc: Mapping[str, Any], seed: int, draws: int,
-                  months: int, dataset_hash: str, code_version: str) -> str:
-        """Register a run as ``running`` and return its id."""
+                  months: int, dataset_hash: str, code_version: str,
+                  owner: tuple[str, str] | None = None) -> str:
+        """Register a run as ``running`` and return its id; ``owner`` is (token id, name)."""
         run_id = uuid.uuid4().hex[:12]
+        owner_id, owner_name = owner if owner is not None else (None, None)
         self._execute(
             "INSERT INTO runs (run_id, created_at, status, scenario, scenario_doc, seed, draws, "
-            "months, dataset_hash, code_version, pid, host) "
-            "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "months, dataset_hash, code_version, pid, host, owner_id, owner_name) "
+            "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run_id, datetime.now(timezone.utc).replace(tzinfo=None), scenario,
              json.dumps(scenario_doc, default=str), seed, draws, months, dataset_hash,
-             code_version, os.getpid(), socket.gethostname()],
+             code_version, os.getpid(), socket.gethostname(), owner_id, owner_name],
         )
         return run_id
 
@@ -154,22 +175,44 @@ class RunStore:
                              f"{_first_line(exc)}") from None
 
     def fail_run(self, run_id: str, error: str) -> None:
-        """Mark a run failed with the reason."""
-        self._execute("UPDATE runs SET status = 'failed', error = ? WHERE run_id = ?",
-                      [error[:2000], run_id])
+        """Mark a run failed with the reason (a run already cancelled stays cancelled)."""
+        self._execute("UPDATE runs SET status = 'failed', error = ? "
+                      "WHERE run_id = ? AND status <> 'cancelled'", [error[:2000], run_id])
+
+    def cancel_run(self, run_id: str, reason: str) -> bool:
+        """Mark a ``running`` run cancelled; False when it had already finished."""
+        row = self._query("SELECT status FROM runs WHERE run_id = ?", [run_id])
+        if row.empty:
+            raise NotFoundError(f"run '{run_id}' is not in the results store")
+        if row.iloc[0]["status"] != "running":
+            return False
+        self._execute("UPDATE runs SET status = 'cancelled', error = ? WHERE run_id = ?",
+                      [reason[:2000], run_id])
+        return True
+
+    def owner(self, run_id: str) -> tuple[str | None, str]:
+        """(owner token id or None, status) of a run; NotFoundError for an unknown id."""
+        row = self._query("SELECT owner_id, status FROM runs WHERE run_id = ?", [run_id])
+        if row.empty:
+            raise NotFoundError(f"run '{run_id}' is not in the results store")
+        owner = row.iloc[0]["owner_id"]
+        return (None if owner is None or pd.isna(owner) else str(owner)), str(
+            row.iloc[0]["status"])
 
     # -- reading ------------------------------------------------------------------------------
     def list_runs(self, limit: int = 50) -> pd.DataFrame:
         """Most recent runs first."""
         return self._query(
             "SELECT run_id, created_at, status, scenario, seed, draws, months, seconds, "
-            "dataset_hash FROM runs ORDER BY created_at DESC LIMIT ?", [limit])
+            "dataset_hash, owner_name AS owner FROM runs ORDER BY created_at DESC LIMIT ?",
+            [limit])
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         """One run's record with its metrics (a DataFrame under ``metrics``)."""
         rows = self._query("SELECT * FROM runs WHERE run_id = ?", [run_id])
         if rows.empty:
-            raise NotFoundError(f"run '{run_id}' is not in {self.path}")
+            # the message names no file: it reaches API clients (issue 14)
+            raise NotFoundError(f"run '{run_id}' is not in the results store")
         record = rows.iloc[0].to_dict()
         for key in ("scenario_doc", "meta"):
             record[key] = json.loads(record[key]) if isinstance(record[key], str) else None

@@ -172,29 +172,45 @@ async function poll(runId, status, onDone) {
     const phase = run.status === "running" ? (progress.phase || "running") : run.status;
     status.show(phase, progress.elapsed_s, run.status === "complete" ? 1 : progress.fraction);
     if (run.status === "complete") { onDone(run); return; }
-    if (run.status === "failed") { status.error((progress.error || run.meta.error || "failed")); return; }
+    if (run.status === "failed" || run.status === "cancelled") {
+      status.error((progress.error || run.meta.error || run.status)); return;
+    }
     await new Promise((resolve) => setTimeout(resolve, 400));
   }
+}
+
+function csrfToken() {
+  const found = document.cookie.split("; ").find((part) => part.startsWith("paxsilica_csrf="));
+  return found ? decodeURIComponent(found.slice("paxsilica_csrf=".length)) : "";
+}
+
+/* Signing in posts the token once; the server answers with an HttpOnly session cookie (the
+   token is never stored by this page) and a CSRF cookie that writes echo in a header. */
+async function signIn(secret) {
+  const response = await fetch("/api/session", {
+    method: "POST", credentials: "same-origin",
+    headers: {"Content-Type": "application/json"}, body: JSON.stringify({token: secret}),
+  });
+  return response.ok;
 }
 
 function setupRunForm() {
   const form = document.getElementById("run-form");
   if (!form) return;
   const token = document.getElementById("token");
-  token.value = localStorage.getItem("paxsilica_token") || "";
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const status = statusBox();
     const secret = token.value.trim();
-    localStorage.setItem("paxsilica_token", secret);
-    document.cookie = `paxsilica_token=${encodeURIComponent(secret)}; path=/; SameSite=Strict`;
+    token.value = "";
+    if (secret && !(await signIn(secret))) { status.error("401: the token is not valid"); return; }
     const body = {scenario: form.scenario.value};
     if (form.draws.value) body.draws = Number(form.draws.value);
     if (form.seed.value) body.seed = Number(form.seed.value);
     status.show("queued", null, 0);
     const response = await fetch("/api/runs", {
-      method: "POST",
-      headers: {"Content-Type": "application/json", "Authorization": `Bearer ${secret}`},
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrfToken()},
       body: JSON.stringify(body),
     });
     const answer = await response.json().catch(() => ({}));
