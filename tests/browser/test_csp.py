@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 
-PAGES = ("/", "/risk", "/map", "/flows", "/country?iso3=JPN", "/scenarios", "/runs")
+PAGES = ("/", "/risk", "/map", "/flows", "/country?iso3=JPN", "/scenarios", "/runs", "/compare",
+         "/builder", "/controls")
 
 
 def _offline(page: Any, base: str) -> list[str]:
