@@ -191,7 +191,8 @@ async function signIn(secret) {
     method: "POST", credentials: "same-origin",
     headers: {"Content-Type": "application/json"}, body: JSON.stringify({token: secret}),
   });
-  return response.ok;
+  return {ok: response.ok, status: response.status,
+          answer: response.ok ? {} : await response.json().catch(() => ({}))};
 }
 
 function setupRunForm() {
@@ -203,7 +204,10 @@ function setupRunForm() {
     const status = statusBox();
     const secret = token.value.trim();
     token.value = "";
-    if (secret && !(await signIn(secret))) { status.error("401: the token is not valid"); return; }
+    if (secret) {
+      const session = await signIn(secret);
+      if (!session.ok) { status.apiError(session.status, session.answer); return; }
+    }
     const body = {scenario: form.scenario.value};
     if (form.draws.value) body.draws = Number(form.draws.value);
     if (form.seed.value) body.seed = Number(form.seed.value);
@@ -414,14 +418,20 @@ function setupBuilder() {
     setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   });
   document.getElementById("validate-yaml").addEventListener("click", async () => {
-    const secret = document.getElementById("token").value.trim();
-    const headers = {"Content-Type": "application/yaml"};
-    if (secret) headers.Authorization = `Bearer ${secret}`;
-    // a signed-in session (issue 14's cookie) checks writes against its CSRF cookie
-    const csrf = document.cookie.split("; ").find((part) => part.startsWith("paxsilica_csrf="));
-    if (csrf) headers["X-CSRF-Token"] = decodeURIComponent(csrf.slice("paxsilica_csrf=".length));
+    const token = document.getElementById("token");
+    const secret = token.value.trim();
+    token.value = "";
     result.hidden = false;
     delete result.dataset.phase;
+    if (secret) {  // sign in once: the session cookie carries it, the page never stores it
+      const session = await signIn(secret);
+      if (!session.ok) {
+        result.dataset.phase = "failed";
+        showError(result, session.status, session.answer);
+        return;
+      }
+    }
+    const headers = {"Content-Type": "application/yaml", "X-CSRF-Token": csrfToken()};
     let response;
     try {
       response = await fetch("/api/scenarios/validate",
