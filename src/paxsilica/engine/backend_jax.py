@@ -13,8 +13,9 @@ the CPU.
 Stated tolerance against numpy (tested on the CPU): float64 summaries agree within 1e-6
 relative (+1e-9 absolute; measured <= 6e-15 on the built-in library); float32 within 2e-4
 relative (+5e-5 absolute) on the embedded data's means and quantiles (measured <= 9.4e-5),
-2e-3 on the hand-built mini world of the unit test, whose tiny markets round worse. Discrete per-draw outcomes (stock-out month, capacity exits) may differ on a few
-knife-edge draws in float32.
+2e-3 on the hand-built mini world of the unit test, whose tiny markets round worse.
+Discrete per-draw outcomes (stock-out month, capacity exits) may differ on a few knife-edge
+draws in float32.
 
 Importing this module enables ``jax_enable_x64`` (else float64 silently becomes float32).
 """

@@ -24,7 +24,8 @@ from paxsilica.model.scenario import (
     TradeClubPriority,
 )
 
-__all__ = ["Levers", "POLICY_COMPILERS", "TRIGGER_PRICE", "TRIGGER_SHORTAGE", "compile_levers", "serving_share"]
+__all__ = ["Levers", "POLICY_COMPILERS", "TRIGGER_PRICE", "TRIGGER_SHORTAGE", "compile_levers",
+           "serving_share"]
 
 TRIGGER_PRICE, TRIGGER_SHORTAGE = 1, 2
 

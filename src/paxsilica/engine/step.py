@@ -113,7 +113,8 @@ class _Tables:
         full, reservation = release_prices(net.options, cap)
         restock = net.options.restock_price_ratio
         return ClearParams(
-            restock_price=restock, restock_pow=f(restock ** e_d), sell_pow=f((1.0 / restock) ** e_d),
+            restock_price=restock, restock_pow=f(restock ** e_d),
+            sell_pow=f((1.0 / restock) ** e_d),
             inv_e_d=f(1.0 / e_d), cap=f(cap), min_price=p_min, cap_pow=f(cap ** e_d),
             floor_pow=f(p_min ** e_d), rebuild_share=1.0 / net.options.rebuild_months,
             price_trigger=price_rule, threshold=f(levers.threshold[sl]),

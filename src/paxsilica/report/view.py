@@ -25,8 +25,8 @@ import pandas as pd
 
 from paxsilica.dims import CAPABILITY, COMMODITY, DRAW, MONTH, SEGMENT
 
-__all__ = ["FAN_PATHS", "FAN_QUANTILES", "FAN_VARIABLES", "RunView", "fan_frame", "view_from_record",
-           "view_from_results"]
+__all__ = ["FAN_PATHS", "FAN_QUANTILES", "FAN_VARIABLES", "RunView", "fan_frame",
+           "view_from_record", "view_from_results"]
 
 #: Percentiles drawn in fan charts: P5, P25, P50, P75, P95.
 FAN_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
