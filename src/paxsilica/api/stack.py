@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from paxsilica.data.schema import STAGES
+from paxsilica.report.figures import exposure_colour as colour  # one colour scale
 
 __all__ = ["COLOURINGS", "StackDiagram", "StackLink", "StackNode", "colour", "layout_stack"]
 
@@ -76,17 +77,6 @@ class StackDiagram:
     headers: tuple[tuple[int, float, tuple[str, ...]], ...]
     nodes: tuple[StackNode, ...]
     links: tuple[StackLink, ...]
-
-
-def colour(share: float | None, alpha: float = 1.0) -> str:
-    """Green (0) through amber to red (1); grey when unknown."""
-    if share is None or share != share:
-        return f"rgba(150,150,160,{alpha})"
-    share = min(max(float(share), 0.0), 1.0)
-    low, mid, high = (46, 125, 50), (230, 160, 30), (198, 40, 40)
-    a, b, t = (low, mid, share / 0.5) if share <= 0.5 else (mid, high, (share - 0.5) / 0.5)
-    rgb = [round(x + (y - x) * t) for x, y in zip(a, b, strict=True)]
-    return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha})"
 
 
 def wrap(text: str, width_px: float) -> tuple[str, ...]:
