@@ -126,3 +126,13 @@ def fuzz_settings(ci: int, long: int | None = None) -> _hyp_settings:
 def fuzz_examples(ci: int, long: int) -> int:
     """Example (or repetition) count for a hardening test under the active profile."""
     return long if FUZZ_PROFILE == "long" else ci
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for servers the tests start)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+

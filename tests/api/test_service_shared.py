@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -26,12 +25,7 @@ from typer.testing import CliRunner
 from paxsilica.cli.main import app
 from paxsilica.store.endpoint import endpoint_path
 from paxsilica.store.tokens import TokenStore
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.conftest import free_port
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +34,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     db = folder / "runs.duckdb"
     with TokenStore.open(db) as tokens:
         analyst, _ = tokens.create("analyst", "analyst A")
-    port = _free_port()
+    port = free_port()
     log = (folder / "serve.log").open("w")
     code = "from paxsilica.cli.main import app; app()"
     proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port),

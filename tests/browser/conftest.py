@@ -7,7 +7,6 @@ apt-get; Playwright never downloads a browser here). Screenshots go to tests/bro
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import httpx
 import pytest
 
 from paxsilica.store.tokens import TokenStore
+from tests.conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -30,12 +30,6 @@ if not CHROMIUM.exists():
                 "(apt-get install -y chromium)", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Start ``uvicorn paxsilica.api.app:app_from_env`` and yield its URL and a token."""
@@ -43,7 +37,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     db = folder / "runs.duckdb"
     with TokenStore.open(db) as tokens:
         analyst, _ = tokens.create("analyst", "browser test")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PAXSILICA_DB": str(db), "PAXSILICA_OPEN_READ": "1"}
     log = (folder / "server.log").open("w")
     proc = subprocess.Popen(

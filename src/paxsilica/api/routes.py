@@ -1,4 +1,4 @@
-"""The JSON API under ``/api``: thin adapters over ``workflows`` and ``api.service``."""
+"""The JSON API under ``/api``: thin adapters over ``workflows``."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from paxsilica.report.view import RunView
 
 __all__ = ["as_dict", "commodity_names", "country_names", "downstream_figure",
            "exposure_colour", "fan_figure", "figure_json", "flows_figure", "producers_figure",
-           "sankey_figure", "segment_label"]
+           "segment_label"]
 
 FONT = '"Noto Sans Arabic", "Noto Sans", "DejaVu Sans", sans-serif'
 _MEMBER, _CONCERN, _OTHER = "#1f5fa8", "#c0392b", "#8a94a6"
@@ -93,35 +93,6 @@ def exposure_colour(share: float | None, alpha: float = 1.0) -> str:
     a, b, t = (low, mid, share / 0.5) if share <= 0.5 else (mid, high, (share - 0.5) / 0.5)
     rgb = [round(x + (y - x) * t) for x, y in zip(a, b, strict=True)]
     return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha})"
-
-
-def sankey_figure(ds: Dataset, exposure: Mapping[str, float], lang: str) -> go.Figure:
-    """The recipe graph, mineral -> compute, nodes and links coloured by ``exposure``.
-
-    ``exposure`` maps commodity id -> share of world supply from countries of concern (0..1).
-    Link width is the input's ``input_share`` in the output (equal split where missing).
-    """
-    recipes = ds.recipes.copy()
-    if recipes.empty:
-        return _layout(go.Figure(), label("sankey_title", lang), lang)
-    counts = recipes.groupby("output")["input"].transform("count")
-    recipes["width"] = recipes["input_share"].where(recipes["input_share"] > 0, 1.0 / counts)
-    ids = sorted(set(recipes["input"]) | set(recipes["output"]))
-    index = {c: i for i, c in enumerate(ids)}
-    names = commodity_names(ds, lang)
-    share_text = [("-" if exposure.get(c) is None else f"{exposure[c]:.0%}") for c in ids]
-    fig = go.Figure(go.Sankey(
-        arrangement="snap",
-        node={"label": [names.get(c, c) for c in ids], "pad": 12, "thickness": 14,
-              "color": [exposure_colour(exposure.get(c)) for c in ids],
-              "customdata": share_text,
-              "hovertemplate": "%{label}<br>" + label("exposure", lang)
-              + ": %{customdata}<extra></extra>"},
-        link={"source": [index[c] for c in recipes["input"]],
-              "target": [index[c] for c in recipes["output"]],
-              "value": recipes["width"].astype(float).tolist(),
-              "color": [exposure_colour(exposure.get(c), 0.45) for c in recipes["input"]]}))
-    return _layout(fig, label("sankey_title", lang), lang, height=620)
 
 
 def flows_figure(flows: pd.DataFrame, countries: Mapping[str, str], title: str, lang: str,

@@ -80,12 +80,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "of_concern": ("Country of concern", "دولة مثيرة للقلق"),
     "other_country": ("Other", "أخرى"),
     "show": ("Show", "عرض"),
-    "sankey_title": ("From mineral to compute: each input's exposure to countries of concern",
-                     "من المعدن إلى الحوسبة: انكشاف كل مدخل على الدول المثيرة للقلق"),
-    "sankey_note": ("Link width: the input's share in the output (recipes). Colour: share of "
-                    "world supply from countries of concern (green low, red high).",
-                    "عرض الرابط: حصة المدخل في المنتج (الوصفات). اللون: حصة الإمداد العالمي "
-                    "من الدول المثيرة للقلق (الأخضر منخفض والأحمر مرتفع)."),
     "exposure": ("Exposure", "الانكشاف"),
     "scenario": ("Scenario", "السيناريو"),
     "scenarios_title": ("Scenarios: start a simulation", "السيناريوهات: ابدأ محاكاة"),
