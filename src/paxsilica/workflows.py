@@ -19,9 +19,10 @@ import pandas as pd
 
 from paxsilica import __version__
 from paxsilica.data.package import read_package
+from paxsilica.data.regions import read_region_map
 from paxsilica.data.schema import REST_OF_WORLD, TABLES
 from paxsilica.data.yaml_lines import list_builtin, parse_yaml, read_scenario_document
-from paxsilica.dims import CAPABILITY, COMMODITY, SEGMENT, SEGMENTS
+from paxsilica.dims import CAPABILITY, COMMODITY, REGION, SEGMENT, SEGMENTS
 from paxsilica.engine import Results, simulate
 from paxsilica.engine.sweep import expand_grid, run_sweep
 from paxsilica.errors import ScenarioError, StoreError
@@ -39,6 +40,7 @@ from paxsilica.report.view import (
     FAN_PATHS,
     RunView,
     fan_frame,
+    member_table,
     view_from_record,
     view_from_results,
 )
@@ -214,6 +216,33 @@ def load_scenario(scenario: str | Path, ds: Dataset | None = None, *,
     return scn
 
 
+def resolve_regions(regions: str | Path | None, ds: Dataset) -> tuple[str | None, Dataset]:
+    """(map id, dataset) for a ``--regions`` value: a map id of ``ds``, or a YAML region map
+    file whose rows are added to ``ds`` (so its hash records them). None: no override."""
+    if regions is None:
+        return None, ds
+    text = str(regions)
+    if text in ds.region_map_names():
+        return text, ds
+    if text.endswith((".yaml", ".yml")) or Path(text).is_file():
+        rows = read_region_map(text, ds.countries["iso3"])
+        name = str(rows["map"].iloc[0])
+        table = ds.tables["regions"]
+        table = pd.concat([table[table["map"] != name], rows], ignore_index=True)
+        ds = Dataset.from_tables(dict(ds.tables) | {"regions": table},
+                                 origin=f"{ds.origin}+regions:{name}")
+        return name, ds
+    raise ScenarioError(f"unknown region map '{text}'; use one of "
+                        f"{', '.join(ds.region_map_names())} or a YAML file", field="regions")
+
+
+def with_regions(scn: Scenario, ds: Dataset,
+                 regions: str | Path | None) -> tuple[Scenario, Dataset]:
+    """The scenario set to clear ``regions`` (see :func:`resolve_regions`), and its dataset."""
+    name, ds = resolve_regions(regions, ds)
+    return (scn if name is None else scn.model_copy(update={"regions": name})), ds
+
+
 @dataclass(frozen=True)
 class RunOutcome:
     """A finished simulation: its results, where it was stored and how long it took."""
@@ -267,14 +296,17 @@ def simulate_scenario(
     ds: Dataset | None = None,
     store: bool = True,
     scale: Scale | None = None,
+    regions: str | Path | None = None,
 ) -> RunOutcome:
     """Load -> check -> simulate -> store one scenario.
 
     The run is registered in the DuckDB store before it starts and marked complete, with its
     summaries (and fans), in one transaction at the end; a failure marks it failed.
+    ``regions``: a region map id or YAML file overriding the scenario's.
     """
     ds = ds if ds is not None else load(data)
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, ds)
+    scn, ds = with_regions(scn, ds, regions)
     if isinstance(scenario, Scenario):
         check_scenario(scn, ds)
     draws = runs if runs is not None else scn.draws
@@ -435,8 +467,9 @@ def is_run_id(text: str) -> bool:
 def metrics_frame(results: Results) -> pd.DataFrame:
     """A run's summaries in the store's long layout (scope, item, segment, metric, value).
 
-    Scopes: ``commodity`` (per commodity and segment), ``capability`` (downstream losses) and
-    ``run`` (item ``policy``: the policy cost in USD across draws).
+    Scopes: ``commodity`` (per commodity and segment), ``capability`` (downstream losses),
+    ``run`` (item ``policy``: the policy cost in USD across draws), and per region
+    ``commodity_region`` / ``capability_region`` (the segment column holds the region id).
     """
     summary = results.summary.melt(id_vars=[COMMODITY, SEGMENT], var_name="metric")
     summary = summary.rename(columns={COMMODITY: "item"}).assign(scope="commodity")
@@ -444,7 +477,15 @@ def metrics_frame(results: Results) -> pd.DataFrame:
     downstream = downstream.rename(columns={CAPABILITY: "item"}).assign(scope="capability",
                                                                         segment=None)
     cost = results.cost.melt(var_name="metric").assign(scope="run", item="policy", segment=None)
-    frame = pd.concat([summary, downstream, cost], ignore_index=True)
+    parts = [summary, downstream, cost]
+    if results.region_summary is not None:
+        by_region = results.region_summary.melt(id_vars=[COMMODITY, REGION], var_name="metric")
+        parts.append(by_region.rename(columns={COMMODITY: "item", REGION: SEGMENT})
+                     .assign(scope="commodity_region"))
+        losses = results.region_downstream.melt(id_vars=[CAPABILITY, REGION], var_name="metric")
+        parts.append(losses.rename(columns={CAPABILITY: "item", REGION: SEGMENT})
+                     .assign(scope="capability_region"))
+    frame = pd.concat(parts, ignore_index=True)
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
     return frame[["scope", "item", "segment", "metric", "value"]]
 
@@ -480,12 +521,17 @@ def builtin_scenarios() -> list[dict[str, object]]:
 def simulation_payload(outcome: RunOutcome) -> dict[str, object]:
     """The ``simulate --format json`` document: meta, summary and downstream."""
     results = outcome.results
-    meta = {key: results.meta.get(key) for key in ("draws", "months", "commodities", "segments",
-                                                     "seed", "scenario", "dataset_hash")}
+    meta = {key: results.meta.get(key) for key in (
+        "draws", "months", "commodities", "segments", "region_map", "regions",
+        "region_segments", "seed", "scenario", "dataset_hash")}
     meta.update(seconds=round(outcome.seconds, 3), run_id=outcome.run_id)
-    return {"meta": meta,
-            "summary": results.summary.to_dict(orient="records"),
-            "downstream": results.downstream.to_dict(orient="records")}
+    payload = {"meta": meta,
+               "summary": results.summary.to_dict(orient="records"),
+               "downstream": results.downstream.to_dict(orient="records")}
+    if results.region_summary is not None:
+        payload["regions"] = results.region_summary.to_dict(orient="records")
+        payload["region_downstream"] = results.region_downstream.to_dict(orient="records")
+    return payload
 
 
 def stress_test(
@@ -495,21 +541,27 @@ def stress_test(
     data: str | Path | None = None,
     out: str | Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    regions: str | Path | None = None,
 ) -> dict[str, object]:
     """Run the built-in library against ``bloc``; one row per scenario, plus an HTML report.
 
-    Each row names the worst-hit commodities in the alliance segment and gives the worst
+    Each row names the worst-hit commodities in the alliance and gives the worst
     commodity's P50/P95 shortage share, the highest P50 peak price ratio, the earliest P50
-    stock-out month and the largest P50/P95 loss of a final capability.
+    stock-out month and the largest P50/P95 loss of a final capability; ``members`` gives
+    the same per member region (:func:`paxsilica.report.view.member_table`), hardest hit
+    first, and ``hardest_hit`` names that member.
     """
     ds = load(data)
     ds.members(bloc)  # fail early, with the list of known blocs, on a bad bloc id
+    region_map, ds = resolve_regions(regions, ds)
     names = list_builtin()
     rows, outcomes = [], {}
     for done, name in enumerate(names):
         if progress is not None:
             progress(name, done, len(names))
         scn = load_scenario(name, ds).model_copy(update={"bloc": bloc})
+        if region_map is not None:
+            scn = scn.model_copy(update={"regions": region_map})
         outcome = simulate_scenario(scn, runs=runs if runs is not None else STRESS_DRAWS,
                                     db=db, ds=ds)
         outcomes[name] = outcome
@@ -539,6 +591,10 @@ def stress_row(scn: Scenario, outcome: RunOutcome) -> dict[str, object]:
     downstream = outcome.results.downstream.sort_values("loss_share_p50", ascending=False)
     loss = downstream.iloc[0] if not downstream.empty else None
     stock_out = alliance["stock_out_month_p50"].dropna()
+    members = member_table(view_from_results({}, outcome.results))
+    members = members.astype(object).where(members.notna(), None)
+    hardest = members.iloc[0] if not members.empty and float(
+        members.iloc[0]["loss_share_p95"] + members.iloc[0]["shortage_share_p95"]) > 0 else None
     return {
         "scenario": scn.name,
         "title": scn.title,
@@ -552,6 +608,8 @@ def stress_row(scn: Scenario, outcome: RunOutcome) -> dict[str, object]:
         "capability": loss[CAPABILITY] if loss is not None else None,
         "loss_share_p50": float(loss["loss_share_p50"]) if loss is not None else 0.0,
         "loss_share_p95": float(loss["loss_share_p95"]) if loss is not None else 0.0,
+        "hardest_hit": None if hardest is None else hardest["region"],
+        "members": members.to_dict(orient="records"),
     }
 
 
