@@ -50,6 +50,12 @@ ENGINE_BASIS = {
     "final_demand_share": "estimate: roughly the segments' shares of world manufacturing value "
                           "added (bloc ~30%, China ~30%, rest 40%); used where no recipe "
                           "locates demand",
+    "open_market_share": "estimate: 20% of each exporter's output sold pro rata to world demand "
+                         "(traders, spot buyers) rather than along its observed BACI routes; "
+                         "the volume that finds new buyers by price when a route is cut "
+                         "(0: routes never change; 1: the first release's pooled market)",
+    "observed_routes": "modelling choice: route trade along observed bilateral shares where "
+                       "BACI has them (False: the first release's pro-rata routing)",
     "trade_price_elasticity": "estimate, calibrated: gives an ex-China/China price split of about "
                               "2x under a gallium-type restriction (back-test A)",
     "supply_adjustment": "estimate: largest monthly weight of the last price in producers' "
