@@ -83,7 +83,12 @@ def test_qatar_membership_is_worth_its_helium(ds) -> None:
     # Hormuz open and US/Russian helium out, Qatar inside the bloc serves the bloc first.
     # Helium shortages are rare events (a few % of draws), so one 400-draw seed can see
     # none: the line is checked over eight seeds, never negative and positive on average.
-    scn = workflows.load_scenario("helium-supply-shock", ds)
+    # On the three-segment market, where this evaluation was built: on the country map the
+    # members see no helium shortage with or without Qatar (its membership shows in the
+    # bloc's price instead, P95 1.055 -> 1.00), and the per-member evaluation belongs to
+    # issue 13 (levers per member).
+    scn = workflows.load_scenario("helium-supply-shock", ds).model_copy(
+        update={"regions": "segments"})
     helium = []
     for seed in range(SEED, SEED + 8):
         [qatar] = member_values(ds, [scn], candidates=["QAT"], draws=DRAWS, seed=seed)

@@ -159,6 +159,11 @@ def _shock_tables(net: Network, shocks: Sequence[CompiledShock], xp: Any,
         for v, g in enumerate(shock.geometry):
             full[v, idx] = g[None, :] if shock.type == "demand_surge" else g
         entry: dict[str, Any] = {"type": shock.type, "geometry": xp.asarray(full, dtype=dtype)}
+        if shock.type == "export_restriction":
+            # (view, n, G, G) for the shock's own commodities only: a full-size
+            # (draw, commodity, G, G) factor per month would dominate the month's work
+            entry["idx"] = np.asarray(idx)
+            entry["small"] = xp.asarray(np.stack(shock.geometry), dtype=dtype)
         if shock.type == "price_suppression":
             flooder = np.full((n_v, n_c), -1, dtype=np.int32)
             for v, fl in enumerate(shock.flooder):
@@ -307,10 +312,13 @@ class MonthStep:
         if self.same:
             return values
         if name == "price_ratio":
-            w = k.price_weight[v]
-            mean = xp.einsum("dcg,cga->dca", values, w)
+            w = k.price_weight[v]  # (c, g, a)
+            if xp is np:  # batched BLAS over commodities
+                mean = np.matmul(values.transpose(1, 0, 2), w).transpose(1, 0, 2)
+            else:
+                mean = xp.einsum("dcg,cga->dca", values, w)
             return xp.where(k.agg_has_demand[v][None] > 0, mean, 1.0)
-        return xp.einsum("dcg,ga->dca", values, k.aggregate[v])
+        return values @ k.aggregate[v]
 
     def _accumulate_aggregates(self, st: dict[str, Any], out: dict[str, Any], month: Any,
                                v: Any) -> Any:
@@ -341,7 +349,8 @@ class MonthStep:
         """This month's shock effects; None where no shock of that kind acts."""
         xp = self.xp
         start, end, value, leakage = shock_params
-        cap_keep = trade_keep = surge = None
+        cap_keep = surge = None
+        restrictions = []
         suppression = []
         for s, table in enumerate(self.tables):
             active = (start[s] <= month) & (month < end[s])
@@ -358,14 +367,15 @@ class MonthStep:
                 cap_keep = one if cap_keep is None else cap_keep * one
             elif kind == "export_restriction":
                 effective = val * (1.0 - xp.clip(leakage[s], 0.0, 1.0))
-                one = 1.0 - effective[:, None, None, None] * geometry[None]
-                trade_keep = one if trade_keep is None else trade_keep * one
+                small = table["small"][v]  # (n, G, G)
+                restrictions.append((table["idx"],
+                                     1.0 - effective[:, None, None, None] * small[None]))
             elif kind == "demand_surge":
                 add = val[:, None, None] * geometry[None]
                 surge = add if surge is None else surge + add
             else:
                 suppression.append((table, active, value[s], geometry, table["flooder"][v]))
-        return dict(capacity_keep=cap_keep, trade_keep=trade_keep, surge=surge,
+        return dict(capacity_keep=cap_keep, restrictions=restrictions, surge=surge,
                     suppression=suppression)
 
     def _capacity(self, st: dict[str, Any], capacity_keep: Any, month: Any, v: Any) -> Any:
@@ -399,10 +409,10 @@ class MonthStep:
         if ratio_in is not None:
             production = production * ratio_in
         demand1 = demand1_all[:, sl]
-        trade_keep = effects["trade_keep"]
+        trade_keep = self._trade_keep(effects["restrictions"], sl, production.shape[0])
         weight = pull(st["expected"][:, sl], self.net.options.trade_price_elasticity)
         routed = route(production, weight, k.route0[v][sl], k.route_diag[v][sl],
-                       None if trade_keep is None else trade_keep[:, sl],
+                       trade_keep,
                        self._club(st, sl, v), demand1, xp)
         exports, imports = routed.exports, routed.imports
         # A region whose demand is a rounding error of the world's has no market of its own:
@@ -471,6 +481,24 @@ class MonthStep:
                 build=build_c + c.build_strategic)
         for name, value in values.items():
             out[name] = put(out[name], sl, value)
+
+    def _trade_keep(self, restrictions: list, sl: slice, n_draws: int) -> Any:
+        """Share of each route's weight an export restriction leaves, ``(draw, c, i, j)``
+        for the layer ``sl``; None when no active restriction covers the layer."""
+        xp, keep = self.xp, None
+        for idx, one in restrictions:
+            inside = (idx >= sl.start) & (idx < sl.stop)
+            if not inside.any():
+                continue
+            local = idx[inside] - sl.start
+            if keep is None:
+                keep = xp.ones((n_draws, sl.stop - sl.start, self.n_g, self.n_g), self.dtype)
+            part = one[:, np.flatnonzero(inside)]
+            if isinstance(keep, np.ndarray):
+                keep[:, local] *= part
+            else:
+                keep = keep.at[:, local].multiply(part)
+        return keep
 
     def _send_back(self, routed: Any, unsold: Any, imports: Any, production: Any, exports: Any,
                    extra: Any, flooder: Any) -> tuple[Any, Any, Any]:
