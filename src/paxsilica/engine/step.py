@@ -409,10 +409,10 @@ class MonthStep:
         if ratio_in is not None:
             production = production * ratio_in
         demand1 = demand1_all[:, sl]
-        trade_keep = self._trade_keep(effects["restrictions"], sl, production.shape[0])
+        restricted = self._trade_keep(effects["restrictions"], sl)
         weight = pull(st["expected"][:, sl], self.net.options.trade_price_elasticity)
         routed = route(production, weight, k.route0[v][sl], k.route_diag[v][sl],
-                       trade_keep,
+                       restricted,
                        self._club(st, sl, v), demand1, xp)
         exports, imports = routed.exports, routed.imports
         # A region whose demand is a rounding error of the world's has no market of its own:
@@ -482,23 +482,35 @@ class MonthStep:
         for name, value in values.items():
             out[name] = put(out[name], sl, value)
 
-    def _trade_keep(self, restrictions: list, sl: slice, n_draws: int) -> Any:
-        """Share of each route's weight an export restriction leaves, ``(draw, c, i, j)``
-        for the layer ``sl``; None when no active restriction covers the layer."""
-        xp, keep = self.xp, None
+    def _trade_keep(self, restrictions: list, sl: slice) -> tuple[np.ndarray, Any] | None:
+        """(layer-local indices of the restricted commodities, the share of each route's
+        weight the restrictions leave ``(draw, n, i, j)``); None when no active restriction
+        covers the layer."""
+        parts = []
         for idx, one in restrictions:
-            inside = (idx >= sl.start) & (idx < sl.stop)
-            if not inside.any():
-                continue
-            local = idx[inside] - sl.start
-            if keep is None:
-                keep = xp.ones((n_draws, sl.stop - sl.start, self.n_g, self.n_g), self.dtype)
-            part = one[:, np.flatnonzero(inside)]
-            if isinstance(keep, np.ndarray):
-                keep[:, local] *= part
-            else:
-                keep = keep.at[:, local].multiply(part)
-        return keep
+            inside = np.flatnonzero((idx >= sl.start) & (idx < sl.stop))
+            if inside.size:
+                parts.append((idx[inside] - sl.start, one[:, inside]))
+        if not parts:
+            return None
+        local = np.unique(np.concatenate([p[0] for p in parts]))
+        keep = None
+        for idx, one in parts:
+            # each shock's factor on the union's positions (1 where it does not act)
+            pos = np.searchsorted(local, idx)
+            factor = one if len(idx) == len(local) and (pos == np.arange(len(local))).all() \
+                else self._spread(one, pos, len(local))
+            keep = factor if keep is None else keep * factor
+        return local, keep
+
+    def _spread(self, one: Any, pos: np.ndarray, n: int) -> Any:
+        """``one`` ``(draw, k, i, j)`` placed at positions ``pos`` of an all-ones ``n``."""
+        xp = self.xp
+        full = xp.ones((one.shape[0], n, *one.shape[2:]), self.dtype)
+        if isinstance(full, np.ndarray):
+            full[:, pos] = one
+            return full
+        return full.at[:, pos].set(one)
 
     def _send_back(self, routed: Any, unsold: Any, imports: Any, production: Any, exports: Any,
                    extra: Any, flooder: Any) -> tuple[Any, Any, Any]:

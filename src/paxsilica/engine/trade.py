@@ -113,8 +113,8 @@ def exports_imports(flow: Any, xp: Any = np) -> tuple[Any, Any]:
 @dataclass(frozen=True)
 class Routed:
     """One layer's trade: exports and imports ``(draw, c, G)``, and where imports came from:
-    ``flow`` ``(draw, c, i, j)``, or None for the closed form (exporter ``i`` ships
-    ``scale[i] x route0[i, j] x pull[j]``)."""
+    the closed form (exporter ``i`` ships ``scale[i] x route0[i, j] x pull[j]``) and, for the
+    commodities ``flow_idx`` (all when None), the flow ``(draw, c, i, j)``."""
 
     exports: Any
     imports: Any
@@ -123,34 +123,68 @@ class Routed:
     route0: Any
     diag: Any
     flow: Any | None
+    flow_idx: np.ndarray | None = None
 
 
-def route(production: Any, weight_pull: Any, route0: Any, diag: Any, trade_keep: Any | None,
-          club: Club | None, demand1: Any, xp: Any = np) -> Routed:
+def _set(a: Any, idx: np.ndarray, value: Any) -> Any:
+    """``a`` with commodities ``idx`` (axis 1) set to ``value``: in place for NumPy."""
+    if isinstance(a, np.ndarray):
+        a[:, idx] = value
+        return a
+    return a.at[:, idx].set(value)
+
+
+def _closed(production: Any, weight_pull: Any, route0: Any, diag: Any,
+            xp: Any) -> tuple[Any, Any, Any]:
+    scale = _safe_div(production, matvec(route0, weight_pull, xp), xp)
+    own = scale * diag[None] * weight_pull
+    inflow = weight_pull * rmatvec(route0, scale, xp)
+    return production - own, inflow - own, scale
+
+
+def route(production: Any, weight_pull: Any, route0: Any, diag: Any,
+          restricted: tuple[np.ndarray, Any] | None, club: Club | None, demand1: Any,
+          xp: Any = np) -> Routed:
     """Route one layer's production ``(draw, c, G)`` to destinations.
 
-    ``route0`` is ``(c, i, j)`` and ``diag`` its diagonal ``(c, G)``.
+    ``route0`` is ``(c, i, j)`` and ``diag`` its diagonal ``(c, G)``. ``restricted`` is
+    (layer-local commodity indices, their ``trade_keep`` ``(draw, n, i, j)`` with 1 on the
+    diagonal) or None. Flows are built only where needed: for the restricted commodities,
+    or for the whole layer under club priority.
     """
-    if trade_keep is None and club is None:
-        scale = _safe_div(production, matvec(route0, weight_pull, xp), xp)
-        own = scale * diag[None] * weight_pull
-        inflow = weight_pull * rmatvec(route0, scale, xp)
-        return Routed(production - own, inflow - own, scale, weight_pull, route0, diag, None)
-    flow = flows(production, weight_pull, route0, trade_keep, xp)
     if club is not None:
-        flow = prioritise(flow, club, demand1, xp)
-    exports, imports = exports_imports(flow, xp)
-    return Routed(exports, imports, None, weight_pull, route0, diag, flow)
+        keep = None
+        if restricted is not None:
+            shape = (production.shape[0], production.shape[1], *route0.shape[1:])
+            keep = _set(xp.ones(shape, production.dtype), restricted[0], restricted[1])
+        flow = prioritise(flows(production, weight_pull, route0, keep, xp), club, demand1, xp)
+        exports, imports = exports_imports(flow, xp)
+        return Routed(exports, imports, None, weight_pull, route0, diag, flow)
+    exports, imports, scale = _closed(production, weight_pull, route0, diag, xp)
+    if restricted is None:
+        return Routed(exports, imports, scale, weight_pull, route0, diag, None)
+    idx, keep = restricted
+    flow = flows(production[:, idx], weight_pull[:, idx], route0[idx], keep, xp)
+    sub_exports, sub_imports = exports_imports(flow, xp)
+    return Routed(_set(exports, idx, sub_exports), _set(imports, idx, sub_imports), scale,
+                  weight_pull, route0, diag, flow, idx)
+
+
+def _flow_back(flow: Any, returned_share: Any, xp: Any) -> Any:
+    n_g = flow.shape[-1]
+    own = flow[..., xp.arange(n_g), xp.arange(n_g)]
+    return (flow * returned_share[:, :, None, :]).sum(axis=-1) - own * returned_share
 
 
 def sent_back(routed: Routed, returned_share: Any, xp: Any = np) -> Any:
     """Volume each exporter takes back ``(draw, c, G)`` when each importer ``j`` returns
     ``returned_share[..., j]`` of the imports it received (pro rata to what each shipped)."""
+    if routed.flow is not None and routed.flow_idx is None:
+        return _flow_back(routed.flow, returned_share, xp)
+    weighted = routed.pull * returned_share
+    total = matvec(routed.route0, weighted, xp) - routed.diag[None] * weighted
+    back = routed.scale * total
     if routed.flow is None:
-        weighted = routed.pull * returned_share
-        total = matvec(routed.route0, weighted, xp) - routed.diag[None] * weighted
-        return routed.scale * total
-    flow = routed.flow
-    n_g = flow.shape[-1]
-    own = flow[..., xp.arange(n_g), xp.arange(n_g)]
-    return (flow * returned_share[:, :, None, :]).sum(axis=-1) - own * returned_share
+        return back
+    idx = routed.flow_idx
+    return _set(back, idx, _flow_back(routed.flow, returned_share[:, idx], xp))

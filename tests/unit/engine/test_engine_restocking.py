@@ -72,7 +72,8 @@ def test_unsold_imports_go_back_pro_rata_to_what_each_exporter_shipped(restricte
     route0 = np.repeat(np.array([[[0.5, 0.3, 0.2]]]), 3, axis=1)  # every exporter pro rata
     pull = np.ones_like(production)
     keep = np.ones((1, 1, 3, 3)) if restricted else None
-    routed = route(production, pull, route0, route0[:, [0, 1, 2], [0, 1, 2]], keep, None,
+    routed = route(production, pull, route0, route0[:, [0, 1, 2], [0, 1, 2]],
+                   None if keep is None else (np.array([0]), keep), None,
                    production)
     assert routed.imports[0, 0, 1] == pytest.approx(21.0)
     back = sent_back(routed, np.array([[[0.0, 0.5, 0.0]]]))
