@@ -578,6 +578,21 @@ def stress_test(
 STRESS_DRAWS = 2_000
 
 
+def _hardest_hit(members: pd.DataFrame) -> tuple[str | None, int]:
+    """(the member hit hardest, or None when nobody is hit or several tie; how many members
+    share the worst row). Members tie when the data do not tell them apart, e.g. inputs routed
+    pro rata to demand."""
+    if members.empty:
+        return None, 0
+    keys = ["loss_share_p95", "shortage_share_p95", "loss_share_p50"]
+    top = members.iloc[0]
+    if float(top["loss_share_p95"]) + float(top["shortage_share_p95"]) <= 0:
+        return None, 0
+    same = (members[keys].astype(float) - top[keys].astype(float)).abs().max(axis=1) <= 1e-9
+    alike = int(same.sum())
+    return (str(top["region"]) if alike == 1 else None), alike
+
+
 def stress_row(scn: Scenario, outcome: RunOutcome) -> dict[str, object]:
     """One scenario's line in the stress-test table (see :func:`stress_test`)."""
     summary = outcome.results.summary
@@ -593,8 +608,7 @@ def stress_row(scn: Scenario, outcome: RunOutcome) -> dict[str, object]:
     stock_out = alliance["stock_out_month_p50"].dropna()
     members = member_table(view_from_results({}, outcome.results))
     members = members.astype(object).where(members.notna(), None)
-    hardest = members.iloc[0] if not members.empty and float(
-        members.iloc[0]["loss_share_p95"] + members.iloc[0]["shortage_share_p95"]) > 0 else None
+    hardest, alike = _hardest_hit(members)
     return {
         "scenario": scn.name,
         "title": scn.title,
@@ -608,7 +622,8 @@ def stress_row(scn: Scenario, outcome: RunOutcome) -> dict[str, object]:
         "capability": loss[CAPABILITY] if loss is not None else None,
         "loss_share_p50": float(loss["loss_share_p50"]) if loss is not None else 0.0,
         "loss_share_p95": float(loss["loss_share_p95"]) if loss is not None else 0.0,
-        "hardest_hit": None if hardest is None else hardest["region"],
+        "hardest_hit": hardest,
+        "members_alike": alike,
         "members": members.to_dict(orient="records"),
     }
 
