@@ -81,6 +81,14 @@ def put(a: Any, sl: slice, value: Any) -> Any:
     return a.at[:, sl].set(value)
 
 
+def _put_at(a: Any, idx: np.ndarray, value: Any) -> Any:
+    """``a`` with commodities ``idx`` (axis 1) set to ``value``: in place for NumPy."""
+    if isinstance(a, np.ndarray):
+        a[:, idx] = value
+        return a
+    return a.at[:, idx].set(value)
+
+
 def _eager_idle(xp: Any, mask: Any) -> bool:
     """True when NumPy can skip work because ``mask`` selects nothing (never when traced)."""
     return xp is np and not bool(np.any(mask))
@@ -190,7 +198,13 @@ class MonthStep:
         self.k = _Tables(net, levers, xp, dtype)
         self.tables = _shock_tables(net, shocks, xp, dtype)
         self.slots = [input_slots(inputs, net.n_commodities) for inputs in net.layer_inputs]
+        # per layer, the commodities whose routes differ by exporter (observed trade routes);
+        # the rest sell pro rata and route by dot products (trade.matvec)
+        spread = np.stack([np.ptp(v.route0, axis=1).max(axis=-1) for v in net.views]).max(0)
+        self.full = [np.flatnonzero(spread[sl] > 0) for sl in net.layers]
         self.has_exits = bool(np.any(net.views[0].tranche_cost > 0))
+        costed = np.stack([v.tranche_cost for v in net.views]) > 0  # (view, c, G, tranche)
+        self.exit_idx = np.flatnonzero(costed.any(axis=(0, 2, 3)))
         self.cap_idx = np.asarray(net.capability_index)
         self.n_g = net.n_regions
         self.same = net.region_map.by_scenario  # regions are the aggregates
@@ -411,9 +425,8 @@ class MonthStep:
         demand1 = demand1_all[:, sl]
         restricted = self._trade_keep(effects["restrictions"], sl)
         weight = pull(st["expected"][:, sl], self.net.options.trade_price_elasticity)
-        routed = route(production, weight, k.route0[v][sl], k.route_diag[v][sl],
-                       restricted,
-                       self._club(st, sl, v), demand1, xp)
+        routed = route(production, weight, k.route0[v][sl], k.route_diag[v][sl], restricted,
+                       self._club(st, sl, v), demand1, xp, self.full[li])
         exports, imports = routed.exports, routed.imports
         # A region whose demand is a rounding error of the world's has no market of its own:
         # clearing it would amplify float noise by 1/|elasticity| into spurious price moves.
@@ -576,12 +589,17 @@ class MonthStep:
         exit_months = k.exit_months[None, :, None]
         floor = k.floor_ratio[None, :, None]
         if self.has_exits:
-            cost = k.tranche_cost[v][None]
-            below = (st["price"][..., None] < cost * (1 - _EXIT_TOL)) & (cost > 0)
-            st["below"] = xp.where(below, st["below"] + 1, 0)
-            gone = st["below"] >= exit_months[..., None]
-            covered = (floor[..., None] >= cost) * k.floor_eligible_tranche[v][None]
-            st["alive"] = xp.where(gone, xp.minimum(st["alive"], covered), st["alive"])
+            # only commodities with costed tranches can exit: the rest never change
+            idx = self.exit_idx
+            cost = k.tranche_cost[v][idx][None]
+            below = (st["price"][:, idx][..., None] < cost * (1 - _EXIT_TOL)) & (cost > 0)
+            counted = xp.where(below, st["below"][:, idx] + 1, 0)
+            gone = counted >= exit_months[:, idx][..., None]
+            covered = (floor[:, idx][..., None] >= cost) * k.floor_eligible_tranche[v][idx][None]
+            alive = st["alive"][:, idx]
+            st["below"] = _put_at(st["below"], idx, counted)
+            st["alive"] = _put_at(st["alive"], idx, xp.where(gone, xp.minimum(alive, covered),
+                                                             alive))
         if self.levers.has_investment:
             cost = k.invest_cost[None]
             below = (st["price"] < cost * (1 - _EXIT_TOL)) & (cost > 0)

@@ -41,18 +41,42 @@ def pull(expected: Any, theta: float) -> Any:
             else expected ** theta)
 
 
-def matvec(route0: Any, x: Any, xp: Any = np) -> Any:
-    """``y[d, c, i] = sum_j route0[c, i, j] x[d, c, j]``."""
-    if xp is np:  # batched BLAS over commodities: much faster than einsum's loops
-        return np.matmul(x.transpose(1, 0, 2), route0.transpose(0, 2, 1)).transpose(1, 0, 2)
-    return xp.einsum("cij,dcj->dci", route0, x)
+def _per_commodity(x: np.ndarray, matrices: np.ndarray) -> np.ndarray:
+    """``out[:, c] = x[:, c] @ matrices[c]``: one BLAS call per commodity (a layer holds a
+    few), which beats a batched matmul over transposed, non-contiguous views."""
+    out = np.empty_like(x)
+    for c in range(x.shape[1]):
+        np.matmul(x[:, c], matrices[c], out=out[:, c])
+    return out
 
 
-def rmatvec(route0: Any, x: Any, xp: Any = np) -> Any:
-    """``y[d, c, j] = sum_i x[d, c, i] route0[c, i, j]``."""
-    if xp is np:
-        return np.matmul(x.transpose(1, 0, 2), route0).transpose(1, 0, 2)
-    return xp.einsum("cij,dci->dcj", route0, x)
+def matvec(route0: Any, x: Any, xp: Any = np, full: np.ndarray | None = None) -> Any:
+    """``y[d, c, i] = sum_j route0[c, i, j] x[d, c, j]``.
+
+    ``full``: the commodities whose rows differ by exporter (observed routes); the others
+    sell pro rata (every row is the market row ``route0[c, 0]``), so ``y`` is one dot product
+    per (draw, commodity). None: every commodity is full.
+    """
+    if full is None:
+        if xp is np:
+            return _per_commodity(x, route0.transpose(0, 2, 1))
+        return xp.einsum("cij,dcj->dci", route0, x)
+    y = xp.broadcast_to((x * route0[None, :, 0]).sum(axis=-1, keepdims=True), x.shape)
+    if full.size == 0:
+        return y
+    return _set(y + 0.0, full, matvec(route0[full], x[:, full], xp))
+
+
+def rmatvec(route0: Any, x: Any, xp: Any = np, full: np.ndarray | None = None) -> Any:
+    """``y[d, c, j] = sum_i x[d, c, i] route0[c, i, j]`` (``full`` as in :func:`matvec`)."""
+    if full is None:
+        if xp is np:
+            return _per_commodity(x, route0)
+        return xp.einsum("cij,dci->dcj", route0, x)
+    y = route0[None, :, 0] * x.sum(axis=-1, keepdims=True)
+    if full.size == 0:
+        return y
+    return _set(y, full, rmatvec(route0[full], x[:, full], xp))
 
 
 def _safe_div(a: Any, b: Any, xp: Any) -> Any:
@@ -124,6 +148,7 @@ class Routed:
     diag: Any
     flow: Any | None
     flow_idx: np.ndarray | None = None
+    full: np.ndarray | None = None  # commodities with observed routes (see matvec)
 
 
 def _set(a: Any, idx: np.ndarray, value: Any) -> Any:
@@ -134,23 +159,23 @@ def _set(a: Any, idx: np.ndarray, value: Any) -> Any:
     return a.at[:, idx].set(value)
 
 
-def _closed(production: Any, weight_pull: Any, route0: Any, diag: Any,
-            xp: Any) -> tuple[Any, Any, Any]:
-    scale = _safe_div(production, matvec(route0, weight_pull, xp), xp)
+def _closed(production: Any, weight_pull: Any, route0: Any, diag: Any, xp: Any,
+            full: np.ndarray | None) -> tuple[Any, Any, Any]:
+    scale = _safe_div(production, matvec(route0, weight_pull, xp, full), xp)
     own = scale * diag[None] * weight_pull
-    inflow = weight_pull * rmatvec(route0, scale, xp)
+    inflow = weight_pull * rmatvec(route0, scale, xp, full)
     return production - own, inflow - own, scale
 
 
 def route(production: Any, weight_pull: Any, route0: Any, diag: Any,
           restricted: tuple[np.ndarray, Any] | None, club: Club | None, demand1: Any,
-          xp: Any = np) -> Routed:
+          xp: Any = np, full: np.ndarray | None = None) -> Routed:
     """Route one layer's production ``(draw, c, G)`` to destinations.
 
     ``route0`` is ``(c, i, j)`` and ``diag`` its diagonal ``(c, G)``. ``restricted`` is
     (layer-local commodity indices, their ``trade_keep`` ``(draw, n, i, j)`` with 1 on the
     diagonal) or None. Flows are built only where needed: for the restricted commodities,
-    or for the whole layer under club priority.
+    or for the whole layer under club priority. ``full``: see :func:`matvec`.
     """
     if club is not None:
         keep = None
@@ -160,14 +185,14 @@ def route(production: Any, weight_pull: Any, route0: Any, diag: Any,
         flow = prioritise(flows(production, weight_pull, route0, keep, xp), club, demand1, xp)
         exports, imports = exports_imports(flow, xp)
         return Routed(exports, imports, None, weight_pull, route0, diag, flow)
-    exports, imports, scale = _closed(production, weight_pull, route0, diag, xp)
+    exports, imports, scale = _closed(production, weight_pull, route0, diag, xp, full)
     if restricted is None:
-        return Routed(exports, imports, scale, weight_pull, route0, diag, None)
+        return Routed(exports, imports, scale, weight_pull, route0, diag, None, None, full)
     idx, keep = restricted
     flow = flows(production[:, idx], weight_pull[:, idx], route0[idx], keep, xp)
     sub_exports, sub_imports = exports_imports(flow, xp)
     return Routed(_set(exports, idx, sub_exports), _set(imports, idx, sub_imports), scale,
-                  weight_pull, route0, diag, flow, idx)
+                  weight_pull, route0, diag, flow, idx, full)
 
 
 def _flow_back(flow: Any, returned_share: Any, xp: Any) -> Any:
@@ -182,7 +207,7 @@ def sent_back(routed: Routed, returned_share: Any, xp: Any = np) -> Any:
     if routed.flow is not None and routed.flow_idx is None:
         return _flow_back(routed.flow, returned_share, xp)
     weighted = routed.pull * returned_share
-    total = matvec(routed.route0, weighted, xp) - routed.diag[None] * weighted
+    total = matvec(routed.route0, weighted, xp, routed.full) - routed.diag[None] * weighted
     back = routed.scale * total
     if routed.flow is None:
         return back
