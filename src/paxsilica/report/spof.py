@@ -68,6 +68,16 @@ SPOF_LABELS: dict[str, tuple[str, str]] = {
                   "لا يوجد مدخل تورّده دولة واحدة منفردة عند هذا المستوى."),
     "cuts": ("Capabilities cut", "القدرات المنقطعة"),
     "route": ("Route", "المسار"),
+    "months": ("Months each node is lost", "عدد أشهر فقدان كل عقدة"),
+    "stack_spof": ("The stack, with the worst single points of failure outlined",
+                   "منظومة الإمداد مع إبراز أسوأ نقاط الإخفاق المنفردة"),
+    "stack_spof_note": (
+        "Colour: the worst node's mean capability loss on each input, relative to the worst "
+        "node of all (grey: no country holds {threshold} of it). Outlined: the inputs of the "
+        "top {top} nodes, with rank, country and mean loss; hover a box for its nodes.",
+        "اللون: متوسط خسارة القدرات لأسوأ عقدة في كل مدخل، نسبةً إلى أسوأ عقدة على الإطلاق "
+        "(الرمادي: لا تملك أي دولة {threshold} منه). المحاط بإطار: مدخلات أعلى {top} عقد، "
+        "مع الترتيب والدولة ومتوسط الخسارة؛ مرّر المؤشر على أي مربع لعرض عقده."),
     "wall_time": ("{nodes} nodes x {draws} draws in {seconds} s.",
                   "{nodes} عقدة × {draws} سحب في {seconds} ثانية."),
 }
@@ -143,7 +153,8 @@ def _structural(sole: pd.DataFrame, cuts: pd.DataFrame, names: Mapping[str, str]
     for row in sole.to_dict("records"):
         hit = cuts[(cuts["iso3"] == row["iso3"]) & (cuts["commodity"] == row["commodity"])]
         caps = "، ".join if lang == "ar" else ", ".join
-        routes = caps(e(" → ".join(names.get(c, c) for c in path)) for path in hit["path"])
+        arrow = " ← " if lang == "ar" else " → "  # the route reads right to left in Arabic
+        routes = caps(e(arrow.join(names.get(c, c) for c in path)) for path in hit["path"])
         items.append(
             f"<li data-node='{e(row['iso3'])}:{e(row['commodity'])}'><b>"
             f"{e(names.get(row['commodity'], row['commodity']))}</b>: "
