@@ -37,6 +37,9 @@ def test_json_ranks_the_mini_packages_nodes_and_reads_its_graph(mini_package: Pa
     first = body["ranking"][0]
     assert {"loss_p50", "loss_p95", "loss_se", "shortage_p50", "peak_price_p95"} <= set(first)
     assert first["loss_p50"] > 0 and first["capability"] == "gan_devices"
+    # one capability in the mini package: its own loss is the headline loss
+    assert first["loss_by_capability"] == {"gan_devices": {
+        k: pytest.approx(first[k]) for k in ("loss_p50", "loss_p95", "loss_mean", "loss_se")}}
     # structural: at dominance 0.6, China's 60% of gallium counts as the only supplier
     sole = {(r["commodity"], r["iso3"]) for r in body["sole_sources"]}
     assert sole == {("gallium_refining", "CHN"), ("gan_devices", "USA")}

@@ -73,7 +73,8 @@ class OutageSweep:
     failure), ``iso3``, ``commodity``, ``share`` (of world output), for each measure of
     :data:`MEASURES` its ``_p50``, ``_p95``, ``_mean`` and ``_se``, plus ``capability`` (the
     capability with the largest mean loss, None when none is lost) and ``worst_commodity``
-    (the bloc's commodity with the largest mean shortage).
+    (the bloc's commodity with the largest mean shortage) and ``loss_by_capability``
+    (capability -> the loss statistics of that capability alone).
     """
 
     table: pd.DataFrame
@@ -144,6 +145,10 @@ def _node_row(iso3: str, commodity: str, share: float, node: Results,
         row |= sample_stats(measures[name], name)
     by_cap = measures["loss_by_capability"].mean(DRAW)
     by_commodity = measures["shortage_by_commodity"].mean(DRAW)
+    loss = measures["loss_by_capability"]
+    row["loss_by_capability"] = {
+        str(cap): sample_stats(loss.sel({CAPABILITY: cap}).values, "loss")
+        for cap in loss[CAPABILITY].values}
     row["capability"] = (str(by_cap.idxmax().item())
                          if by_cap.size and float(by_cap.max()) > 0 else None)
     row["worst_commodity"] = (str(by_commodity.idxmax().item())
@@ -215,6 +220,6 @@ def run_outage_sweep(ds: Dataset, base: Scenario, nodes: pd.DataFrame, *,
             for (iso3, commodity, share), run in zip(keys, node_runs, strict=True)]
     columns = ["iso3", "commodity", "share",
                *[f"{m}_{s}" for m in MEASURES for s in ("p50", "p95", "mean", "se")],
-               "capability", "worst_commodity"]
+               "capability", "worst_commodity", "loss_by_capability"]
     table = rank_nodes(pd.DataFrame(rows, columns=columns))
     return OutageSweep(table, base.bloc, outage, draws, seed, base.name)
