@@ -26,6 +26,7 @@ share are not a ranking; the next measure decides).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -95,7 +96,8 @@ def outage_scenario(base: Scenario, iso3: str, commodity: str, outage: Outage) -
         the horizon's end), naming the field.
     """
     doc = base.model_dump(mode="json")
-    doc["name"] = f"n1-{iso3.lower()}-{commodity.replace('_', '-')}"[:64].rstrip("-")
+    # a scenario name is a slug: ids from a user's package may hold other characters
+    doc["name"] = re.sub(r"[^a-z0-9-]+", "-", f"n1-{iso3}-{commodity}".lower())[:64].rstrip("-")
     doc["shocks"] = [*doc["shocks"], {
         "type": "supply_outage", "countries": [iso3], "commodities": [commodity],
         "severity": outage.severity, "start_month": outage.start_month,

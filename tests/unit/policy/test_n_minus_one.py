@@ -139,3 +139,16 @@ def test_too_few_draws_is_refused() -> None:
     ds = world()
     with pytest.raises(ModelError, match="at least 2 draws"):
         run_outage_sweep(ds, scenario(), outage_nodes(ds), draws=1, seed=1)
+
+
+def test_no_node_above_the_threshold_is_an_empty_ranking_not_an_error() -> None:
+    ds = world()
+    nodes = outage_nodes(ds, 0.99)  # nobody makes 99% of anything here
+    assert nodes.empty
+    table = run_outage_sweep(ds, scenario(), nodes, draws=2, seed=1).table
+    assert table.empty and list(table.columns[:3]) == ["rank", "iso3", "commodity"]
+
+
+def test_scenario_names_stay_slugs_for_any_commodity_id() -> None:
+    scn = outage_scenario(scenario(), "CHN", "Rare Earths_refining", Outage())
+    assert scn.name == "n1-chn-rare-earths-refining"
