@@ -238,7 +238,7 @@ class BackTest:
     episode: str
     observed: str
     observed_value: float
-    band: tuple[float, float]  # test band for the model's P50
+    band: tuple[float, float]  # the observation's own range: the model's P50 should be in it
     metric: str
     sources: str
     scenario: Mapping
@@ -262,7 +262,7 @@ GALLIUM = BackTest(
     observed="Rotterdam 500-600 US$/kg (15 Dec 2023; 575 in Mar 2024) vs FOB China 290: "
              "ex-China / China about 1.9 (1.7-2.1), held for over a year",
     observed_value=550 / 290,
-    band=(1.5, 3.0),
+    band=(500 / 290, 600 / 290),
     metric="alliance / China gallium price, median of months 4-11",
     sources="mp_54, mp_55, mp_56, mp_57",
     scenario=_scn("bt-gallium-2023", "Gallium licensing, bloc buyers (back-test A)", 20230801,
@@ -277,10 +277,11 @@ GALLIUM = BackTest(
 MAGNETS = BackTest(
     key="B",
     episode="Rare-earth magnet licensing, 4 Apr 2025",
-    observed="European and US car lines stopped about 6-9 weeks after the controls; OEM "
-             "magnet stocks 2-4 weeks, CLEPA in June: more lines to halt within 3-4 weeks",
-    observed_value=7.5,
-    band=(3.0, 12.0),
+    observed="European and US car lines stopped 6-8.5 weeks after the controls "
+             "(episodes.md section 2); OEM magnet stocks 2-4 weeks, CLEPA in June: more lines "
+             "to halt within 3-4 weeks",
+    observed_value=7.25,
+    band=(6.0, 8.5),
     metric="weeks until the bloc's commercial NdFeB magnet stock is exhausted",
     sources="mp_31, mp_32, mp_33, fd_004; built-in ree-export-controls",
     scenario={"builtin": "ree-export-controls"},
@@ -294,7 +295,7 @@ ANTIMONY = BackTest(
     observed="four months on: Europe +57.3%, China domestic -10.5%, i.e. ex-China / China "
              "about 1.76 (Rotterdam 39,500-40,000 US$/t on 31 Dec 2024)",
     observed_value=1.573 / 0.895,
-    band=(1.2, 2.5),
+    band=(1.573 / 0.895, 1.573 / 0.885),  # China -10.5% to -11.5% (episodes.md section 2)
     metric="alliance / China antimony price in month 4",
     sources="mp_60, mp_61",
     scenario=_scn("bt-antimony-2024", "Antimony licensing, all destinations (back-test C)",
@@ -338,7 +339,7 @@ LITHIUM = BackTest(
              "too (capacities not given; at Busch et al.'s 2023 rates +8%), so about 7-18%; "
              "at least 10% of Tier-1 supply unprofitable (S&P, Feb 2024)",
     observed_value=0.13,
-    band=(0.05, 0.25),
+    band=(0.07, 0.18),
     metric="share of the bloc's lithium mine output idled after 12 months",
     sources="episodes.md 5a-5b; mp_37, mp_38, mp_41, mp_42; busch2024_deposits",
     scenario=_scn("bt-lithium-2024", "Lithium surplus 2024, spodumene at 680-830 US$/t "
@@ -394,13 +395,14 @@ def backtest_results(ds: Dataset, draws: int = DRAWS,
 
 
 def backtest_markdown(table: pd.DataFrame) -> str:
-    lines = ["| | episode | metric | observed | paxsilica P5 / P50 / P95 | gap (P50 - obs.) | "
-             "test band (P50) |", "|---|---|---|---|---|---|---|"]
+    lines = ["| | episode | metric | observed | observed band | paxsilica P5 / P50 / P95 | "
+             "gap (P50 - obs.) | P50 in band |", "|---|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
-        band = f"[{r['band_lo']:g}, {r['band_hi']:g}]"
+        band = f"[{r['band_lo']:.2f}, {r['band_hi']:.2f}]"
+        inside = "yes" if r["band_lo"] <= r["p50"] <= r["band_hi"] else "**no**"
         lines.append(f"| {r['key']} | {r['episode']} | {r['metric']} | {r['observed']:.2f} | "
-                     f"{r['p5']:.2f} / {r['p50']:.2f} / {r['p95']:.2f} | {r['gap_p50']:+.2f} | "
-                     f"{band} |")
+                     f"{band} | {r['p5']:.2f} / {r['p50']:.2f} / {r['p95']:.2f} | "
+                     f"{r['gap_p50']:+.2f} | {inside} |")
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import typer
 
 from paxsilica import workflows, workflows_trade
-from paxsilica.cli import optimize, render, scale, web
+from paxsilica.cli import calibrate, optimize, render, scale, web
 from paxsilica.cli.service_client import service_for
 from paxsilica.cli.common import (DataOption, DbOption, Format, FormatOption, Lang, emit_json,
                                   err, user_errors)
@@ -38,6 +38,7 @@ app.add_typer(web.tokens_app, name="tokens")
 app.command("report")(web.report)
 app.add_typer(optimize.optimize_app, name="optimize")
 app.command("sweep")(scale.sweep)
+app.command("calibrate")(calibrate.calibrate)
 
 # -- data -------------------------------------------------------------------------------------
 @data_app.command("info")
