@@ -32,14 +32,20 @@ import pandas as pd
 import yaml
 
 from paxsilica import workflows
+from paxsilica.calibration import observables
+from paxsilica.calibration.episodes import load_episodes
+from paxsilica.calibration.evaluate import (PARAMETERS, evaluate, evaluate_posterior,
+                                            shipped_values)
+from paxsilica.calibration.observables import stock_out_weeks
+from paxsilica.workflows_calibration import calibrated_values, read_calibrated
 from paxsilica.engine import EngineOptions, simulate
 from paxsilica.model.dataset import Dataset
 from paxsilica.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 MANUAL = ROOT / "tools" / "data_inputs" / "manual.yaml"
-WEEKS_PER_MONTH = 365.25 / 7 / 12  # 4.35 weeks
 ALLIANCE, RESTRICTING, OTHERS = 0, 1, 2
+SEGMENT_NAMES = ("alliance", "restricting", "others")
 DRAWS = 200  # per back-test run; P5/P95 move by about 0.01-0.05 with another seed
 
 # -------------------------------------------------------------------------------------------
@@ -193,38 +199,14 @@ def price_at(res, commodity: str, month: int, segment: int) -> np.ndarray:
 
 def weeks_to_stock_out(res, commodity: str, demand_elasticity: float,
                        segment: int = ALLIANCE) -> np.ndarray:
-    """Per draw: weeks from month 0 until commercial stock is exhausted (NaN = never).
-
-    Within the month of exhaustion the stock is taken to run down evenly, so the time is
-    (months before + stock at its start / that month's deficit at the baseline price) x 4.35
-    weeks. Demand at the baseline price is cleared demand / price ** demand_elasticity (the
-    iso-elastic demand curve of paxsilica.engine.clearing).
-    """
-    stock = _path(res, "stock_commercial", commodity)[..., segment]  # end of month
-    release = _path(res, "release", commodity)[..., segment]
-    build = _path(res, "build", commodity)[..., segment]
-    initial = stock[:, 0] + release[:, 0] - build[:, 0]  # the stock target at month 0
-    available = (_path(res, "supply", commodity) - _path(res, "exports", commodity)
-                 + _path(res, "imports", commodity))[..., segment]
-    price = _path(res, "price_ratio", commodity)[..., segment]
-    demand1 = _path(res, "demand", commodity)[..., segment] / price ** min(demand_elasticity,
-                                                                             -1e-3)
-    deficit = demand1 - available
-    out = np.full(stock.shape[0], np.nan)
-    for d in np.flatnonzero(initial > 0):
-        hits = np.flatnonzero((stock[d] <= 1e-9 * initial[d]) & (release[d] > 0))
-        if hits.size:
-            m = hits[0]
-            start = initial[d] if m == 0 else stock[d, m - 1]
-            out[d] = (m + min(start / max(deficit[d, m], start), 1.0)) * WEEKS_PER_MONTH
-    return out
+    """Per draw: weeks from month 0 until commercial stock is exhausted (NaN = never)."""
+    return stock_out_weeks(res, commodity, demand_elasticity, segment)
 
 
 def capacity_idled(res, commodity: str, segment: int, month: int) -> np.ndarray:
     """Per draw: share of the segment's month-0 production no longer produced at ``month``."""
-    supply = _path(res, "supply", commodity)[..., segment]
-    base = supply[:, 0]
-    return np.divide(base - supply[:, month], base, out=np.zeros_like(base), where=base > 0)
+    return observables.capacity_idled(res, None, commodity=commodity,
+                                      segment=SEGMENT_NAMES[segment], month=month)
 
 
 # -------------------------------------------------------------------------------------------
@@ -504,7 +486,90 @@ def sensitivity_markdown(table: pd.DataFrame) -> str:
 
 
 # -------------------------------------------------------------------------------------------
-# 5. Output
+# 5. Episodes: observed bands against the model before and after the fit (issue 12)
+# -------------------------------------------------------------------------------------------
+#: Posterior particles and draws per particle of the "posterior sample" columns.
+FAN_PARTICLES, FAN_DRAWS, FAN_SEED = 10, 20, 12
+
+
+def _fan(r: Mapping) -> str:
+    if not r["share_with_value"]:
+        return "never"
+    never = "" if r["share_with_value"] == 1 else f" ({1 - r['share_with_value']:.0%} never)"
+    return f"{r['p5']:.3g} / {r['p50']:.3g} / {r['p95']:.3g}{never}"
+
+
+def _verdict(r: Mapping) -> str:
+    return f"{'yes' if r['p50_in_band'] else '**no**'} / {'yes' if r['covered'] else '**no**'}"
+
+
+def episode_tables(ds: Dataset) -> dict[str, pd.DataFrame]:
+    """Evaluation tables: shipped values, posterior P50, and a sample of the posterior."""
+    episodes = load_episodes(ds=ds)
+    _, posterior = read_calibrated()
+    return {"before": evaluate(episodes, ds, shipped_values()),
+            "after": evaluate(episodes, ds, calibrated_values()),
+            "sample": evaluate_posterior(episodes, ds, posterior, particles=FAN_PARTICLES,
+                                         draws=FAN_DRAWS, seed=FAN_SEED)}
+
+
+def episodes_markdown(tables: Mapping[str, pd.DataFrame]) -> str:
+    """Per observation: band, then P5/P50/P95 and 'P50 in band / band inside P5-P95'."""
+    lines = ["| episode / observation | role | observed band | before: P5 / P50 / P95 | in band | "
+             "after, posterior P50: P5 / P50 / P95 | in band | after, posterior sample: P5 / "
+             "P50 / P95 | in band | engine lacks |", "|---|---|---|---|---|---|---|---|---|---|"]
+    before, after, sample = (tables[k].set_index("key") for k in ("before", "after", "sample"))
+    for key, b in before.iterrows():
+        high = "" if math.isinf(b["band_high"]) else f"{b['band_high']:.3g}"
+        role = b["role"] if b["role"] == "heldout" or not b["missing"] else "training (not fitted)"
+        lines.append(f"| {key} | {role} | [{b['band_low']:.3g}, {high}] | {_fan(b)} | "
+                     f"{_verdict(b)} | {_fan(after.loc[key])} | {_verdict(after.loc[key])} | "
+                     f"{_fan(sample.loc[key])} | {_verdict(sample.loc[key])} | "
+                     f"{b['missing'] or '-'} |")
+    return "\n".join(lines)
+
+
+def _share(rows: pd.DataFrame, column: str) -> str:
+    return f"{int(rows[column].sum())}/{len(rows)} ({rows[column].mean():.0%})"
+
+
+def coverage_markdown(tables: Mapping[str, pd.DataFrame]) -> str:
+    """Coverage (band inside P5-P95) and P50-in-band counts per evaluation and role."""
+    lines = ["| parameters | training: band inside P5-P95 | training: P50 in band | fitted "
+             "observations: band inside P5-P95 | fitted: P50 in band | held out: band inside "
+             "P5-P95 | held out: P50 in band |", "|---|---|---|---|---|---|---|"]
+    names = {"before": "shipped (before)", "after": "posterior P50 (after)",
+             "sample": f"posterior sample, {FAN_PARTICLES} x {FAN_DRAWS} draws (after)"}
+    for key, label in names.items():
+        t = tables[key]
+        train, held = t[t["role"] == "training"], t[t["role"] == "heldout"]
+        fitted = train[train["missing"] == ""]
+        lines.append(f"| {label} | {_share(train, 'covered')} | {_share(train, 'p50_in_band')} | "
+                     f"{_share(fitted, 'covered')} | {_share(fitted, 'p50_in_band')} | "
+                     f"{_share(held, 'covered')} | {_share(held, 'p50_in_band')} |")
+    return "\n".join(lines)
+
+
+def calibrated_markdown() -> str:
+    """Each fitted parameter: meaning, prior, shipped value, posterior P5/P50/P95."""
+    parameters, _ = read_calibrated()
+    meaning = {p.name: p.meaning for p in PARAMETERS}
+    lines = ["| parameter | meaning | prior (uniform) | shipped | posterior P5 / P50 / P95 |",
+             "|---|---|---|---|---|"]
+    for _, r in parameters.iterrows():
+        lines.append(f"| `{r['parameter']}` | {meaning[r['parameter']]} | "
+                     f"[{r['prior_low']:g}, {r['prior_high']:g}] | {r['shipped']:g} | "
+                     f"{r['p5']:.3g} / {r['p50']:.3g} / {r['p95']:.3g} |")
+    first = parameters.iloc[0]
+    lines += ["", f"Method: {first['method']}. Fitted to: "
+              + ", ".join(f"`{k}`" for k in str(first["fitted_to"]).split(";"))
+              + ". Held out (never fitted): "
+              + ", ".join(f"`{k}`" for k in str(first["heldout"]).split(";")) + "."]
+    return "\n".join(lines)
+
+
+# -------------------------------------------------------------------------------------------
+# 6. Output
 # -------------------------------------------------------------------------------------------
 def sections(ds: Dataset, draws: int = DRAWS) -> dict[str, str]:
     li = lithium_stress(ds, draws)
@@ -515,7 +580,14 @@ def sections(ds: Dataset, draws: int = DRAWS) -> dict[str, str]:
             "lithium": li_text,
             "backtests": backtest_markdown(backtest_results(ds, draws)),
             "gallium": gallium_detail(ds, draws),
-            "sensitivity": sensitivity_markdown(sensitivity(ds, draws))}
+            "sensitivity": sensitivity_markdown(sensitivity(ds, draws))} | episode_sections(ds)
+
+
+def episode_sections(ds: Dataset) -> dict[str, str]:
+    """The generated blocks of the episodes section (fit before and after)."""
+    tables = episode_tables(ds)
+    return {"episodes": episodes_markdown(tables), "episode_coverage": coverage_markdown(tables),
+            "calibrated": calibrated_markdown()}
 
 
 def write(doc: Path, parts: Mapping[str, str]) -> None:

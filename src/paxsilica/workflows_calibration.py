@@ -1,7 +1,8 @@
 """Use case of ``paxsilica calibrate`` (same layer as :mod:`paxsilica.workflows`): load the
 episodes, score the shipped parameters, fit by ABC-SMC, score the fit, write the result.
 
-The fit's output is two CSV files of the data package (``data/default``):
+The fit's output is two CSV files shipped with the data package, in ``data/calibrated`` (beside
+``data/default``, whose files tools/build_data.py re-derives from the shared data):
 
 * ``calibrated_parameters.csv``: one row per behavioural parameter: prior range, shipped
   value, posterior P5/P50/P95, ``source`` = ``calibrated``, the fitted and held-out
@@ -59,7 +60,7 @@ def parameter_rows(result: FitResult, episodes: list[Episode]) -> pd.DataFrame:
     return table
 
 
-def calibrate(*, population: int = 30, generations: int = 4, draws: int = 30, seed: int = 12,
+def calibrate(*, population: int = 40, generations: int = 6, draws: int = 30, seed: int = 12,
               out: Path | None = None, ds: Dataset | None = None) -> CalibrationOutcome:
     """Fit the behavioural parameters to the shipped episodes; write the CSVs to ``out``.
 
@@ -93,7 +94,7 @@ def read_calibrated(folder: Path | None = None) -> tuple[pd.DataFrame, pd.DataFr
     DataError
         A file is missing or lacks a parameter's column or row.
     """
-    base = Path(str(resources.files("paxsilica") / "data" / "default")) if folder is None \
+    base = Path(str(resources.files("paxsilica") / "data" / "calibrated")) if folder is None \
         else folder
     try:
         parameters = pd.read_csv(base / PARAMETERS_FILE)

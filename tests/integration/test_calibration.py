@@ -160,7 +160,8 @@ def test_generated_result_tables_in_the_document_are_current(ds) -> None:
     # regenerate them (fixed seeds) and compare, so an engine change cannot leave them stale.
     text = (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
     parts = cr.sections(ds)
-    for name in ("backtests", "gallium", "lithium", "sensitivity"):
+    for name in ("backtests", "gallium", "lithium", "sensitivity", "episodes",
+                 "episode_coverage", "calibrated"):
         block = re.search(
             rf"<!-- BEGIN generated:{name} -->\n(.*?)\n<!-- END generated:{name} -->", text, re.S)
         assert block is not None, f"docs/calibration.md lacks the generated:{name} block"

@@ -20,8 +20,8 @@ from paxsilica.calibration.observables import OBSERVABLES
 from paxsilica.engine import EngineOptions, simulate
 from paxsilica.model.dataset import Dataset
 
-__all__ = ["PARAMETERS", "Parameter", "coverage", "evaluate", "options_and_dataset",
-           "shipped_values"]
+__all__ = ["PARAMETERS", "Parameter", "coverage", "episode_values", "evaluate",
+           "evaluate_posterior", "options_and_dataset", "shipped_values"]
 
 #: The dataset multiplier's name (every commodity's demand elasticity x this).
 DEMAND_SCALE = "demand_elasticity_scale"
@@ -107,9 +107,16 @@ def evaluate(episodes: Sequence[Episode], ds: Dataset, values: Mapping[str, floa
     inside the fan). ``draws`` default: each scenario's own.
     """
     options, data = options_and_dataset(ds, values)
+    per_draw: dict[str, np.ndarray] = {}
+    for ep in episodes:
+        per_draw |= episode_values(ep, data, options, draws)
+    return _table(episodes, per_draw)
+
+
+def _table(episodes: Sequence[Episode], per_draw: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """The evaluation table from per-draw values keyed ``episode/id``."""
     rows = []
     for ep in episodes:
-        per_draw = episode_values(ep, data, options, draws)
         for o in ep.observations:
             p5, p50, p95, share = _quantiles(per_draw[o.key])
             rows.append({"key": o.key, "episode": o.episode, "id": o.id, "what": o.what,
@@ -125,3 +132,25 @@ def coverage(table: pd.DataFrame, role: str = "training") -> float:
     """Share of ``role`` observations whose band overlaps the model's P5-P95."""
     rows = table[table["role"] == role]
     return float(rows["covered"].mean()) if len(rows) else math.nan
+
+
+def evaluate_posterior(episodes: Sequence[Episode], ds: Dataset, posterior: pd.DataFrame, *,
+                       particles: int = 10, draws: int = 20, seed: int = 0) -> pd.DataFrame:
+    """Like :func:`evaluate`, with parameter uncertainty inside the draws.
+
+    ``particles`` parameter sets are drawn from ``posterior`` by weight (a seeded
+    ``numpy.random.Generator``); each runs ``draws`` Monte Carlo draws of every episode on the
+    episode's seed, and the quantiles are taken over all ``particles x draws`` values. This is
+    what a Monte Carlo run sampling the posterior per draw would show.
+    """
+    rng = np.random.default_rng(seed)
+    weights = posterior["weight"].to_numpy(dtype=float)
+    chosen = rng.choice(len(posterior), size=particles, p=weights / weights.sum())
+    pooled: dict[str, list[np.ndarray]] = {}
+    for row in chosen:
+        values = {p.name: float(posterior.iloc[row][p.name]) for p in PARAMETERS}
+        options, data = options_and_dataset(ds, values)
+        for ep in episodes:
+            for key, per_draw in episode_values(ep, data, options, draws).items():
+                pooled.setdefault(key, []).append(per_draw)
+    return _table(episodes, {k: np.concatenate(v) for k, v in pooled.items()})

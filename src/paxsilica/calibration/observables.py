@@ -18,7 +18,8 @@ import numpy as np
 
 from paxsilica.model.dataset import Dataset
 
-__all__ = ["OBSERVABLES", "SEGMENT_INDEX", "WEEKS_PER_MONTH", "Observable", "weeks_to_stock_out"]
+__all__ = ["OBSERVABLES", "SEGMENT_INDEX", "WEEKS_PER_MONTH", "Observable", "capacity_idled",
+           "stock_out_weeks", "weeks_to_stock_out"]
 
 WEEKS_PER_MONTH = 365.25 / 7 / 12  # 4.35 weeks
 SEGMENT_INDEX = {"alliance": 0, "restricting": 1, "others": 2}
@@ -80,25 +81,25 @@ def outside_supply_gain(res: Any, ds: Dataset, *, commodity: str, month: int) ->
     return np.divide(gain, world, out=np.zeros_like(gain), where=world > 0)
 
 
-def weeks_to_stock_out(res: Any, ds: Dataset, *, commodity: str, segment: str = "alliance",
-                       from_month: int = 0) -> np.ndarray:
+def stock_out_weeks(res: Any, commodity: str, demand_elasticity: float, segment: int = 0,
+                    from_month: int = 0) -> np.ndarray:
     """Weeks from the start of ``from_month`` until commercial stock is exhausted (NaN = never).
 
     Within the month of exhaustion the stock is taken to run down evenly, so the time is
     (months before + stock at its start / that month's deficit at the baseline price) x 4.35
-    weeks. Demand at the baseline price is cleared demand / price ** demand elasticity (the
-    iso-elastic demand curve of paxsilica.engine.clearing).
+    weeks. Demand at the baseline price is cleared demand / price ** ``demand_elasticity``
+    (the iso-elastic demand curve of paxsilica.engine.clearing). ``segment`` is an index.
     """
-    seg = SEGMENT_INDEX[segment]
-    elasticity = min(float(ds.commodity(commodity)["demand_elasticity"]), -1e-3)
-    stock = _path(res, "stock_commercial", commodity)[:, from_month:, seg]  # end of month
-    release = _path(res, "release", commodity)[:, from_month:, seg]
-    build = _path(res, "build", commodity)[:, from_month:, seg]
+    elasticity = min(demand_elasticity, -1e-3)
+    months = slice(from_month, None)
+    stock = _path(res, "stock_commercial", commodity)[:, months, segment]  # end of month
+    release = _path(res, "release", commodity)[:, months, segment]
+    build = _path(res, "build", commodity)[:, months, segment]
     initial = stock[:, 0] + release[:, 0] - build[:, 0]  # the stock at the month's start
     available = (_path(res, "supply", commodity) - _path(res, "exports", commodity)
-                 + _path(res, "imports", commodity))[:, from_month:, seg]
-    price_ratio = _path(res, "price_ratio", commodity)[:, from_month:, seg]
-    deficit = _path(res, "demand", commodity)[:, from_month:, seg] / price_ratio ** elasticity \
+                 + _path(res, "imports", commodity))[:, months, segment]
+    price_ratio = _path(res, "price_ratio", commodity)[:, months, segment]
+    deficit = _path(res, "demand", commodity)[:, months, segment] / price_ratio ** elasticity \
         - available
     out = np.full(stock.shape[0], np.nan)
     for d in np.flatnonzero(initial > 0):
@@ -108,6 +109,13 @@ def weeks_to_stock_out(res: Any, ds: Dataset, *, commodity: str, segment: str = 
             start = initial[d] if m == 0 else stock[d, m - 1]
             out[d] = (m + min(start / max(deficit[d, m], start), 1.0)) * WEEKS_PER_MONTH
     return out
+
+
+def weeks_to_stock_out(res: Any, ds: Dataset, *, commodity: str, segment: str = "alliance",
+                       from_month: int = 0) -> np.ndarray:
+    """:func:`stock_out_weeks` with the commodity's demand elasticity from ``ds``."""
+    elasticity = float(ds.commodity(commodity)["demand_elasticity"])
+    return stock_out_weeks(res, commodity, elasticity, SEGMENT_INDEX[segment], from_month)
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,14 @@ __all__ = ["calibrate"]
 @user_errors
 def calibrate(
     population: Annotated[int, typer.Option(min=4, help="ABC-SMC particles per generation.")]
-    = 30,
-    generations: Annotated[int, typer.Option(min=1, help="Most ABC-SMC generations.")] = 4,
+    = 40,
+    generations: Annotated[int, typer.Option(min=1, help="Most ABC-SMC generations.")] = 6,
     draws: Annotated[int, typer.Option(min=5, help="Monte Carlo draws per episode and "
                                                    "particle.")] = 30,
     seed: Annotated[int, typer.Option(help="Seed of the ABC-SMC sampler.")] = 12,
     out: Annotated[Path | None, typer.Option(
         help="Folder for calibrated_parameters.csv and calibrated_posterior.csv (the "
-             "shipped ones: src/paxsilica/data/default).")] = None,
+             "shipped ones: src/paxsilica/data/calibrated).")] = None,
 ) -> None:
     """Fit behavioural parameters to the training episodes by ABC-SMC; report coverage."""
     outcome = wc.calibrate(population=population, generations=generations, draws=draws,
