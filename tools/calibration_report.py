@@ -34,7 +34,7 @@ import yaml
 from paxsilica import workflows
 from paxsilica.calibration import observables
 from paxsilica.calibration.episodes import load_episodes
-from paxsilica.calibration.evaluate import (PARAMETERS, evaluate, evaluate_posterior,
+from paxsilica.calibration.evaluate import (PARAMETERS, evaluate, evaluate_posterior, quantiles,
                                             shipped_values)
 from paxsilica.calibration.observables import stock_out_weeks
 from paxsilica.workflows_calibration import calibrated_values, read_calibrated
@@ -351,15 +351,6 @@ def run(ds: Dataset, spec: Mapping, draws: int = DRAWS, options: EngineOptions |
     scn = scenario_of(ds, spec)
     return simulate(ds, scn, draws=draws, seed=scn.seed, options=options,
                     keep_paths=keep_paths, workers=1)
-
-
-def quantiles(values: np.ndarray) -> tuple[float, float, float, float]:
-    """(P5, P50, P95, share of draws with a value) ignoring NaN (NaN = never happened)."""
-    ok = values[~np.isnan(values)]
-    if ok.size == 0:
-        return math.nan, math.nan, math.nan, 0.0
-    p5, p50, p95 = np.quantile(ok, (0.05, 0.5, 0.95))
-    return float(p5), float(p50), float(p95), ok.size / values.size
 
 
 def backtest_results(ds: Dataset, draws: int = DRAWS,

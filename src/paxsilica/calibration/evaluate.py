@@ -21,7 +21,7 @@ from paxsilica.engine import EngineOptions, simulate
 from paxsilica.model.dataset import Dataset
 
 __all__ = ["PARAMETERS", "Parameter", "coverage", "episode_values", "evaluate",
-           "evaluate_posterior", "options_and_dataset", "shipped_values"]
+           "evaluate_posterior", "options_and_dataset", "quantiles", "shipped_values"]
 
 #: The dataset multiplier's name (every commodity's demand elasticity x this).
 DEMAND_SCALE = "demand_elasticity_scale"
@@ -90,8 +90,8 @@ def episode_values(ep: Episode, ds: Dataset, options: EngineOptions,
     return {o.key: OBSERVABLES[o.observable](res, data, o.args) for o in ep.observations}
 
 
-def _quantiles(values: np.ndarray) -> tuple[float, float, float, float]:
-    """(P5, P50, P95, share of draws with a value), NaN-aware."""
+def quantiles(values: np.ndarray) -> tuple[float, float, float, float]:
+    """(P5, P50, P95, share of draws with a value) ignoring NaN (NaN = never happened)."""
     ok = values[~np.isnan(values)]
     if ok.size == 0:
         return math.nan, math.nan, math.nan, 0.0
@@ -118,7 +118,7 @@ def _table(episodes: Sequence[Episode], per_draw: Mapping[str, np.ndarray]) -> p
     rows = []
     for ep in episodes:
         for o in ep.observations:
-            p5, p50, p95, share = _quantiles(per_draw[o.key])
+            p5, p50, p95, share = quantiles(per_draw[o.key])
             rows.append({"key": o.key, "episode": o.episode, "id": o.id, "what": o.what,
                          "role": o.role, "missing": o.missing, "band_low": o.band[0],
                          "band_high": o.band[1], "p5": p5, "p50": p50, "p95": p95,
