@@ -1,4 +1,4 @@
-"""Calibration report: parameter table, back-tests and sensitivity behind docs/calibration.md.
+"""Calibration report: parameters, back-tests, sensitivity and episode fit of docs/calibration.md.
 
 Usage::
 
@@ -10,6 +10,10 @@ Usage::
 numbers in the document are always the engine's current output. Every scenario here has a
 fixed seed; the back-test bands are also asserted by tests/integration/test_calibration.py,
 which imports this module.
+
+The episode tables (section 4 of the document) evaluate the episode files of
+``paxsilica/scenarios/episodes`` at the shipped parameters and at the calibrated ones of
+``paxsilica/data/calibrated`` (written by ``paxsilica calibrate``).
 
 Values come from the dataset (the CSVs the engine reads); provenance per parameter comes from
 tools/data_inputs/manual.yaml (which source id backs which column) and sources.csv (whether
