@@ -82,3 +82,28 @@ def test_parameters_reach_the_engine_options_and_the_dataset() -> None:
     assert np.allclose(after, 2.0 * before)
     with pytest.raises(KeyError, match="unknown behavioural parameter"):
         options_and_dataset(ds, {"trade_elasticity": 1.0})
+
+
+def test_posterior_sample_pools_the_chosen_particles() -> None:
+    # A posterior whose whole weight sits on one particle: every pooled draw uses it, so the
+    # pooled quantiles are those of that particle's own run repeated (same seed per run).
+    import pandas as pd
+
+    from paxsilica.calibration.episodes import load_episodes
+    from paxsilica.calibration.evaluate import PARAMETERS, evaluate, evaluate_posterior
+
+    ds = workflows.load()
+    (gallium,) = [ep for ep in load_episodes() if ep.id == "gallium-2023"]
+    chosen = shipped_values() | {"trade_price_elasticity": 1.0}
+    other = shipped_values() | {"trade_price_elasticity": 4.0}
+    posterior = pd.DataFrame([other, chosen])[[p.name for p in PARAMETERS]]
+    posterior["weight"] = [0.0, 1.0]
+    single = evaluate([gallium], ds, chosen, draws=8)
+    one = evaluate_posterior([gallium], ds, posterior, particles=1, draws=8, seed=1)
+    for column in ("p5", "p50", "p95"):
+        assert np.allclose(one[column], single[column])
+    # three copies of the same eight values have the same median
+    three = evaluate_posterior([gallium], ds, posterior, particles=3, draws=8, seed=1)
+    assert np.allclose(three["p50"], single["p50"])
+    # and the other particle's run differs (the test can tell them apart)
+    assert not np.allclose(evaluate([gallium], ds, other, draws=8)["p50"], single["p50"])
