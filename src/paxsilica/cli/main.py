@@ -14,7 +14,7 @@ import pandas as pd
 import typer
 
 from paxsilica import workflows, workflows_trade
-from paxsilica.cli import optimize, render, scale, spof, web
+from paxsilica.cli import calibrate, optimize, render, scale, spof, web
 from paxsilica.cli.service_client import service_for
 from paxsilica.cli.common import (DataOption, DbOption, Format, FormatOption, Lang, emit_json,
                                   err, user_errors)
@@ -39,6 +39,7 @@ app.command("report")(web.report)
 app.add_typer(optimize.optimize_app, name="optimize")
 app.command("sweep")(scale.sweep)
 app.command("spof")(spof.spof)
+app.command("calibrate")(calibrate.calibrate)
 
 # -- data -------------------------------------------------------------------------------------
 @data_app.command("info")
