@@ -659,6 +659,7 @@ def stress_row(scn: Scenario, outcome: RunOutcome) -> dict[str, object]:
         "loss_share_p95": float(loss["loss_share_p95"]) if loss is not None else 0.0,
         "hardest_hit": hardest,
         "members_alike": alike,
+        "hardest_label": hardest or (f"{alike} members alike" if alike > 1 else "none"),
         "members": members.to_dict(orient="records"),
     }
 

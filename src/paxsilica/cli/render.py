@@ -302,9 +302,7 @@ def stress_table(report: dict[str, Any]) -> None:
         if not rows:
             continue
         top = rows[0]
-        alike = row.get("members_alike") or 0
-        who = row.get("hardest_hit") or (f"{alike} members alike" if alike > 1 else "none")
-        members.add_row(row["scenario"], who,
+        members.add_row(row["scenario"], row["hardest_label"],
                         f"{top['capability'] or '-'} {_pct(top['loss_share_p50'])}/"
                         f"{_pct(top['loss_share_p95'])}",
                         top["commodity"], _pct(top["shortage_share_p95"]),

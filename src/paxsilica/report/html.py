@@ -144,8 +144,7 @@ def _members(rows: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> lis
         if not members:
             continue
         top = members[0]
-        alike = row.get("members_alike") or 0
-        hardest = row.get("hardest_hit") or (f"{alike} members alike" if alike > 1 else "none")
+        hardest = row["hardest_label"]
         loss = f"{fmt_share(top['loss_share_p50'])} / {fmt_share(top['loss_share_p95'])}"
         capability = names.get(top["capability"], top["capability"] or "-")
         lines.append(
