@@ -49,9 +49,10 @@ from paxsilica.dims import SEGMENTS
 from paxsilica.errors import DataError, ModelError, NotFoundError, ScenarioError
 from paxsilica.model.dataset import Dataset
 from paxsilica.model.regions import RegionMap
-from paxsilica.model.scenario import MembershipChange
+from paxsilica.model.scenario import ChokepointClosure, MembershipChange, TradeClubPriority
 
-__all__ = ["EngineOptions", "Network", "RegionView", "SegmentView", "compile_network",
+__all__ = ["EngineOptions", "Network", "RegionView", "SegmentView", "active_commodities",
+           "compile_network",
            "cost_groups", "production_share", "recipe_use", "region_map_for",
            "topological_layers"]
 
@@ -215,6 +216,9 @@ class Network:
     options: EngineOptions
     commodity_index: Mapping[str, int]
     blocs: Mapping[str, frozenset[str]]
+    #: per layer, the commodities the scenario can move (first in the layer): what a shock,
+    #: a policy or an input of them reaches; the rest stay at their baseline every month
+    active_layers: tuple[slice, ...]
     chokepoints: pd.DataFrame = field(repr=False)
     #: (input, output): share of an input's demand derived from each output (:func:`recipe_use`)
     use_share: np.ndarray = field(repr=False)
@@ -354,12 +358,18 @@ def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None,
     table = ds.commodities
     check_inputs_produced(ds)
     layers_ids = topological_layers(list(table["id"]), ds.recipes)
+    moved = active_commodities(ds, scn, rmap)
+    if moved is not None:  # the scenario's commodities first within each layer
+        layers_ids = [[c for c in layer if c in moved] + [c for c in layer if c not in moved]
+                      for layer in layers_ids]
     order = [c for layer in layers_ids for c in layer]
     index = {c: k for k, c in enumerate(order)}
     rows = table.set_index("id").loc[order]
-    layers, start = [], 0
+    layers, active, start = [], [], 0
     for layer in layers_ids:
         layers.append(slice(start, start + len(layer)))
+        n_active = len(layer) if moved is None else sum(c in moved for c in layer)
+        active.append(slice(start, start + n_active))
         start += len(layer)
     blocs = {b: ds.members(b) for b in ds.bloc_names()}
     cap_flags = rows["is_capability"].fillna(False).astype(bool).to_numpy()
@@ -382,6 +392,7 @@ def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None,
         options=options,
         commodity_index=index,
         blocs=blocs,
+        active_layers=tuple(active),
         chokepoints=ds.chokepoints,
     )
     final = None
@@ -393,6 +404,41 @@ def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None,
                            rmap.regions.index(rmap.rest)))
     use = recipe_use(ds, index, views[0].supply0.sum(axis=1))
     return Network(views=tuple(views), use_share=use, **base)
+
+
+def active_commodities(ds: Dataset, scn: Any, rmap: RegionMap) -> frozenset[str] | None:
+    """The commodities a scenario can move away from their baseline; None for all.
+
+    A shock's or policy's commodities and everything made from them (inputs limit outputs
+    through the recipes; nothing in the month step passes a change upstream: demand for an
+    input does not follow its users' output). Trade-club priority, and a membership change on
+    the three-segment map (it moves a country's demand between segments), can move any
+    commodity. The others stay at the baseline month every month, so the step skips them.
+    """
+    resolved = scn.resolved()
+    seeds: set[str] = set()
+    for shock in resolved.shocks:
+        if isinstance(shock, ChokepointClosure) and not shock.commodities:
+            rows = ds.chokepoints[ds.chokepoints["route"] == shock.route]
+            seeds |= set(rows["commodity"])
+        else:
+            seeds |= set(shock.commodities or ())
+    for policy in resolved.policies:
+        if isinstance(policy, TradeClubPriority) or (
+                isinstance(policy, MembershipChange) and rmap.by_scenario):
+            return None
+        for name in ("commodity",):
+            if getattr(policy, name, None):
+                seeds.add(getattr(policy, name))
+        for name in ("holdings", "allocation"):
+            seeds |= set(getattr(policy, name, None) or {})
+    moved = set(seeds)
+    grew = True
+    while grew:
+        users = set(ds.recipes.loc[ds.recipes["input"].isin(moved), "output"])
+        grew = not users <= moved
+        moved |= users
+    return frozenset(moved)
 
 
 def check_inputs_produced(ds: Dataset) -> None:

@@ -97,7 +97,8 @@ def _eager_idle(xp: Any, mask: Any) -> bool:
 class _Tables:
     """The network's and levers' arrays in the backend's namespace and dtype, per view."""
 
-    def __init__(self, net: Network, levers: Levers, xp: Any, dtype: Any) -> None:
+    def __init__(self, net: Network, levers: Levers, xp: Any, dtype: Any,
+                 layers: Sequence[slice]) -> None:
         f = lambda a: xp.asarray(np.asarray(a, dtype=float), dtype=dtype)  # noqa: E731
         views = net.views
         for name in ("capacity0", "utilisation0", "demand0", "stock_target", "tranche_share",
@@ -127,7 +128,7 @@ class _Tables:
             self.club_share = f(np.stack(levers.club_share))
             self.club_present = f(np.stack(levers.club_present))
             self.club_protect = f(np.stack(levers.club_protect))
-        self.params = [self._params(net, levers, sl, f) for sl in net.layers]
+        self.params = [self._params(net, levers, sl, f) for sl in layers]
 
     @staticmethod
     def _params(net: Network, levers: Levers, sl: slice, f: Any) -> ClearParams:
@@ -193,15 +194,21 @@ class MonthStep:
     """
 
     def __init__(self, net: Network, shocks: Sequence[CompiledShock], levers: Levers,
-                 xp: Any = np, dtype: Any = np.float64, paths: bool = False) -> None:
+                 xp: Any = np, dtype: Any = np.float64, paths: bool = False,
+                 full: bool = False) -> None:
         self.net, self.levers, self.xp, self.dtype, self.paths = net, levers, xp, dtype, paths
-        self.k = _Tables(net, levers, xp, dtype)
+        # the layers' commodities this scenario can move (network.active_commodities): the rest
+        # keep the baseline month's values (self._calm), so the step skips them
+        self.layers = net.layers if full else net.active_layers
+        self.k = _Tables(net, levers, xp, dtype, self.layers)
         self.tables = _shock_tables(net, shocks, xp, dtype)
-        self.slots = [input_slots(inputs, net.n_commodities) for inputs in net.layer_inputs]
+        self.slots = [input_slots(inputs[:sl.stop - sl.start], net.n_commodities)
+                      for inputs, sl in zip(net.layer_inputs, self.layers, strict=True)]
         # per layer, the commodities whose routes differ by exporter (observed trade routes);
         # the rest sell pro rata and route by dot products (trade.matvec)
         spread = np.stack([np.ptp(v.route0, axis=1).max(axis=-1) for v in net.views]).max(0)
-        self.full = [np.flatnonzero(spread[sl] > 0) for sl in net.layers]
+        self.full = [np.flatnonzero(spread[sl] > 0) for sl in self.layers]
+        self.calm = None if self.layers == net.layers else self._calm(shocks, levers)
         self.has_exits = bool(np.any(net.views[0].tranche_cost > 0))
         costed = np.stack([v.tranche_cost for v in net.views]) > 0  # (view, c, G, tranche)
         self.exit_idx = np.flatnonzero(costed.any(axis=(0, 2, 3)))
@@ -279,26 +286,9 @@ class MonthStep:
         Returns the new state and the month's outputs (``cost`` per draw, and with
         ``paths`` the monthly variables and ``capability``).
         """
-        xp, k = self.xp, self.k
+        xp = self.xp
         st = dict(st)
-        effects = self._effects(shock_params, month, v)
-        capacity = self._capacity(st, effects["capacity_keep"], month, v)
-        response = xp.minimum(st["expected"] ** k.e_s[None, :, None] * k.utilisation0[v], 1.0)
-        planned = capacity * response
-        demand1 = xp.broadcast_to(k.demand0[v], planned.shape)
-        if effects["surge"] is not None:
-            demand1 = demand1 * (1.0 + effects["surge"])
-        out = {name: xp.zeros(planned.shape, self.dtype)
-               for name in ("shortage", "demand", "stock_left", "cost")}
-        out["deficit"] = xp.zeros(planned.shape, bool)
-        if self.paths:
-            out.update({name: xp.zeros(planned.shape, self.dtype) for name in MONTHLY_VARIABLES
-                        if name not in out})
-        for li, sl in enumerate(self.net.layers):
-            self._layer(st, out, effects, li, sl, planned, demand1, v)
-        st["expected"] = st["expected"] + k.adjustment[None, :, None] * (st["price"]
-                                                                         - st["expected"])
-        self._exits(st, v)
+        out = self._advance(st, shock_params, month, v)
         cost = out["cost"].sum(axis=(1, 2))
         cap_ratio = self._capability_ratio(st, out, v)  # (draw, capability, region)
         st["peak"] = xp.maximum(st["peak"], st["price"])
@@ -317,6 +307,46 @@ class MonthStep:
             monthly |= {name: out[name] for name in MONTHLY_VARIABLES} | {
                 "capability": bloc_cap}
         return st, monthly
+
+    def _advance(self, st: dict[str, Any], shock_params: tuple[Any, Any, Any, Any],
+                 month: Any, v: Any) -> dict[str, Any]:
+        """Supply, trade, clearing, stocks and exits of one month (``st`` updated); returns
+        the month's per-cell outputs."""
+        xp, k = self.xp, self.k
+        effects = self._effects(shock_params, month, v)
+        capacity = self._capacity(st, effects["capacity_keep"], month, v)
+        response = xp.minimum(st["expected"] ** k.e_s[None, :, None] * k.utilisation0[v], 1.0)
+        planned = capacity * response
+        demand1 = xp.broadcast_to(k.demand0[v], planned.shape)
+        if effects["surge"] is not None:
+            demand1 = demand1 * (1.0 + effects["surge"])
+        names = ("shortage", "demand", "stock_left", "cost", "deficit") + (
+            tuple(n for n in MONTHLY_VARIABLES if n not in ("shortage", "demand"))
+            if self.paths else ())
+        if self.calm is None:
+            out = {name: xp.zeros(planned.shape, bool if name == "deficit" else self.dtype)
+                   for name in names}
+        else:  # skipped commodities keep the baseline month's values
+            out = {name: xp.broadcast_to(self.calm[name], planned.shape) + xp.zeros(
+                planned.shape, bool if name == "deficit" else self.dtype) for name in names}
+        for li, sl in enumerate(self.layers):
+            if sl.stop > sl.start:
+                self._layer(st, out, effects, li, sl, planned, demand1, v)
+        st["expected"] = st["expected"] + k.adjustment[None, :, None] * (st["price"]
+                                                                         - st["expected"])
+        self._exits(st, v)
+        return out
+
+    def _calm(self, shocks: Sequence[CompiledShock], levers: Levers) -> dict[str, Any]:
+        """Every cell's outputs in a month without shocks at the baseline state
+        ``(commodity, region)``, from the full step run once on one draw (NumPy)."""
+        calm = MonthStep(self.net, shocks, levers, np, np.float64, paths=True, full=True)
+        n_s = len(shocks)
+        quiet = (np.zeros((n_s, 1), np.int32), np.zeros((n_s, 1), np.int32),
+                 np.zeros((n_s, 1)), np.zeros((n_s, 1)))
+        out = calm._advance(calm.init(1), quiet, 0, 0)
+        return {name: self.xp.asarray(value[0], dtype=bool if name == "deficit"
+                                      else self.dtype) for name, value in out.items()}
 
     def aggregate(self, name: str, values: Any, v: Any) -> Any:
         """A monthly variable ``(draw, commodity, region)`` summed into the aggregates
