@@ -55,8 +55,8 @@ from scipy.optimize import linprog
 from paxsilica.errors import ModelError
 from paxsilica.policy.sample import weighted_cvar
 
-__all__ = ["CoverageProblem", "LPSolution", "check_problem", "evaluate_holdings",
-           "solve_coverage"]
+__all__ = ["CoverageProblem", "LPSolution", "check_problem", "draw_losses",
+           "evaluate_holdings", "solve_coverage"]
 
 #: HiGHS feasibility and optimality tolerances on the scaled LP (its defaults are 1e-7).
 SOLVER_TOLERANCE = 1e-9
@@ -109,14 +109,20 @@ class LPSolution:
     iterations: int
 
 
+def draw_losses(problem: CoverageProblem, holdings_usd: np.ndarray) -> np.ndarray:
+    """Each draw's shortage cost with ``holdings_usd`` (US$ per commodity) under the coverage
+    model: ``L0_s - sum_c r_c min(X_c, S_sc)`` (US$, one per draw)."""
+    covered = np.minimum(problem.shortage_usd, holdings_usd[None, :]) @ problem.ratio
+    return problem.base_loss_usd - covered
+
+
 def evaluate_holdings(problem: CoverageProblem, holdings_usd: np.ndarray) -> dict[str, float]:
     """Objective terms of given holdings under the coverage model (US$).
 
-    Each draw's loss is ``L0_s - sum_c r_c min(X_c, S_sc)``; CVaR is
+    Each draw's loss is :func:`draw_losses`; CVaR is
     :func:`~paxsilica.policy.sample.weighted_cvar`, the LP's own definition.
     """
-    covered = np.minimum(problem.shortage_usd, holdings_usd[None, :]) @ problem.ratio
-    loss = problem.base_loss_usd - covered
+    loss = draw_losses(problem, holdings_usd)
     expected = float(problem.probability @ loss)
     cvar = weighted_cvar(loss, problem.probability, problem.alpha)
     carry = problem.carry_usd(float(holdings_usd.sum()))
