@@ -46,6 +46,7 @@ raises :class:`~paxsilica.errors.ModelError`: the answer is not trustworthy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -332,9 +333,7 @@ def _better_nearby(problem: CoverageProblem, sc: _Scales, holdings: np.ndarray,
     the commodity whose cut costs least to the one whose addition saves most. The objective
     is convex, so a better point found is real; finding none is evidence, not proof.
     """
-    def value_of(x: np.ndarray) -> float:
-        return evaluate_holdings(problem, x)["objective_usd"]
-
+    value_of = _neighbour_value(problem, holdings)
     names = sc.active
     room = sc.spend - float(holdings.sum())
     for share in PROBE_STEPS:
@@ -342,9 +341,9 @@ def _better_nearby(problem: CoverageProblem, sc: _Scales, holdings: np.ndarray,
         steps = share * sc.x_top
         for i, (c, step) in enumerate(zip(names, steps, strict=True)):
             if holdings[c] + step <= sc.x_top[i]:
-                up[i] = value_of(_moved(holdings, c, step)) - value_usd
+                up[i] = value_of({c: step}) - value_usd
             if holdings[c] >= step:
-                down[i] = value_of(_moved(holdings, c, -step)) - value_usd
+                down[i] = value_of({c: -step}) - value_usd
         j, i = int(np.argmin(up / steps)), int(np.argmin(down / steps))
         if up[j] < -tol_usd and steps[j] <= room:
             return (f"holding {steps[j]:.6g} US$ more of commodity {names[j]} saves "
@@ -354,15 +353,28 @@ def _better_nearby(problem: CoverageProblem, sc: _Scales, holdings: np.ndarray,
                     f"{-down[i]:.6g} US$")
         if i != j and np.isfinite(up[j]) and np.isfinite(down[i]):
             step = min(steps[i], steps[j])
-            moved = _moved(_moved(holdings, names[i], -step), names[j], step)
-            gain = value_usd - value_of(moved)
+            gain = value_usd - value_of({names[i]: -step, names[j]: step})
             if gain > tol_usd:
                 return (f"moving {step:.6g} US$ from commodity {names[i]} to {names[j]} saves "
                         f"{gain:.6g} US$")
     return None
 
 
-def _moved(holdings: np.ndarray, commodity: int, usd: float) -> np.ndarray:
-    out = holdings.copy()
-    out[commodity] += usd
-    return out
+def _neighbour_value(problem: CoverageProblem,
+                     holdings: np.ndarray) -> Callable[[dict[int, float]], float]:
+    """Objective (US$) of ``holdings`` moved by {commodity index: US$}; only the moved
+    commodities' coverage is recomputed (a probe costs one CVaR sort, not a full re-value)."""
+    loss = draw_losses(problem, holdings)
+    p, short = problem.probability, problem.shortage_usd
+
+    def value_of(moves: dict[int, float]) -> float:
+        moved = loss.copy()
+        for c, usd in moves.items():
+            col = short[:, c]
+            moved -= problem.ratio[c] * (np.minimum(col, holdings[c] + usd)
+                                         - np.minimum(col, holdings[c]))
+        spend = float(holdings.sum()) + sum(moves.values())
+        return (float(p @ moved) + problem.lam * weighted_cvar(moved, p, problem.alpha)
+                + problem.carry_usd(spend))
+
+    return value_of
