@@ -8,6 +8,7 @@ Shortage value S: a 500 US$ in draws 1 and 3, b 2,000 US$ in draw 2; no stock, t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -136,6 +137,43 @@ def test_an_optimal_status_with_a_poor_answer_is_an_error(monkeypatch) -> None:
                               np.full(3, 1 / 3), 0.03, VAULT.funding(1e4, 3.0), 0.5)
     monkeypatch.setattr(saa, "linprog", lambda c, **kw: _answer(np.zeros(c.size)))
     with pytest.raises(ModelError, match="not trustworthy"):
+        solve_coverage(problem)
+
+
+def _consistent_answer(problem: CoverageProblem,
+                       holdings_usd: np.ndarray) -> Callable[..., object]:
+    """A fake solver result holding ``holdings_usd`` whose objective agrees with them, as the
+    old scaled LP's did: only the check for better nearby plans can refuse it."""
+    scales = saa._scales(problem)
+    value = evaluate_holdings(problem, holdings_usd)["objective_usd"]
+
+    def fake(c: np.ndarray, **kw: object) -> object:
+        x = np.zeros(c.size)
+        x[:scales.active.size] = holdings_usd[scales.active] / scales.x_top
+        res = _answer(x)
+        res.fun = (value - problem.probability @ problem.base_loss_usd) / scales.stake
+        return res
+
+    return fake
+
+
+@pytest.mark.parametrize(("holdings_usd", "found"), [
+    ([0.0, 0.0], "more of commodity"),  # the old failure: no stock, "optimal"
+    ([0.0, 1000.0], "moving"),  # the budget all in b although a dollar of a saves twice
+    ([500.0, 1000.0], "less of commodity"),  # over-holding b when carry costs more than it saves
+])
+def test_an_optimal_status_with_a_consistent_but_poor_answer_is_an_error(
+        monkeypatch, holdings_usd: list[float], found: str) -> None:
+    # lam 0; a dollar of a saves 2/3 x 10, of b 1/3 x 10 (budget 1,000 US$ binds), except in
+    # the last case, where b's carry is made dearer than what it saves.
+    expensive = found == "less of commodity"
+    problem = CoverageProblem(np.array([[500.0, 0.0], [0.0, 2000.0], [500.0, 0.0]]),
+                              np.array([5000.0, 20000.0, 5000.0]), np.array([10.0, 10.0]),
+                              np.full(3, 1 / 3), 4.0 if expensive else 0.03,
+                              VAULT.funding(1e4 if expensive else 1e3, 3.0), 0.0)
+    held = np.array(holdings_usd)
+    monkeypatch.setattr(saa, "linprog", _consistent_answer(problem, held))
+    with pytest.raises(ModelError, match=f"not trustworthy: .*{found}"):
         solve_coverage(problem)
 
 
