@@ -141,9 +141,9 @@ def check_problem(problem: CoverageProblem) -> None:
                             ("probability", problem.probability, s_n),
                             ("ratio", problem.ratio, c_n)):
         if np.shape(arr) != (size,):
-            axis = "draws" if size == s_n else "commodities"
+            one, many = ("draw", "draws") if name != "ratio" else ("commodity", "commodities")
             raise ModelError(f"{name} has shape {np.shape(arr)}; expected one value per "
-                             f"{axis[:-1]} ({size} {axis})")
+                             f"{one} ({size} {many})")
     for name, arr in (("shortage_usd", short), ("ratio", problem.ratio),
                       ("probability", problem.probability)):
         if not (np.isfinite(arr).all() and (np.asarray(arr) >= 0).all()):

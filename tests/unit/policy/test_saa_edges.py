@@ -202,7 +202,8 @@ def test_a_failed_solve_is_an_error(monkeypatch) -> None:
     ("probability", np.array([0.5]), "probability"),
     ("storage", -0.1, "storage"),
     ("funding", ((100.0, -0.1),), "funding"),
-    ("base_loss_usd", np.array([1.0, 2.0]), "draws"),
+    ("base_loss_usd", np.array([1.0, 2.0]), r"one value per draw \(1 draws\)"),
+    ("ratio", np.array([1.0, 2.0]), r"one value per commodity \(1 commodities\)"),
 ])
 def test_bad_problem_data_is_a_clear_error(field: str, value: object, message: str) -> None:
     problem = CoverageProblem(np.array([[500.0]]), np.array([5e3]), np.array([10.0]),
