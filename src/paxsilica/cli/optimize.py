@@ -46,11 +46,13 @@ def _pm(mean: float, standard_error: float | None) -> str:
 
 
 def _estimated(row: dict[str, Any]) -> dict[str, Any]:
-    """The columns of a plan's value: expected cost and saving, each ± its standard error."""
+    """The columns of a plan's value, each random one ± its standard error (US$)."""
     return {"expected_usd": _pm(row["expected_usd"], row.get("expected_se_usd")),
             "saving_usd": _pm(row.get("saving_usd", float("nan")), row.get("saving_se_usd")),
-            "cvar_usd": row["cvar_usd"], "carry_usd": row["carry_usd"],
-            "objective_usd": row["objective_usd"], "draws": row.get("draws")}
+            "cvar_usd": _pm(row["cvar_usd"], row.get("cvar_se_usd")),
+            "carry_usd": row["carry_usd"],
+            "objective_usd": _pm(row["objective_usd"], row.get("objective_se_usd")),
+            "draws": row.get("draws")}
 
 
 @optimize_app.command("stockpile")

@@ -16,7 +16,8 @@ Expected costs are Monte Carlo estimates: each is reported with its standard err
 draws behind it (:func:`~paxsilica.policy.sample.mc_estimate`), and a plan's saving against
 no stockpile is the mean of per-draw differences on the same draws (the engine check re-runs
 every plan on one seed: common random numbers), with the standard error of that difference.
-CVaR and the objective that contains it are reported without a standard error.
+CVaR and the objective that contains it get a bootstrap standard error (draws resampled within
+each scenario, :func:`~paxsilica.policy.sample.bootstrap_se`).
 
 The release rule that matches step 2's coverage model is "release as soon as the bloc runs
 short (shortage above 0.1% of demand), as much as needed": max_release_share 1.
@@ -42,6 +43,7 @@ from paxsilica.policy.sample import (
     SHORTAGE_COST_RATIO,
     ShortageSample,
     alliance_demand,
+    bootstrap_se,
     check_commodities,
     draw_shortages,
     mc_estimate,
@@ -147,20 +149,32 @@ class StockpilePlan:
 
 
 def paired_estimates(loss_usd: np.ndarray, without_usd: np.ndarray, probability: np.ndarray,
-                     scenario: Sequence[str]) -> dict[str, float]:
+                     scenario: Sequence[str], *, lam: float = 0.5,
+                     alpha: float = 0.95) -> dict[str, float]:
     """Monte Carlo error of a plan's expected cost and of its saving, per draw paired.
 
     ``loss_usd`` and ``without_usd`` are each draw's shortage cost with the plan and without
     a stockpile on the **same** draws (US$). Returns ``expected_se_usd`` (standard error of
     the plan's expected cost), ``saving_usd`` and ``saving_se_usd`` (mean of the per-draw
-    saving ``without - loss`` and its standard error), ``draws`` and ``draws_changed``
+    saving ``without - loss`` and its standard error), ``cvar_se_usd`` and
+    ``objective_se_usd`` (bootstrap standard errors of CVaR_alpha and of
+    ``E + lam x CVaR``; the carrying cost is not random), ``draws`` and ``draws_changed``
     (draws in which the plan changed the cost).
     """
     cost = mc_estimate(loss_usd, probability, scenario)
     saving = mc_estimate(without_usd - loss_usd, probability, scenario)
+
+    def cvar(v: np.ndarray, p: np.ndarray) -> float:
+        return weighted_cvar(v, p, alpha)
+
+    def objective(v: np.ndarray, p: np.ndarray) -> float:
+        return float(p @ v) + lam * weighted_cvar(v, p, alpha)
+
     return {"expected_se_usd": cost.standard_error, "saving_usd": saving.mean,
-            "saving_se_usd": saving.standard_error, "draws": cost.draws,
-            "draws_changed": saving.draws_nonzero}
+            "saving_se_usd": saving.standard_error,
+            "cvar_se_usd": bootstrap_se(cvar, loss_usd, probability, scenario),
+            "objective_se_usd": bootstrap_se(objective, loss_usd, probability, scenario),
+            "draws": cost.draws, "draws_changed": saving.draws_nonzero}
 
 
 def default_candidates(ds: Dataset) -> list[str]:
@@ -232,7 +246,8 @@ def optimise_stockpile(sample: ShortageSample, prices_usd: Mapping[str, float],
                      release)
     without = float(sample.probability @ problem.base_loss_usd)
     estimates = paired_estimates(draw_losses(problem, solution.holdings_usd),
-                                 problem.base_loss_usd, sample.probability, sample.scenario)
+                                 problem.base_loss_usd, sample.probability, sample.scenario,
+                                 lam=lam, alpha=alpha)
     estimates["without_se_usd"] = mc_estimate(problem.base_loss_usd, sample.probability,
                                               sample.scenario).standard_error
     plan = StockpilePlan(rows, solution.objective_usd,
@@ -327,7 +342,8 @@ def validate_holdings(ds: Dataset, scenarios: Sequence[Scenario],
                       "objective_usd": expected + lam * cvar + carry}
     if "without" in draw_loss:
         for label, loss in draw_loss.items():
-            out[label] |= paired_estimates(loss, draw_loss["without"], pr, names)
+            out[label] |= paired_estimates(loss, draw_loss["without"], pr, names, lam=lam,
+                                           alpha=alpha)
     return out
 
 
@@ -405,7 +421,8 @@ def plan_vault(ds: Dataset, scenarios: Sequence[Scenario], *, budget_usd: float 
                                              release), **terms,
                            "expected_shortage_cost_usd": terms["expected_usd"],
                            **paired_estimates(draw_losses(problem, usd), problem.base_loss_usd,
-                                              sample.probability, sample.scenario)}
+                                              sample.probability, sample.scenario, lam=lam,
+                                              alpha=alpha)}
     frontier = _frontier(problem, sample.scenario, financing, years, budget, frontier_budgets)
     assumptions = {
         "scenarios": [s.name for s in scenarios],
@@ -454,5 +471,5 @@ def _frontier(problem: CoverageProblem, scenario: Sequence[str], financing: Vaul
                        "objective_usd": sol.objective_usd,
                        **paired_estimates(draw_losses(problem, sol.holdings_usd),
                                           problem.base_loss_usd, problem.probability,
-                                          scenario)})
+                                          scenario, lam=problem.lam, alpha=problem.alpha)})
     return tuple(points)

@@ -9,7 +9,7 @@ import pytest
 
 from paxsilica.errors import ModelError
 from paxsilica.policy.membership import member_values
-from paxsilica.policy.sample import ShortageSample, mc_estimate
+from paxsilica.policy.sample import ShortageSample, bootstrap_se, mc_estimate, weighted_cvar
 from paxsilica.policy.stockpile import VaultFinancing, optimise_stockpile, paired_estimates
 from tests.unit.engine.conftest import ban, mini, scenario
 
@@ -103,3 +103,31 @@ def test_the_standard_error_matches_the_spread_over_independent_seeds() -> None:
     rms_error = float(np.sqrt(np.mean(np.square(errors))))
     assert spread > 0
     assert 2 / 3 < rms_error / spread < 3 / 2
+
+
+def test_bootstrap_standard_error_of_cvar_matches_the_spread_over_samples() -> None:
+    # CVaR95 of 400 lognormal draws: its spread over 60 independent samples against the
+    # root-mean-square bootstrap SE (stratified over two scenarios of 200 draws each):
+    # ratio 0.94 measured.
+    rng = np.random.default_rng(11)
+    prob = np.full(400, 1 / 400)
+    labels = ["u"] * 200 + ["v"] * 200
+    cvars, errors = [], []
+    for _ in range(60):
+        loss = rng.lognormal(0.0, 1.0, 400)
+        cvars.append(weighted_cvar(loss, prob, 0.95))
+        errors.append(bootstrap_se(lambda v, p: weighted_cvar(v, p, 0.95), loss, prob, labels,
+                                   rng=rng))
+    ratio = float(np.sqrt(np.mean(np.square(errors))) / np.std(cvars, ddof=1))
+    assert 0.75 < ratio < 1.33
+
+
+def test_bootstrap_of_a_mean_agrees_with_the_formula() -> None:
+    rng = np.random.default_rng(2)
+    values = rng.gamma(0.5, 10.0, 300)
+    prob = np.array([0.2 / 100] * 100 + [0.8 / 200] * 200)
+    labels = ["x"] * 100 + ["y"] * 200
+    formula = mc_estimate(values, prob, labels).standard_error  # 0.479; bootstrap 0.487
+    boot = bootstrap_se(lambda v, p: float(p @ v), values, prob, labels, reps=2000, rng=3)
+    assert boot == pytest.approx(formula, rel=0.1)
+    assert math.isnan(bootstrap_se(lambda v, p: 0.0, values[:3], prob[:3], ["x", "y", "y"]))

@@ -37,7 +37,9 @@ def test_stockpile_json_contract() -> None:
         assert {"expected_se_usd", "saving_usd", "saving_se_usd", "draws"} <= set(point)
     for check in ("in_sample", "out_of_sample"):
         assert doc["validation"][check]["without"]["saving_usd"] == 0.0
-        assert doc["validation"][check]["optimal"]["saving_se_usd"] >= 0
+        optimal = doc["validation"][check]["optimal"]
+        assert optimal["saving_se_usd"] >= 0
+        assert optimal["cvar_se_usd"] >= 0 and optimal["objective_se_usd"] >= 0
 
 
 def test_members_report_standard_errors_and_draws() -> None:
