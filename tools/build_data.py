@@ -39,7 +39,8 @@ DEFAULT_SHARED = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "src" / "paxsilica" / "data" / "default"
 DEFAULT_INPUTS = ROOT / "tools" / "data_inputs" / "manual.yaml"
 OUTPUT_TABLES = ("sources", "countries", "blocs", "commodities", "production", "recipes",
-                 "stockpiles", "inventories", "chokepoints", "trade", "trade_codes")
+                 "stockpiles", "inventories", "chokepoints", "trade", "trade_codes", "regions",
+                 "final_demand")
 DEFAULT_TRADE_CODES = ROOT / "tools" / "data_inputs" / "trade_codes.yaml"
 DEFAULT_CONTROLS = ROOT / "tools" / "data_inputs" / "export_controls.yaml"
 LI_PER_LI2CO3 = 2 * 6.941 / 73.89  # t Li per t Li2CO3 (molar masses)
@@ -471,6 +472,17 @@ def build_inventories(frames: dict, inputs: dict, book: SourceBook) -> list[dict
     return rows
 
 
+def build_regions(inputs: dict, book: SourceBook) -> list[dict]:
+    return [{"map": m["map"], "region": region, "iso3": iso3, "source": book.cite(m["source"])}
+            for m in inputs["region_maps"] for region, members in m["regions"].items()
+            for iso3 in members]
+
+
+def build_final_demand(inputs: dict, book: SourceBook) -> list[dict]:
+    return [{"iso3": r["iso3"], "share": float(r["share"]), "source": book.cite(r["source"])}
+            for r in inputs["final_demand"]]
+
+
 def build_chokepoints(inputs: dict, book: SourceBook) -> list[dict]:
     return [{k: c[k] for k in ("route", "iso3", "commodity", "transit_share")}
             | {"source": book.cite(c["source"])} for c in inputs["chokepoints"]]
@@ -742,6 +754,8 @@ def build(shared: Path, out: Path, inputs_path: Path,
     tables["stockpiles"] = build_stockpiles(inputs, book)
     tables["inventories"] = build_inventories(frames, inputs, book)
     tables["chokepoints"] = build_chokepoints(inputs, book)
+    tables["regions"] = build_regions(inputs, book)
+    tables["final_demand"] = build_final_demand(inputs, book)
     trade, series, tables["trade_codes"], _ = build_trade(
         shared, trade_codes_path, tables["production"], [c["id"] for c in tables["commodities"]])
     tables["trade"] = _cited(trade, book)
@@ -749,6 +763,7 @@ def build(shared: Path, out: Path, inputs_path: Path,
         row["source"] = book.cite(row["source"])
     codes = {r["iso3"] for t in ("production", "blocs", "chokepoints") for r in tables[t]}
     codes |= {r["holder"] for r in tables["stockpiles"] if len(r["holder"]) == 3}
+    codes |= {r["iso3"] for t in ("regions", "final_demand") for r in tables[t]}
     codes |= set(series["exporter"]) | set(series["importer"])
     tables["countries"] = build_countries(frames, codes, book)
     tables["sources"] = book.table()

@@ -13,6 +13,7 @@ __all__ = [
     "DRAW",
     "MONTH",
     "QUANTILE",
+    "REGION",
     "SCENARIO",
     "SEGMENT",
     "SEGMENTS",
@@ -22,11 +23,13 @@ DRAW = "draw"
 MONTH = "month"
 COMMODITY = "commodity"
 SEGMENT = "segment"
+REGION = "region"
 COUNTRY = "country"
 CAPABILITY = "capability"
 SCENARIO = "scenario"
 QUANTILE = "quantile"
 
 #: Market segments of a scenario, in array order: the bloc under study, the countries
-#: restricting exports, and everyone else.
+#: restricting exports, and everyone else. With a country region map they are the bloc
+#: aggregates of the regions (:mod:`paxsilica.model.regions`).
 SEGMENTS: tuple[str, str, str] = ("alliance", "restricting", "others")

@@ -6,9 +6,11 @@ raises :mod:`paxsilica.errors` types; rendering and exit codes belong to the cal
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 import dataclasses
 from dataclasses import dataclass
@@ -19,9 +21,10 @@ import pandas as pd
 
 from paxsilica import __version__
 from paxsilica.data.package import read_package
+from paxsilica.data.regions import read_region_map
 from paxsilica.data.schema import REST_OF_WORLD, TABLES
 from paxsilica.data.yaml_lines import list_builtin, parse_yaml, read_scenario_document
-from paxsilica.dims import CAPABILITY, COMMODITY, SEGMENT, SEGMENTS
+from paxsilica.dims import CAPABILITY, COMMODITY, REGION, SEGMENT, SEGMENTS
 from paxsilica.engine import Results, simulate
 from paxsilica.engine.sweep import expand_grid, run_sweep
 from paxsilica.errors import ScenarioError, StoreError
@@ -39,6 +42,7 @@ from paxsilica.report.view import (
     FAN_PATHS,
     RunView,
     fan_frame,
+    member_table,
     view_from_record,
     view_from_results,
 )
@@ -214,6 +218,33 @@ def load_scenario(scenario: str | Path, ds: Dataset | None = None, *,
     return scn
 
 
+def resolve_regions(regions: str | Path | None, ds: Dataset) -> tuple[str | None, Dataset]:
+    """(map id, dataset) for a ``--regions`` value: a map id of ``ds``, or a YAML region map
+    file whose rows are added to ``ds`` (so its hash records them). None: no override."""
+    if regions is None:
+        return None, ds
+    text = str(regions)
+    if text in ds.region_map_names():
+        return text, ds
+    if text.endswith((".yaml", ".yml")) or Path(text).is_file():
+        rows = read_region_map(text, ds.countries["iso3"])
+        name = str(rows["map"].iloc[0])
+        table = ds.tables["regions"]
+        table = pd.concat([table[table["map"] != name], rows], ignore_index=True)
+        ds = Dataset.from_tables(dict(ds.tables) | {"regions": table},
+                                 origin=f"{ds.origin}+regions:{name}")
+        return name, ds
+    raise ScenarioError(f"unknown region map '{text}'; use one of "
+                        f"{', '.join(ds.region_map_names())} or a YAML file", field="regions")
+
+
+def with_regions(scn: Scenario, ds: Dataset,
+                 regions: str | Path | None) -> tuple[Scenario, Dataset]:
+    """The scenario set to clear ``regions`` (see :func:`resolve_regions`), and its dataset."""
+    name, ds = resolve_regions(regions, ds)
+    return (scn if name is None else scn.model_copy(update={"regions": name})), ds
+
+
 @dataclass(frozen=True)
 class RunOutcome:
     """A finished simulation: its results, where it was stored and how long it took."""
@@ -267,14 +298,17 @@ def simulate_scenario(
     ds: Dataset | None = None,
     store: bool = True,
     scale: Scale | None = None,
+    regions: str | Path | None = None,
 ) -> RunOutcome:
     """Load -> check -> simulate -> store one scenario.
 
     The run is registered in the DuckDB store before it starts and marked complete, with its
     summaries (and fans), in one transaction at the end; a failure marks it failed.
+    ``regions``: a region map id or YAML file overriding the scenario's.
     """
     ds = ds if ds is not None else load(data)
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, ds)
+    scn, ds = with_regions(scn, ds, regions)
     if isinstance(scenario, Scenario):
         check_scenario(scn, ds)
     draws = runs if runs is not None else scn.draws
@@ -435,8 +469,9 @@ def is_run_id(text: str) -> bool:
 def metrics_frame(results: Results) -> pd.DataFrame:
     """A run's summaries in the store's long layout (scope, item, segment, metric, value).
 
-    Scopes: ``commodity`` (per commodity and segment), ``capability`` (downstream losses) and
-    ``run`` (item ``policy``: the policy cost in USD across draws).
+    Scopes: ``commodity`` (per commodity and segment), ``capability`` (downstream losses),
+    ``run`` (item ``policy``: the policy cost in USD across draws), and per region
+    ``commodity_region`` / ``capability_region`` (the segment column holds the region id).
     """
     summary = results.summary.melt(id_vars=[COMMODITY, SEGMENT], var_name="metric")
     summary = summary.rename(columns={COMMODITY: "item"}).assign(scope="commodity")
@@ -444,7 +479,15 @@ def metrics_frame(results: Results) -> pd.DataFrame:
     downstream = downstream.rename(columns={CAPABILITY: "item"}).assign(scope="capability",
                                                                         segment=None)
     cost = results.cost.melt(var_name="metric").assign(scope="run", item="policy", segment=None)
-    frame = pd.concat([summary, downstream, cost], ignore_index=True)
+    parts = [summary, downstream, cost]
+    if results.region_summary is not None:
+        by_region = results.region_summary.melt(id_vars=[COMMODITY, REGION], var_name="metric")
+        parts.append(by_region.rename(columns={COMMODITY: "item", REGION: SEGMENT})
+                     .assign(scope="commodity_region"))
+        losses = results.region_downstream.melt(id_vars=[CAPABILITY, REGION], var_name="metric")
+        parts.append(losses.rename(columns={CAPABILITY: "item", REGION: SEGMENT})
+                     .assign(scope="capability_region"))
+    frame = pd.concat(parts, ignore_index=True)
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
     return frame[["scope", "item", "segment", "metric", "value"]]
 
@@ -480,12 +523,17 @@ def builtin_scenarios() -> list[dict[str, object]]:
 def simulation_payload(outcome: RunOutcome) -> dict[str, object]:
     """The ``simulate --format json`` document: meta, summary and downstream."""
     results = outcome.results
-    meta = {key: results.meta.get(key) for key in ("draws", "months", "commodities", "segments",
-                                                     "seed", "scenario", "dataset_hash")}
+    meta = {key: results.meta.get(key) for key in (
+        "draws", "months", "commodities", "segments", "region_map", "regions",
+        "region_segments", "seed", "scenario", "dataset_hash")}
     meta.update(seconds=round(outcome.seconds, 3), run_id=outcome.run_id)
-    return {"meta": meta,
-            "summary": results.summary.to_dict(orient="records"),
-            "downstream": results.downstream.to_dict(orient="records")}
+    payload = {"meta": meta,
+               "summary": results.summary.to_dict(orient="records"),
+               "downstream": results.downstream.to_dict(orient="records")}
+    if results.region_summary is not None:
+        payload["regions"] = results.region_summary.to_dict(orient="records")
+        payload["region_downstream"] = results.region_downstream.to_dict(orient="records")
+    return payload
 
 
 def stress_test(
@@ -495,27 +543,25 @@ def stress_test(
     data: str | Path | None = None,
     out: str | Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    regions: str | Path | None = None,
 ) -> dict[str, object]:
     """Run the built-in library against ``bloc``; one row per scenario, plus an HTML report.
 
-    Each row names the worst-hit commodities in the alliance segment and gives the worst
+    Each row names the worst-hit commodities in the alliance and gives the worst
     commodity's P50/P95 shortage share, the highest P50 peak price ratio, the earliest P50
-    stock-out month and the largest P50/P95 loss of a final capability.
+    stock-out month and the largest P50/P95 loss of a final capability; ``members`` gives
+    the same per member region (:func:`paxsilica.report.view.member_table`), hardest hit
+    first, and ``hardest_hit`` names that member.
     """
     ds = load(data)
     ds.members(bloc)  # fail early, with the list of known blocs, on a bad bloc id
-    names = list_builtin()
-    rows, outcomes = [], {}
-    for done, name in enumerate(names):
-        if progress is not None:
-            progress(name, done, len(names))
+    region_map, ds = resolve_regions(regions, ds)
+    scns = []
+    for name in list_builtin():
         scn = load_scenario(name, ds).model_copy(update={"bloc": bloc})
-        outcome = simulate_scenario(scn, runs=runs if runs is not None else STRESS_DRAWS,
-                                    db=db, ds=ds)
-        outcomes[name] = outcome
-        rows.append(stress_row(scn, outcome))
-    if progress is not None:
-        progress("done", len(names), len(names))
+        scns.append(scn if region_map is None else scn.model_copy(update={"regions": region_map}))
+    outcomes = _run_library(scns, runs if runs is not None else STRESS_DRAWS, ds, db, progress)
+    rows = [stress_row(scn, outcomes[scn.name]) for scn in scns]
     report = {"bloc": bloc, "dataset_hash": ds.content_hash, "rows": rows}
     if out is not None:
         write_stress_report(report, outcomes, ds, Path(out))
@@ -524,6 +570,62 @@ def stress_test(
 
 
 STRESS_DRAWS = 2_000
+#: Scenarios the stress test simulates at once (threads: the engine's array work releases
+#: the GIL, so two runs share the 2-core machine about 1.7x faster than one after another).
+STRESS_PARALLEL = 2
+
+
+def _run_library(scns: list[Scenario], draws: int, ds: Dataset, db: str | Path | None,
+                 progress: Callable[[str, int, int], None] | None) -> dict[str, RunOutcome]:
+    """Register, simulate (:data:`STRESS_PARALLEL` at a time) and store each scenario; store
+    writes stay in this thread, in the library's order. A failure marks every run not yet
+    stored as failed (each with the reason) and raises it."""
+    seeds = [resolve_seed(None, scn) for scn in scns]
+    ids = [begin_run(scn, draws, seed, ds, db) for scn, seed in zip(scns, seeds, strict=True)]
+    outcomes: dict[str, RunOutcome] = {}
+    workers = max(1, min(STRESS_PARALLEL, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(compute_run, scn, draws, seed, ds)
+                   for scn, seed in zip(scns, seeds, strict=True)]
+        for done, (scn, run_id, future) in enumerate(zip(scns, ids, futures, strict=True)):
+            if progress is not None:
+                progress(scn.name, done, len(scns))
+            try:
+                results, computed = future.result()
+                store_computed_run(run_id, computed, db)
+            except BaseException as exc:
+                for f in futures:
+                    f.cancel()
+                _fail_runs(ids[done:], f"{type(exc).__name__}: {exc}", db)
+                raise
+            outcomes[scn.name] = RunOutcome(results, run_id, computed.seconds)
+    if progress is not None:
+        progress("done", len(scns), len(scns))
+    return outcomes
+
+
+def _fail_runs(run_ids: list[str], reason: str, db: str | Path | None) -> None:
+    try:
+        with RunStore.open(db) as run_store:
+            for run_id in run_ids:
+                run_store.fail_run(run_id, reason)
+    except StoreError:
+        pass  # the store cannot be written: raise the first error, which says why
+
+
+def _hardest_hit(members: pd.DataFrame) -> tuple[str | None, int]:
+    """(the member hit hardest, or None when nobody is hit (every P95 loss and shortage at
+    most 0.01%) or several tie; how many members share the worst row). Members tie when the data do not tell them apart, e.g. inputs routed
+    pro rata to demand."""
+    if members.empty:
+        return None, 0
+    keys = ["loss_share_p95", "shortage_share_p95", "loss_share_p50"]
+    top = members.iloc[0]
+    if max(float(top["loss_share_p95"]), float(top["shortage_share_p95"])) <= 1e-4:
+        return None, 0  # nobody is hit (the stress table's threshold of a hit)
+    same = (members[keys].astype(float) - top[keys].astype(float)).abs().max(axis=1) <= 1e-9
+    alike = int(same.sum())
+    return (str(top["region"]) if alike == 1 else None), alike
 
 
 def stress_row(scn: Scenario, outcome: RunOutcome) -> dict[str, object]:
@@ -539,6 +641,9 @@ def stress_row(scn: Scenario, outcome: RunOutcome) -> dict[str, object]:
     downstream = outcome.results.downstream.sort_values("loss_share_p50", ascending=False)
     loss = downstream.iloc[0] if not downstream.empty else None
     stock_out = alliance["stock_out_month_p50"].dropna()
+    members = member_table(view_from_results({}, outcome.results))
+    members = members.astype(object).where(members.notna(), None)
+    hardest, alike = _hardest_hit(members)
     return {
         "scenario": scn.name,
         "title": scn.title,
@@ -552,6 +657,10 @@ def stress_row(scn: Scenario, outcome: RunOutcome) -> dict[str, object]:
         "capability": loss[CAPABILITY] if loss is not None else None,
         "loss_share_p50": float(loss["loss_share_p50"]) if loss is not None else 0.0,
         "loss_share_p95": float(loss["loss_share_p95"]) if loss is not None else 0.0,
+        "hardest_hit": hardest,
+        "members_alike": alike,
+        "hardest_label": hardest or (f"{alike} members alike" if alike > 1 else "none"),
+        "members": members.to_dict(orient="records"),
     }
 
 

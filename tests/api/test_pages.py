@@ -63,8 +63,15 @@ def test_run_page_shows_fans_downstream_and_report_links(api) -> None:
     for element in ("fig-fan-price", "fig-fan-shortage", "fig-fan-stock", "fig-downstream"):
         assert f'id="{element}"' in text
     assert f"/api/runs/{run_id}/report?format=pdf" in text
+    # the members table, read back from the store: one row per member region of the bloc
+    table = text.split('id="members-table"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td>([A-Z]{3})</td>", table)
+    ds = workflows.load()
+    regions = ds.region_map()
+    members = {regions.region_of(c) for c in ds.members("pax-silica")}
+    assert sorted(rows) == sorted(members) and "QAT" in rows
     arabic = client.get(f"/runs/{run_id}", params={"lang": "ar"}).text
-    assert 'dir="rtl"' in arabic and "التحالف" in arabic
+    assert 'dir="rtl"' in arabic and "التحالف" in arabic and "الأعضاء" in arabic
     assert run_id in client.get("/runs").text
     missing = client.get("/runs/000000000000")  # a friendly page, not a crash
     assert missing.status_code == 404 and "000000000000" in missing.text  # issue 14: was 200

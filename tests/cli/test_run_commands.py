@@ -85,3 +85,17 @@ def test_stress_test_writes_table_and_report(tmp_path: Path) -> None:
     assert rows["ga-ge-ban"]["shortage_share_p95"] > 0
     html = out.read_text(encoding="utf-8")
     assert "<script src" not in html and "ga-ge-ban" in html
+    # one row per member region under each threat, worst first; ties are reported, not ranked
+    from paxsilica import workflows
+
+    ds = workflows.load()
+    members = {ds.region_map().region_of(c) for c in ds.members("pax-silica")}
+    for row in rows.values():
+        assert {m["region"] for m in row["members"]} == members
+        losses = [m["loss_share_p95"] for m in row["members"]]
+        assert losses == sorted(losses, reverse=True)
+        assert (row["hardest_hit"] is None) == (row["members_alike"] != 1)
+    assert rows["baseline"]["hardest_hit"] is None and rows["baseline"]["members_alike"] == 0
+    assert "Members: who is hit hardest" in html
+    runs = _json(["runs", "list", "--db", str(tmp_path / "s.duckdb"), "--format", "json"])
+    assert len(runs) == len(rows) and {r["status"] for r in runs} == {"complete"}

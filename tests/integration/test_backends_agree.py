@@ -1,5 +1,6 @@
 """NumPy and JAX run the one month step (engine/step.py) to the same numbers on the embedded
-data, for every built-in scenario.
+data, for every built-in scenario, on the default 19-region map: bloc aggregates and every
+region's summaries.
 
 Tolerances are set from measured differences (1,000 draws, seed 3, JAX 0.10 on the CPU):
 float64 summaries differ by at most 6e-15 relative (2e-16 absolute), so the stated 1e-6 is a
@@ -50,7 +51,8 @@ def test_jax_matches_numpy_on_the_embedded_data(dataset, numpy_results, name, pr
                    precision=precision)
     rtol, atol = TOLERANCE[precision]
     moved = 0
-    for table in ("summary", "downstream", "cost"):
+    assert ref.meta["region_map"] == "countries" and ref.region_summary is not None
+    for table in ("summary", "downstream", "cost", "region_summary", "region_downstream"):
         got, want = _numeric(getattr(res, table)), _numeric(getattr(ref, table))
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True,
                                    err_msg=f"{name} {table}")

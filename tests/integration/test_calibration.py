@@ -1,9 +1,12 @@
 """Calibration back-tests: the engine must keep reproducing documented real episodes.
 
-Observed values (model_parameters_sourced.csv rows named in tools/calibration_report.py and
-docs/calibration.md) set the bands; a change to the engine, the data or EngineOptions that
-moves a back-test out of its band fails here. Known gaps are strict xfails: when a fix makes
-one pass, the test fails until docs/calibration.md is updated and the xfail removed.
+Each band is the observation's own range (model_parameters_sourced.csv rows named in
+tools/calibration_report.py, ../shared/data/episodes.md), never widened to pass; a change to
+the engine, the data or EngineOptions that moves a back-test out of its band fails here.
+Where the model misses the observation, the test is a strict xfail naming the missing
+mechanism: when a fix makes it pass, the test fails until docs/calibration.md is updated and
+the xfail removed. The episodes the behavioural parameters are fitted to are in
+tests/integration/test_episodes.py.
 """
 
 from __future__ import annotations
@@ -38,21 +41,37 @@ def _p50(ds, bt) -> float:
 
 
 def test_gallium_price_split_matches_2023_licensing(ds) -> None:
-    # Rotterdam 500-600 vs FOB China 290 US$/kg (mp_54, mp_55): about 1.9.
-    assert cr.GALLIUM.band == (1.5, 3.0)
-    assert 1.5 <= _p50(ds, cr.GALLIUM) <= 3.0
+    # Rotterdam 500-600 vs FOB China 290 US$/kg (mp_54, mp_55): 1.72-2.07.
+    assert cr.GALLIUM.band == pytest.approx((1.724, 2.069), abs=1e-3)
+    assert cr.GALLIUM.band[0] <= _p50(ds, cr.GALLIUM) <= cr.GALLIUM.band[1]
 
 
-def test_magnet_stock_out_within_weeks_of_april_2025_controls(ds) -> None:
-    # Car lines stopped 6-9 weeks after 4 Apr 2025; stocks 2-4 weeks (mp_31, mp_33).
+def test_magnet_stocks_run_out_after_april_2025_controls(ds) -> None:
+    # Car lines stopped after 4 Apr 2025 (episodes.md section 2): stocks ran out.
     weeks = cr.MAGNETS.measure(cr.run(ds, cr.MAGNETS.scenario), ds)
     assert np.mean(~np.isnan(weeks)) >= 0.9  # stocks run out in (almost) every draw
-    assert 3.0 <= cr.quantiles(weeks)[1] <= 12.0
 
 
+@pytest.mark.xfail(strict=True, reason="missing mechanism: commercial holders release stock "
+                   "only as the price rises (inventory_release_price), with no precautionary "
+                   "holding-back or licence-queue rationing, so the bloc's magnet stock lasts "
+                   "about 9.5 weeks (P50) against the observed 6-8.5 (issue 12 part 1)")
+def test_magnet_stock_out_within_weeks_of_april_2025_controls(ds) -> None:
+    # Car lines stopped 6-8.5 weeks after 4 Apr 2025 (episodes.md section 2; the old
+    # test band was 3-12 weeks).
+    assert cr.MAGNETS.band == (6.0, 8.5)
+    weeks = cr.MAGNETS.measure(cr.run(ds, cr.MAGNETS.scenario), ds)
+    assert 6.0 <= cr.quantiles(weeks)[1] <= 8.5
+
+
+@pytest.mark.xfail(strict=True, reason="missing data: antimony has only a mine stage, so "
+                   "China's refining dominance is missing and the bloc / China ratio is about "
+                   "1.24 against the observed 1.76-1.78 (docs/calibration.md gap 5)")
 def test_antimony_price_split_matches_2024_licensing(ds) -> None:
-    # Europe +57.3% and China -10.5% (mp_61): ratio 1.76.
-    assert 1.2 <= _p50(ds, cr.ANTIMONY) <= 2.5
+    # Europe +57.3% and China -10.5% to -11.5% (mp_61): ratio 1.76-1.78 (the old test
+    # band was 1.2-2.5, which the P50 of 1.24 passed by 0.04).
+    assert cr.ANTIMONY.band == pytest.approx((1.758, 1.777), abs=1e-3)
+    assert cr.ANTIMONY.band[0] <= _p50(ds, cr.ANTIMONY) <= cr.ANTIMONY.band[1]
 
 
 def test_lithium_exits_match_the_2024_australian_idlings(ds) -> None:
@@ -62,8 +81,8 @@ def test_lithium_exits_match_the_2024_australian_idlings(ds) -> None:
     # the sources; at Busch et al.'s 2023 rates +8%): about 7-18% within 12 months of Jan
     # 2024. The unit costs are the shipped ones (Busch et al. 2024); only the price is set to
     # Jan 2024 (mp_41).
-    assert cr.LITHIUM.band == (0.05, 0.25)
-    assert 0.05 <= _p50(ds, cr.LITHIUM) <= 0.25
+    assert cr.LITHIUM.band == (0.07, 0.18)
+    assert 0.07 <= _p50(ds, cr.LITHIUM) <= 0.18
 
 
 def test_lithium_exits_wait_for_exit_months(ds) -> None:
@@ -136,6 +155,21 @@ def test_generated_parameter_tables_in_the_document_are_current(ds) -> None:
                                         "tools/calibration_report.py --write docs/calibration.md")
 
 
+def test_generated_result_tables_in_the_document_are_current(ds) -> None:
+    # The back-test, gallium path, lithium stress and sensitivity tables are engine output:
+    # regenerate them (fixed seeds) and compare, so an engine change cannot leave them stale.
+    text = (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
+    parts = cr.sections(ds)
+    for name in ("backtests", "gallium", "lithium", "sensitivity", "episodes",
+                 "episode_coverage", "calibrated"):
+        block = re.search(
+            rf"<!-- BEGIN generated:{name} -->\n(.*?)\n<!-- END generated:{name} -->", text, re.S)
+        assert block is not None, f"docs/calibration.md lacks the generated:{name} block"
+        assert block.group(1) == parts[name], (
+            f"docs/calibration.md generated:{name} is stale; run "
+            "tools/calibration_report.py --write docs/calibration.md")
+
+
 @pytest.mark.xfail(strict=True, reason="known gap: antimony has only a mine stage, so China's "
                    "refining dominance is missing and the bloc price does not rise (observed +57%)")
 def test_antimony_bloc_price_rises(ds) -> None:
@@ -152,17 +186,22 @@ def test_gallium_bloc_price_rises_before_stocks_run_out(ds) -> None:
     assert bloc.max() < 5.0
 
 
-def test_restricting_home_price_stays_near_observed(ds) -> None:
-    # China's domestic antimony -10.5% after four months (mp_61); gallium FOB China flat
-    # (mp_55). Aimed at all destinations, China's price must not collapse to the floor.
-    china = np.median(cr.price_at(cr.run(ds, cr.ANTIMONY.scenario), "antimony_mining", 4,
-                                  cr.RESTRICTING))
-    assert 0.8 <= china <= 1.0
+@pytest.mark.parametrize("reservation", [0.8, 0.95])
+def test_restricting_home_price_holds_at_the_reservation_price(ds, reservation) -> None:
+    # The mechanism, not the observation: reservation_price_ratio was set from China's
+    # antimony -10.5% and gallium's flat FOB price, so comparing China's price with those
+    # figures would re-test the value it was set from. Those observations are fitted
+    # (in-sample) in tests/integration/test_episodes.py. Here: aimed at all destinations,
+    # China's price holds at whatever reservation price is set, not at the floor.
+    options = cr.EngineOptions(reservation_price_ratio=reservation)
+    china = np.median(cr.price_at(cr.run(ds, cr.ANTIMONY.scenario, options=options),
+                                  "antimony_mining", 4, cr.RESTRICTING))
+    assert china == pytest.approx(reservation, abs=0.01)
     spec = dict(cr.GALLIUM.scenario)
     spec["shocks"] = [dict(spec["shocks"][0], targets="all")]
-    ga = np.median(cr._path(cr.run(ds, spec), "price_ratio", "gallium_refining")
-                   [..., cr.RESTRICTING], axis=0)
-    assert ga.min() >= 0.8
+    ga = np.median(cr._path(cr.run(ds, spec, options=options), "price_ratio",
+                            "gallium_refining")[..., cr.RESTRICTING], axis=0)
+    assert ga.min() == pytest.approx(reservation, abs=0.01)
 
 
 def test_magnet_controls_cut_bloc_vehicle_output(ds) -> None:

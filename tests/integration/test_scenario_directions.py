@@ -91,7 +91,12 @@ def test_qatar_membership_is_worth_its_helium(ds) -> None:
     # (-1.29e6 +- 0.74e6 US$ over the same draws): members-first priority moves Qatar's
     # helium away from the non-member fabs (Taiwan) that make the AI accelerators the bloc
     # imports (see the issue 13 part 5 report).
-    scn = workflows.load_scenario("helium-supply-shock", ds)
+    # On the three-segment market, where this evaluation was built: on the country map the
+    # members see no helium shortage with or without Qatar (its membership shows in the
+    # bloc's price instead, P95 1.055 -> 1.00), and the per-member evaluation belongs to
+    # issue 13 (levers per member).
+    scn = workflows.load_scenario("helium-supply-shock", ds).model_copy(
+        update={"regions": "segments"})
     lines, errors = [], []
     for seed in range(SEED, SEED + 20):
         [qatar] = member_values(ds, [scn], candidates=["QAT"], draws=DRAWS, seed=seed, top=40)

@@ -1,6 +1,7 @@
 """Engine invariants on random small datasets and random scenarios (hypothesis).
 
-For every draw: mass balance per commodity, segment and month; shortage = demand -
+For every draw: mass balance per commodity, segment (or region, on random region maps with
+random bilateral routes) and month; shortage = demand -
 consumption >= 0; no negative stock or price; commercial stocks never above target; same
 seed -> identical arrays; no shocks -> no shortage and baseline prices; more restriction
 severity never means less alliance shortage; once shocks end and stocks are rebuilt, prices
@@ -10,10 +11,12 @@ are back at baseline.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paxsilica.engine import simulate
+from paxsilica.model.dataset import Dataset
 from tests.unit.engine.conftest import (
     assert_invariants,
     assert_stocks_within_target,
@@ -21,6 +24,7 @@ from tests.unit.engine.conftest import (
     commodity_row,
     make_dataset,
     mini,
+    region_paths,
     scenario,
     stock_targets,
 )
@@ -110,6 +114,41 @@ def test_invariants_hold_for_every_draw(case) -> None:
     again = simulate(ds, scn, draws=6)
     for name in res.paths.data_vars:
         np.testing.assert_array_equal(res.paths[name].values, again.paths[name].values)
+
+
+@st.composite
+def regional_cases(draw):
+    """A random case on a random region map ``rand`` (each country, ROW included, in one of
+    up to four regions), with random bilateral trade rows and final-demand shares."""
+    ds, scn = draw(cases())
+    ids = list(ds.commodities["id"])
+    region_of = {c: draw(st.sampled_from(["A", "B", "C", "D"])) for c in COUNTRIES}
+    regions = pd.DataFrame([{"map": "rand", "region": r, "iso3": c, "source": "test"}
+                            for c, r in region_of.items()])
+    flows = draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(COUNTRIES[:-1]),
+                                    st.sampled_from(COUNTRIES[:-1]),
+                                    st.floats(0.0, 400.0)), max_size=8))
+    trade = pd.DataFrame([{"commodity": c, "exporter": e, "importer": i, "year": 2024,
+                           "period": "2024", "quantity": q, "value_usd": q,
+                           "imputed_share": 0.0, "source": "test"}
+                          for c, e, i, q in flows if e != i],
+                         columns=["commodity", "exporter", "importer", "year", "period",
+                                  "quantity", "value_usd", "imputed_share", "source"])
+    shares = draw(st.lists(st.floats(0.0, 0.25), min_size=4, max_size=4))
+    final = pd.DataFrame([{"iso3": c, "share": x, "source": "test"}
+                          for c, x in zip(COUNTRIES[:-1], shares, strict=True)])
+    tables = dict(ds.tables) | {"regions": regions, "trade": trade, "final_demand": final}
+    return Dataset.from_tables(tables), scn.model_copy(update={"regions": "rand"})
+
+
+@SETTINGS
+@given(regional_cases())
+def test_invariants_hold_per_region_on_random_maps_and_routes(case) -> None:
+    ds, scn = case
+    res = simulate(ds, scn, draws=6, keep_paths=False, region_paths=True)
+    by_region = region_paths(res.paths)
+    assert_invariants(by_region)
+    assert_stocks_within_target(by_region, stock_targets(ds, scn))
 
 
 @SETTINGS

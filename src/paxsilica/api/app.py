@@ -71,6 +71,7 @@ class Services:
         self._ds: Dataset | None = None
         self._risk: dict[tuple[str, str | None, str | None], pd.DataFrame] = {}
         self._profiles: dict[str, CountryProfile] = {}
+        self._spof: dict[tuple[str, int], Any] = {}
         self._gates: dict[Any, threading.Lock] = {}
 
     @property
@@ -95,6 +96,15 @@ class Services:
         an unknown code raises NotFoundError and is not kept."""
         key = iso3.upper()
         return self._memo(self._profiles, key, lambda: workflows.country_profile(self.ds, key))
+
+    def spof(self, bloc: str, months: int) -> Any:
+        """``workflows_spof.spof`` (the CLI's defaults) on the service's dataset, memoised per
+        (bloc, months) as :meth:`risk` is: the N-1 sweep takes tens of seconds on 2 cores."""
+        from paxsilica import workflows_spof
+
+        request = workflows_spof.SpofRequest(bloc=bloc, months=months)
+        return self._memo(self._spof, (bloc, months),
+                          lambda: workflows_spof.spof(request, ds=self.ds))
 
     def _memo(self, store: dict[Any, Any], key: Any, compute: Callable[[], Any]) -> Any:
         """``store[key]``, computed once even when many requests ask for it together: a cold
@@ -238,7 +248,7 @@ def _status(exc: PaxsilicaError) -> int:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service: JSON API under ``/api``, dashboard at ``/``, docs at ``/docs``."""
-    from paxsilica.api import analyst_pages, pages, routes, trade_pages
+    from paxsilica.api import analyst_pages, pages, routes, spof_pages, trade_pages
 
     from paxsilica.api import account, docs
 
@@ -301,6 +311,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(trade_pages.router)
     app.include_router(analyst_pages.router)
+    app.include_router(spof_pages.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # last added runs first: the Host check before anything, then headers on every answer
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

@@ -46,6 +46,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "nav_compare": ("Compare", "مقارنة"),
     "nav_builder": ("Scenario builder", "منشئ السيناريوهات"),
     "nav_controls": ("Export controls", "ضوابط التصدير"),
+    "nav_spof": ("Single points of failure", "نقاط الإخفاق المنفردة"),
     "compare_title": ("Two runs side by side", "محاكاتان جنباً إلى جنب"),
     "compare_pick": ("Pick two recorded runs", "اختر محاكاتين مسجّلتين"),
     "run_a": ("Run A", "المحاكاة أ"),

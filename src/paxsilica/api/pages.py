@@ -22,6 +22,7 @@ from paxsilica.data.schema import STAGES
 from paxsilica.model.dataset import Dataset
 from paxsilica.report import figures
 from paxsilica.report.i18n import fmt_number, fmt_share, localise_digits
+from paxsilica.report.view import member_table
 from paxsilica.store.tokens import TokenInfo
 
 __all__ = ["router"]
@@ -323,4 +324,5 @@ def run_page(run_id: str, request: Request, _who: Reader, lang: Lang = "en",
                    items=[(c, names.get(c, c)) for c in items],
                    top=alliance.to_dict("records") if not alliance.empty else [],
                    has_fans=not view.fans.empty,
+                   members=member_table(view).to_dict("records"),
                    progress=services.runs.progress(run_id))

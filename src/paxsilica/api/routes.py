@@ -59,6 +59,9 @@ class RunRequest(BaseModel):
     seed: int | None = Field(None, ge=0, le=MAX_SEED,
                              description="root seed (default: scenario's or fresh)")
     bloc: str | None = Field(None, description="override the scenario's bloc")
+    regions: str | None = Field(None, description="region map id (countries, segments); "
+                                "default: the scenario's, else the data's",
+                                examples=["countries"])
 
     @model_validator(mode="after")
     def _one_source(self) -> RunRequest:
@@ -233,6 +236,11 @@ def _start_run(body: RunRequest, services: Any, who: TokenInfo) -> dict[str, Any
     if body.bloc is not None:
         ds.members(body.bloc)  # NotFoundError with the known blocs
         scn = scn.model_copy(update={"bloc": body.bloc})
+    if body.regions is not None:
+        if body.regions not in ds.region_map_names():
+            raise HTTPException(422, f"unknown region map '{body.regions}'; known: "
+                                     f"{', '.join(ds.region_map_names())}")
+        scn = scn.model_copy(update={"regions": body.regions})
     draws = body.draws if body.draws is not None else scn.draws
     if draws > services.settings.max_draws:
         raise HTTPException(422, f"draws {draws} is over this service's limit of "

@@ -42,9 +42,11 @@ __all__ = ["Progress", "QuotaError", "RunCost", "RunManager", "TooLargeError", "
 #: cell-month: 90-107 bytes for 200-1,000 draws x 60-240 months (39 commodities, numpy;
 #: benchmarks/run_memory_estimate.py, figures in docs/reliability.md). Rounded up.
 BYTES_PER_PATH_CELL_MONTH = 110
-#: Peak memory per draw in flight of a run without paths (chunked by the engine in blocks of
-#: 4,096 draws): 160 MiB for 4,000 draws at 60 and at 240 months.
-BYTES_PER_DRAW_IN_FLIGHT = 42_000
+#: Peak memory per draw and region in flight of a run without paths (chunked by the engine in
+#: blocks of 4,096 draws): 160 MiB for 4,000 draws of the 3-segment map at 60 and 240 months
+#: (14 kB per draw and segment); 972 MiB for 4,000 draws of the 19-region map at 24 months
+#: (12.8 kB), benchmarks/run_memory_estimate.py.
+BYTES_PER_DRAW_REGION_IN_FLIGHT = 14_000
 BLOCK_DRAWS = 4096
 #: A worker's own memory before a run (interpreter, numpy, pandas, the dataset).
 WORKER_BASE_BYTES = 200 * 2**20
@@ -72,20 +74,24 @@ class RunCost:
     keeps_paths: bool
 
 
-def estimate_run(draws: int, months: int, commodities: int) -> RunCost:
-    """Cell-months and estimated peak memory (bytes) of a run, before it starts."""
+def estimate_run(draws: int, months: int, commodities: int,
+                 regions: int = len(SEGMENTS)) -> RunCost:
+    """Cell-months and estimated peak memory (bytes) of a run, before it starts: the state
+    of the draws in flight (per region) plus, for runs that keep fan paths, the paths (kept
+    for the bloc aggregates, so per segment)."""
     cells = draws * months * commodities * len(SEGMENTS)
     paths = draws <= workflows.FAN_MAX_DRAWS
+    extra = min(draws, BLOCK_DRAWS) * BYTES_PER_DRAW_REGION_IN_FLIGHT * regions
     if paths:
-        extra = cells * BYTES_PER_PATH_CELL_MONTH
-    else:
-        extra = min(draws, BLOCK_DRAWS) * BYTES_PER_DRAW_IN_FLIGHT
+        extra += cells * BYTES_PER_PATH_CELL_MONTH
     return RunCost(float(cells), int(WORKER_BASE_BYTES + extra), paths)
 
 
-def _largest_draws(months: int, commodities: int, limit_bytes: int) -> int:
+def _largest_draws(months: int, commodities: int, limit_bytes: int,
+                   regions: int = len(SEGMENTS)) -> int:
     """Most draws (with paths kept) whose estimate fits ``limit_bytes``."""
-    per_draw = months * commodities * len(SEGMENTS) * BYTES_PER_PATH_CELL_MONTH
+    per_draw = (months * commodities * len(SEGMENTS) * BYTES_PER_PATH_CELL_MONTH
+                + BYTES_PER_DRAW_REGION_IN_FLIGHT * regions)
     return max(0, (limit_bytes - WORKER_BASE_BYTES) // per_draw)
 
 
@@ -162,13 +168,14 @@ class RunManager:
         """The run's cost if it may start now; TooLargeError (422) or QuotaError (429)."""
         settings = self.settings
         months, commodities = scn.horizon_months, len(ds.commodities)
-        cost = estimate_run(draws, months, commodities)
+        regions = len(ds.region_map(scn.regions).regions)
+        cost = estimate_run(draws, months, commodities, regions)
         limit = settings.max_run_memory_mb * 2**20
         if cost.memory_bytes > limit:
-            fit = _largest_draws(months, commodities, limit)
+            fit = _largest_draws(months, commodities, limit, regions)
             raise TooLargeError(
                 f"this run needs about {cost.memory_bytes / 2**20:,.0f} MiB ({draws:,} draws x "
-                f"{months} months x {commodities} commodities x {len(SEGMENTS)} segments, "
+                f"{months} months x {commodities} commodities x {regions} regions, "
                 f"monthly paths kept for fan charts), over this service's limit of "
                 f"{settings.max_run_memory_mb:,} MiB per run: ask for at most {fit:,} draws "
                 f"at {months} months, or a shorter horizon")
@@ -209,7 +216,8 @@ class RunManager:
 
         ``owner`` is the (token id, name) that asked; ``cost`` from :meth:`check`.
         """
-        cost = cost or estimate_run(draws, scn.horizon_months, len(ds.commodities))
+        cost = cost or estimate_run(draws, scn.horizon_months, len(ds.commodities),
+                                    len(ds.region_map(scn.regions).regions))
         run_id = workflows.begin_run(scn, draws, seed, ds, self.db, owner=owner)
         job = _Job(run_id, owner[0] if owner else "", scn, draws, seed, cost)
         with self._lock:

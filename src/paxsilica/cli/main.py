@@ -14,7 +14,7 @@ import pandas as pd
 import typer
 
 from paxsilica import workflows, workflows_trade
-from paxsilica.cli import optimize, render, scale, web
+from paxsilica.cli import calibrate, optimize, render, scale, spof, web
 from paxsilica.cli.service_client import service_for
 from paxsilica.cli.common import (DataOption, DbOption, Format, FormatOption, Lang, emit_json,
                                   err, user_errors)
@@ -38,6 +38,8 @@ app.add_typer(web.tokens_app, name="tokens")
 app.command("report")(web.report)
 app.add_typer(optimize.optimize_app, name="optimize")
 app.command("sweep")(scale.sweep)
+app.command("spof")(spof.spof)
+app.command("calibrate")(calibrate.calibrate)
 
 # -- data -------------------------------------------------------------------------------------
 @data_app.command("info")
@@ -128,6 +130,11 @@ def scenario_list(format: FormatOption = Format.table) -> None:
         render.scenario_list(rows)
 
 
+RegionsOption = Annotated[str | None, typer.Option(
+    help="Region map: an id of the data (countries, the default; segments, the first "
+         "release's three) or a YAML file (docs/regions.md).")]
+
+
 @app.command("simulate")
 @user_errors
 def simulate(
@@ -142,10 +149,11 @@ def simulate(
     scheduler: scale.SchedulerOption = None,
     backend: scale.BackendOption = scale.Backend.numpy,
     precision: scale.PrecisionOption = scale.Precision.float64,
+    regions: RegionsOption = None,
 ) -> None:
     """Run one scenario as a Monte Carlo simulation and record it in the results store."""
     outcome = workflows.simulate_scenario(
-        scenario, runs=runs, seed=seed, db=db, data=data,
+        scenario, runs=runs, seed=seed, db=db, data=data, regions=regions,
         scale=workflows.Scale(workers, scheduler, backend.value, precision.value))
     payload = workflows.simulation_payload(outcome)
     if format is Format.json:
@@ -164,6 +172,7 @@ def stress_test(
     db: DbOption = None,
     format: FormatOption = Format.table,
     data: DataOption = None,
+    regions: RegionsOption = None,
 ) -> None:
     """The main job: run the built-in scenario library against the bloc; table + HTML report."""
     with render.progress() as bar:
@@ -173,7 +182,7 @@ def stress_test(
             bar.update(task, total=total, completed=done, description=name)
 
         report = workflows.stress_test(bloc=bloc, runs=runs, db=db, data=data, out=out,
-                                       progress=advance)
+                                       progress=advance, regions=regions)
     if format is Format.json:
         emit_json(report)
     else:

@@ -243,6 +243,33 @@ def simulation(payload: dict[str, Any]) -> None:
     for row in payload["downstream"]:
         table.add_row(row["capability"], _pct(row["loss_share_p50"]), _pct(row["loss_share_p95"]))
     console.print(table)
+    if payload.get("regions") and not alliance.empty:
+        _regions_table(payload, str(alliance.iloc[0]["commodity"]))
+
+
+def _regions_table(payload: dict[str, Any], commodity: str) -> None:
+    """The worst commodity region by region (the two-tier price), with each region's largest
+    capability loss."""
+    where = payload["meta"].get("region_segments") or {}
+    cells = pd.DataFrame(payload["regions"])
+    cells = cells[cells["commodity"] == commodity]
+    losses = pd.DataFrame(payload["region_downstream"])
+    worst = losses.sort_values("loss_share_p95", ascending=False).drop_duplicates("region")
+    worst = worst.set_index("region")
+    table = Table(title=f"{commodity} by region ({payload['meta'].get('region_map')} map)")
+    for name in ("region", "bloc", "price P50", "price P95", "short P95", "stock-out P50",
+                 "largest capability loss P95"):
+        table.add_column(name, justify="left" if name in ("region", "bloc",
+                                                          "largest capability loss P95")
+                         else "right")
+    for row in cells.itertuples(index=False):
+        loss = worst.loc[row.region] if row.region in worst.index else None
+        table.add_row(row.region, where.get(row.region, ""),
+                      f"{_num(row.peak_price_ratio_p50)}x", f"{_num(row.peak_price_ratio_p95)}x",
+                      _pct(row.shortage_share_p95), _num(row.stock_out_month_p50, 0),
+                      "-" if loss is None else f"{loss['capability']} "
+                                               f"{_pct(loss['loss_share_p95'])}")
+    console.print(table)
 
 
 def stress_table(report: dict[str, Any]) -> None:
@@ -263,6 +290,27 @@ def stress_table(report: dict[str, Any]) -> None:
                       f"{row['capability'] or '-'} {_pct(row['loss_share_p50'])}/"
                       f"{_pct(row['loss_share_p95'])}")
     console.print(table)
+    members = Table(title="Members: the hardest hit under each threat (capability loss P95, "
+                          "then shortage P95)")
+    for name in ("scenario", "hardest hit", "capability loss P50/P95", "worst commodity",
+                 "shortage P95", "stock-out month P50", "next"):
+        members.add_column(name, justify="left" if name in ("scenario", "hardest hit",
+                                                            "worst commodity", "next")
+                           else "right")
+    for row in report["rows"]:
+        rows = row.get("members") or []
+        if not rows:
+            continue
+        top = rows[0]
+        members.add_row(row["scenario"], row["hardest_label"],
+                        f"{top['capability'] or '-'} {_pct(top['loss_share_p50'])}/"
+                        f"{_pct(top['loss_share_p95'])}",
+                        top["commodity"], _pct(top["shortage_share_p95"]),
+                        _num(top["stock_out_month_p50"] if top["stock_out_month_p50"] is not None
+                             else float("nan"), 0),
+                        ", ".join(r["region"] for r in rows[1:4]))
+    if members.row_count:
+        console.print(members)
 
 
 def run_record(record: dict[str, Any], metrics: pd.DataFrame) -> None:

@@ -308,6 +308,9 @@ def check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str
         "trade": [("commodity", commodities, "commodities.csv"),
                   ("exporter", countries, "countries.csv"), ("importer", countries, "countries.csv"),
                   ("source", source_ids, "sources.csv")],
+        "regions": [("iso3", countries, "countries.csv"), ("source", source_ids, "sources.csv")],
+        "final_demand": [("iso3", countries, "countries.csv"),
+                         ("source", source_ids, "sources.csv")],
         "trade_codes": [("commodity", commodities, "commodities.csv"),
                         ("source", source_ids, "sources.csv")],
     }
@@ -318,6 +321,11 @@ def check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str
             _check_ids(tables[table], field, known, where, files[table])
     if "recipes" in tables:
         _check_input_shares(tables["recipes"], files["recipes"])
+    if "final_demand" in tables:
+        total = float(tables["final_demand"]["share"].astype(float).sum())
+        if total > 1.0 + _TOLERANCE:
+            raise DataError(f"final demand shares sum to {total:.4f}, above 1",
+                            file=files["final_demand"], field="share")
 
 
 def _check_ids(frame: pd.DataFrame, field: str, known: set[str], where: str, file: str) -> None:

@@ -243,6 +243,35 @@ TABLES: dict[str, Table] = {
             description="Commercial working stocks as days of use.",
         ),
         Table(
+            "regions",
+            (
+                Column("map", "str", "-", "region map id, e.g. countries (the default)"),
+                Column("region", "str", "-", "region id within the map (its own market and "
+                       "price); the region holding iso3 ROW takes every unlisted country"),
+                Column("iso3", "str", "-", "country in the region (ROW: the rest of the world)"),
+                _source(),
+            ),
+            key=("map", "iso3"),
+            required=False,
+            description="Built-in region maps: which country clears in which market region "
+                        "(paxsilica.model.regions). A package without rows runs the first "
+                        "release's three segments.",
+        ),
+        Table(
+            "final_demand",
+            (
+                Column("iso3", "str", "-", "country"),
+                Column("share", "float", "share", "share of world final (non-derived) use",
+                       low=0.0, high=1.0),
+                _source(),
+            ),
+            key=("iso3",),
+            required=False,
+            description="Where final use sits when neither trade data nor a downstream recipe "
+                        "locate a commodity's demand; countries without a row share the "
+                        "remainder in the map's rest region.",
+        ),
+        Table(
             "chokepoints",
             (
                 Column("route", "str", "-", "sea route id, e.g. hormuz, malacca, taiwan_strait"),

@@ -39,8 +39,8 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 from jax import lax  # noqa: E402
 
-from paxsilica.engine.chunks import Model, store_block  # noqa: E402
-from paxsilica.engine.results import outcome_arrays  # noqa: E402
+from paxsilica.engine.chunks import Model, new_outcomes  # noqa: E402
+from paxsilica.engine.results import store_outcomes  # noqa: E402
 from paxsilica.engine.sampling import BLOCK_DRAWS, draw_shocks, stack_draws  # noqa: E402
 from paxsilica.engine.step import MonthStep  # noqa: E402
 
@@ -71,7 +71,7 @@ def run_blocks(model: Model, seed: int, first: int, stop: int, n_draws: int,
     kernel = _kernel(model, precision)
     per = max(1, stop - first if blocks_per_call is None else int(blocks_per_call))
     lo, hi = first * BLOCK_DRAWS, min(n_draws, stop * BLOCK_DRAWS)
-    out = outcome_arrays(hi - lo, model.net.n_commodities, len(model.net.capabilities))
+    out = new_outcomes(model, hi - lo, n_draws)
     pending: list[tuple[int, Any]] = []
     for b0 in range(first, stop, per):
         pending.append((b0, kernel(*shock_arrays(model, seed, b0, min(stop, b0 + per),
@@ -93,11 +93,10 @@ def shock_arrays(model: Model, seed: int, first: int, stop: int,
 
 
 def _collect(out: dict[str, np.ndarray], lo: int, hi: int, b0: int, res: Any) -> None:
-    peak, share, stock_out, loss, cost = (np.asarray(a) for a in res)
     offset = b0 * BLOCK_DRAWS - lo
-    m = min(len(cost), hi - lo - offset)
-    store_block(out, offset, peak[:m], share[:m], stock_out[:m], loss[:m],
-                cost[:m].astype(np.float64))
+    m = min(len(res["policy_cost_usd"]), hi - lo - offset)
+    store_outcomes(out, offset, {name: np.asarray(value)[:m] for name, value in res.items()
+                                 if name in out})
 
 
 def _kernel(model: Model, precision: str) -> Any:
@@ -122,10 +121,11 @@ def _build(model: Model, dtype: Any) -> Any:
 
         state = step.init(start.shape[1])  # (shocks, draws); also set when there are no shocks
         state, _ = lax.scan(month, state, (jnp.arange(net.horizon, dtype=jnp.int32), view_of))
-        peak, share, stock_out, loss, cost = step.finish(state)
+        outcomes = step.finish(state)
         # Cast on the device to the outcome dtypes (float32, int16), as numpy's placement does:
         # round-to-nearest either way, and half the bytes to copy back.
-        return (peak.astype(jnp.float32), share.astype(jnp.float32),
-                stock_out.astype(jnp.int16), loss.astype(jnp.float32), cost)
+        return {name: value if name == "policy_cost_usd"
+                else value.astype(jnp.int16 if name.endswith("stock_out_month") else jnp.float32)
+                for name, value in outcomes.items()}
 
     return run

@@ -24,18 +24,21 @@ from paxsilica.engine.kernel import run_block
 from paxsilica.engine.levers import Levers, compile_levers
 from paxsilica.engine.network import EngineOptions, Network, compile_network
 from paxsilica.engine.results import (
-    NEVER,
     Results,
+    keeps_region_outcomes,
     outcome_arrays,
     outcome_dataset,
+    store_outcomes,
     summarise,
+    summarise_regions,
 )
+from paxsilica.model.regions import RegionMap
 from paxsilica.engine.sampling import BLOCK_DRAWS, CompiledShock, compile_shocks
 from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
 
 __all__ = ["BACKENDS", "PRECISIONS", "Model", "assemble", "chunk_ranges", "compile_model",
-           "place", "run_chunk"]
+           "new_outcomes", "place", "run_chunk"]
 
 BACKENDS = ("numpy", "jax")
 PRECISIONS = ("float64", "float32")
@@ -62,9 +65,10 @@ class Model:
         return state
 
 
-def compile_model(ds: Dataset, scn: Any, options: EngineOptions | None = None) -> Model:
+def compile_model(ds: Dataset, scn: Any, options: EngineOptions | None = None,
+                  regions: RegionMap | str | None = None) -> Model:
     """Compile ``scn`` against ``ds`` (deterministic; raises ScenarioError/ModelError)."""
-    net = compile_network(ds, scn, options)
+    net = compile_network(ds, scn, options, regions)
     return Model(net, compile_shocks(net, scn), compile_levers(ds, net, scn),
                  getattr(scn, "name", ""), ds.content_hash)
 
@@ -101,24 +105,22 @@ def run_chunk(model: Model, seed: int, first: int, stop: int, n_draws: int,
         from paxsilica.engine.backend_jax import run_blocks  # optional dependency
 
         return run_blocks(model, seed, first, stop, n_draws, precision, blocks_per_call)
-    out = outcome_arrays(hi - lo, model.net.n_commodities, len(model.net.capabilities))
+    out = new_outcomes(model, hi - lo, n_draws)
     for block in range(first, stop):
         b_lo, b_hi = block * BLOCK_DRAWS, min(n_draws, (block + 1) * BLOCK_DRAWS)
         res = run_block(model.net, model.shocks, model.levers, seed, block, b_hi - b_lo)
-        store_block(out, b_lo - lo, res.peak_price_ratio, res.shortage_share,
-                    res.stock_out_month, res.loss_share, res.policy_cost_usd)
+        store_outcomes(out, b_lo - lo, res)
     return out
 
 
-def store_block(out: dict[str, np.ndarray], offset: int, peak: np.ndarray, share: np.ndarray,
-                stock_out: np.ndarray, loss: np.ndarray, cost: np.ndarray) -> None:
-    """Write one block's outcomes at ``offset`` (same casts as ``simulate``)."""
-    sl = slice(offset, offset + len(cost))
-    out["peak_price_ratio"][sl] = peak
-    out["shortage_share"][sl] = share
-    out["stock_out_month"][sl] = np.where(stock_out < 0, NEVER, stock_out)
-    out["loss_share"][sl] = loss
-    out["policy_cost_usd"][sl] = cost
+def new_outcomes(model: Model, size: int, n_draws: int) -> dict[str, np.ndarray]:
+    """Outcome arrays for ``size`` draws of an ``n_draws`` run: with region outcomes when the
+    whole run's fit (:func:`paxsilica.engine.results.keeps_region_outcomes`)."""
+    net = model.net
+    keep = keeps_region_outcomes(n_draws, net.n_commodities, len(net.capabilities),
+                                 net.n_regions)
+    return outcome_arrays(size, net.n_commodities, len(net.capabilities),
+                          net.n_regions if keep else 0)
 
 
 def place(total: dict[str, np.ndarray], first: int, part: dict[str, np.ndarray]) -> None:
@@ -132,10 +134,22 @@ def assemble(model: Model, outcomes: dict[str, np.ndarray], n_draws: int, seed: 
              extra_meta: dict[str, Any] | None = None) -> Results:
     """One Results (no paths) from a whole run's per-draw outcomes."""
     net = model.net
-    outcome_ds = outcome_dataset(outcomes, net.commodities, net.capabilities)
+    outcome_ds = outcome_dataset(outcomes, net.commodities, net.capabilities, net.regions)
     summary, downstream, cost = summarise(outcome_ds)
-    meta = {"draws": n_draws, "months": net.horizon, "commodities": list(net.commodities),
-            "segments": list(SEGMENTS), "capabilities": list(net.capabilities), "seed": seed,
-            "scenario": model.scenario, "dataset_hash": model.dataset_hash,
-            "block_draws": BLOCK_DRAWS} | (extra_meta or {})
-    return Results(None, outcome_ds, summary, downstream, cost, meta)
+    region_summary, region_downstream = summarise_regions(outcome_ds)
+    meta = run_meta(net, n_draws, seed, model.scenario, model.dataset_hash,
+                    region_summary is not None) | (extra_meta or {})
+    return Results(None, outcome_ds, summary, downstream, cost, meta, region_summary,
+                   region_downstream)
+
+
+def run_meta(net: Network, n_draws: int, seed: int, scenario: str, dataset_hash: str,
+             region_outcomes: bool) -> dict[str, Any]:
+    """The ``Results.meta`` every backend writes."""
+    return {"draws": n_draws, "months": net.horizon, "commodities": list(net.commodities),
+            "segments": list(SEGMENTS), "regions": list(net.regions),
+            "region_segments": {region: SEGMENTS[int(np.argmax(net.views[-1].aggregate[g]))]
+                                for g, region in enumerate(net.regions)},
+            "region_map": net.region_map.name, "region_outcomes": region_outcomes,
+            "capabilities": list(net.capabilities), "seed": seed, "scenario": scenario,
+            "dataset_hash": dataset_hash, "block_draws": BLOCK_DRAWS}

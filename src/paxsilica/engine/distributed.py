@@ -36,8 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from paxsilica.engine.chunks import Model, chunk_ranges, place, run_chunk
-from paxsilica.engine.results import outcome_arrays
+from paxsilica.engine.chunks import Model, chunk_ranges, new_outcomes, place, run_chunk
 from paxsilica.engine.sampling import BLOCK_DRAWS
 from paxsilica.errors import ModelError, PaxsilicaError
 
@@ -154,8 +153,7 @@ def run_jobs(client: Any, jobs: Sequence[Job], *, chunk_size: int | None = None,
         [jobs[j].draws for j, _, _ in tasks], backend=backend, precision=precision,
         pure=False)
     index = {f.key: t for f, t in zip(futures, tasks, strict=True)}
-    out = [outcome_arrays(job.draws, job.model.net.n_commodities,
-                          len(job.model.net.capabilities)) for job in jobs]
+    out = [new_outcomes(job.model, job.draws, job.draws) for job in jobs]
     done = [np.zeros(math.ceil(job.draws / BLOCK_DRAWS), dtype=bool) for job in jobs]
     try:
         for future, part in distributed.as_completed(futures, with_results=True):

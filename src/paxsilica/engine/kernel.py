@@ -9,56 +9,47 @@ optional monthly paths. :mod:`paxsilica.engine.backend_jax` runs the same step u
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-
 import numpy as np
 
 from paxsilica.engine.levers import Levers
 from paxsilica.engine.network import Network
 from paxsilica.engine.sampling import CompiledShock, draw_shocks, stack_draws
-from paxsilica.engine.step import MONTHLY_VARIABLES, MonthStep
+from paxsilica.engine.step import MONTHLY_VARIABLES, OUTCOMES, MonthStep
 
-__all__ = ["BlockOutcome", "PATH_VARIABLES", "run_block"]
+__all__ = ["OUTCOMES", "PATH_VARIABLES", "run_block"]
 
 PATH_VARIABLES = MONTHLY_VARIABLES
-
-
-@dataclass
-class BlockOutcome:
-    """Per-draw outcomes of one block (all arrays start with the draw axis)."""
-
-    peak_price_ratio: np.ndarray  # (draw, commodity, segment)
-    shortage_share: np.ndarray  # cumulative shortage / cumulative demand
-    stock_out_month: np.ndarray  # first month stocks were exhausted in a deficit; -1 never
-    loss_share: np.ndarray  # (draw, capability): 1 - mean output ratio over the horizon
-    policy_cost_usd: np.ndarray  # (draw,) total over the horizon
 
 
 def run_block(net: Network, shocks: Sequence[CompiledShock], levers: Levers, seed: int,
               block: int, n_draws: int,
               paths: Mapping[str, np.ndarray] | None = None,
               capability_paths: np.ndarray | None = None,
-              cost_paths: np.ndarray | None = None) -> BlockOutcome:
+              cost_paths: np.ndarray | None = None,
+              region_paths: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Simulate the first ``n_draws`` draws of block ``block`` over the horizon.
 
+    Returns the per-draw outcomes of :meth:`MonthStep.finish` (:data:`OUTCOMES`).
     ``paths`` (optional) maps some of :data:`PATH_VARIABLES` to writable
-    ``(n_draws, month, commodity, segment)`` arrays; ``capability_paths`` is
-    ``(n_draws, month, capability)`` and ``cost_paths`` ``(n_draws, month)``.
+    ``(n_draws, month, commodity, segment)`` arrays for the bloc aggregates,
+    ``region_paths`` to ``(n_draws, month, commodity, region)`` arrays; ``capability_paths``
+    is ``(n_draws, month, capability)`` (the alliance) and ``cost_paths`` ``(n_draws, month)``.
     """
-    keep = paths is not None or capability_paths is not None
+    keep = paths is not None or capability_paths is not None or region_paths is not None
     step = MonthStep(net, shocks, levers, np, np.float64, paths=keep)
     params = stack_draws(draw_shocks(shocks, net.horizon, seed, block, n_draws), n_draws)
     state = step.init(n_draws)
     if cost_paths is not None:
         cost_paths[:, 0] += levers.initial_cost_usd
     for month in range(net.horizon):
-        state, monthly = step.step(params, state, month, net.view_at(month))
+        v = net.view_at(month)
+        state, monthly = step.step(params, state, month, v)
         if cost_paths is not None:
             cost_paths[:, month] += monthly["cost"]
         if capability_paths is not None:
             capability_paths[:, month] = monthly["capability"]
-        if paths is not None:
-            for name, path in paths.items():
-                path[:, month] = monthly[name]
-    peak, share, stock_out, loss, cost = step.finish(state)
-    return BlockOutcome(peak, share, stock_out.astype(np.int16), loss, cost)
+        for name, path in (paths or {}).items():
+            path[:, month] = step.aggregate(name, monthly[name], v)
+        for name, path in (region_paths or {}).items():
+            path[:, month] = monthly[name]
+    return step.finish(state)

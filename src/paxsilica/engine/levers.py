@@ -1,8 +1,8 @@
 """The scenario's policies compiled to arrays (stockpiles, floors, club priority, investment).
 
 Policies are deterministic (only shocks carry distributions). Membership changes are handled
-in :mod:`paxsilica.engine.network` as segment views; the arrays here that depend on who is in
-which segment are kept per view.
+in :mod:`paxsilica.engine.network` as region views; the arrays here that depend on who is in
+which region or bloc are kept per view.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from paxsilica.engine.network import ALLIANCE, N_SEG, Network, SegmentView, production_share
+from paxsilica.engine.network import ALLIANCE, Network, RegionView, production_share
 from paxsilica.errors import ScenarioError
 from paxsilica.model.dataset import Dataset
 from paxsilica.model.scenario import (
@@ -32,7 +32,7 @@ TRIGGER_PRICE, TRIGGER_SHORTAGE = 1, 2
 
 @dataclass(frozen=True)
 class Levers:
-    """Policy arrays; ``(commodity, segment)`` unless noted, quantities per month or units."""
+    """Policy arrays; ``(commodity, region)`` unless noted, quantities per month or units."""
 
     strategic0: np.ndarray  # initial strategic holdings (units)
     trigger: np.ndarray  # int: TRIGGER_PRICE or TRIGGER_SHORTAGE
@@ -42,10 +42,10 @@ class Levers:
     refill_budget_usd: np.ndarray  # total refill budget
     initial_cost_usd: float  # purchases at month 0 and capex
     floor_ratio: np.ndarray  # (commodity,) floor / baseline price, 0 = none
-    floor_eligible: tuple[np.ndarray, ...]  # per view: eligible share of segment capacity
+    floor_eligible: tuple[np.ndarray, ...]  # per view: eligible share of region capacity
     floor_eligible_tranche: tuple[np.ndarray, ...]  # per view: (c, g, tranche)
     club_share: tuple[np.ndarray, ...] | None  # per view: club members' capacity share
-    club_present: tuple[np.ndarray, ...] | None  # per view: (G,) segment holds a club member
+    club_present: tuple[np.ndarray, ...] | None  # per view: (G,) region holds a club member
     club_protect: tuple[np.ndarray, ...] | None  # per view: (c, g) demand serving the club
     invest_capacity: np.ndarray  # (month, c, g): cumulative added monthly capacity
     invest_cost: np.ndarray  # (c, g): capacity-weighted unit cost ratio of added capacity
@@ -73,19 +73,28 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     return default if value is None else value
 
 
-def _segment_of_holder(net: Network, scn: Any, holder: str) -> int:
-    if holder == scn.bloc:
-        return ALLIANCE
+def holder_weights(net: Network, scn: Any, holder: str) -> np.ndarray:
+    """Where a holder's strategic stock sits, ``(commodity, region)``, rows summing to 1.
+
+    A country's stock sits in its region. A bloc's (the Vault) is spread over the regions of
+    its members at month 0 in proportion to their baseline demand of each commodity (equally
+    where none of them uses it): a shared stock, drawn where it is needed.
+    """
     view = net.views[0]
-    segments = [view.segment_of.get(c) for c in net.countries([holder])]
-    segments = [s for s in segments if s is not None]
-    return int(np.bincount(segments, minlength=N_SEG).argmax()) if segments else N_SEG - 1
+    if holder == scn.bloc:
+        regions = view.aggregate[:, ALLIANCE]
+    else:
+        regions = net.region_mask([holder], "holder")
+    weight = view.demand0 * regions[None, :]
+    total = weight.sum(axis=1, keepdims=True)
+    even = np.broadcast_to(regions / max(regions.sum(), 1.0), weight.shape)
+    return np.where(total > 0, weight / np.where(total > 0, total, 1.0), even)
 
 
 def compile_levers(ds: Dataset, net: Network, scn: Any) -> Levers:
     """Compile the scenario's policies (and the data's stockpiles) against ``net``."""
     n_c, opts = net.n_commodities, net.options
-    shape = (n_c, N_SEG)
+    shape = (n_c, net.n_regions)
     strategic0, cost = np.zeros(shape), 0.0
     trigger = np.full(shape, TRIGGER_SHORTAGE)
     threshold = np.zeros(shape)
@@ -95,8 +104,10 @@ def compile_levers(ds: Dataset, net: Network, scn: Any) -> Levers:
     for holder, commodity, quantity in zip(ds.stockpiles["holder"], ds.stockpiles["commodity"],
                                            ds.stockpiles["quantity"].astype(float), strict=True):
         if commodity in net.commodity_index:
-            strategic0[net.commodity_index[commodity], _segment_of_holder(net, scn, holder)] += quantity
-    acc = _Accumulated(floor_ratio=np.zeros(n_c), invest=np.zeros((net.horizon, n_c, N_SEG)),
+            c = net.commodity_index[commodity]
+            strategic0[c] += quantity * holder_weights(net, scn, holder)[c]
+    acc = _Accumulated(floor_ratio=np.zeros(n_c),
+                       invest=np.zeros((net.horizon, n_c, net.n_regions)),
                        invest_cost_w=np.zeros(shape))
     arrays = (strategic0, trigger, threshold, rate, refill_below, refill_budget)
     for pos, policy in enumerate(scn.resolved().policies):
@@ -107,14 +118,15 @@ def compile_levers(ds: Dataset, net: Network, scn: Any) -> Levers:
         cost += compile_policy(net, scn, policy, f"policies[{pos}]", acc, arrays)
     floor_ratio, floor_countries, club = acc.floor_ratio, acc.floor_countries, acc.club
     invest, invest_cost_w = acc.invest, acc.invest_cost_w
-    elig = tuple(_floor_share(view.share_of, floor_countries, n_c) for view in net.views)
-    elig_t = tuple(_floor_share(view.tranche_share_of, floor_countries, n_c, opts.cost_tranches)
-                   for view in net.views)
+    elig = tuple(_floor_share(view.share_of, floor_countries, shape) for view in net.views)
+    elig_t = tuple(_floor_share(view.tranche_share_of, floor_countries,
+                                (*shape, opts.cost_tranches)) for view in net.views)
     club_share = club_present = club_protect = None
     if club is not None:
         club_share = tuple(view.share_of(club) for view in net.views)
-        club_present = tuple(np.array([any(view.segment_of.get(c) == g for c in club)
-                                       for g in range(N_SEG)], float) for view in net.views)
+        club_present = tuple(np.array([any(view.region_of.get(c) == g for c in club)
+                                       for g in range(net.n_regions)], float)
+                             for view in net.views)
         club_protect = tuple(serving_share(view, net.use_share, present)
                              for view, present in zip(net.views, club_present, strict=True))
     invest_cost = np.divide(invest_cost_w, invest[-1], out=np.zeros(shape),
@@ -124,16 +136,16 @@ def compile_levers(ds: Dataset, net: Network, scn: Any) -> Levers:
                   invest_cost)
 
 
-def serving_share(view: SegmentView, use_share: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """Share of each segment's baseline demand that ends up in club segments downstream.
+def serving_share(view: RegionView, use_share: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Share of each region's baseline demand that ends up in club regions downstream.
 
-    ``(commodity, segment)``, 0..1. Helium bought by a non-member segment that makes chips
+    ``(commodity, region)``, 0..1. Helium bought by a non-member region that makes chips
     the club imports serves the club: trade-club priority must not take it away (it would
     starve the club's own suppliers). Walks the recipe graph from outputs to inputs (the
     commodity order is topological): a unit of ``p`` ends with the club if it is sold to a
-    club segment, or sold to a non-member segment whose use of ``p`` serves the club; every
-    exporter sells to destinations pro rata to baseline demand. Club segments' own entries
-    are 0 (they are not cut).
+    club region, or sold to a non-member region whose use of ``p`` serves the club; every
+    exporter sells to destinations pro rata to baseline demand (routes are not followed
+    here: an approximation). Club regions' own entries are 0 (they are not cut).
     """
     demand = view.demand0
     world = view.supply0.sum(axis=1)
@@ -144,7 +156,8 @@ def serving_share(view: SegmentView, use_share: np.ndarray, present: np.ndarray)
     reaches = np.zeros(len(world))  # share of each commodity's output ending with the club
     for c in reversed(range(len(world))):
         derived = world[c] * (use_share[c] * reaches) @ made  # (g,) demand serving the club
-        serving[c] = np.divide(derived, demand[c], out=np.zeros(N_SEG), where=demand[c] > 0)
+        serving[c] = np.divide(derived, demand[c], out=np.zeros(demand.shape[1]),
+                               where=demand[c] > 0)
         np.clip(serving[c], 0.0, 1.0, out=serving[c])
         serving[c] *= 1.0 - present
         reaches[c] = to_dest[c] @ (present + serving[c])
@@ -154,7 +167,7 @@ def serving_share(view: SegmentView, use_share: np.ndarray, present: np.ndarray)
 def _stockpile(net: Network, scn: Any, policy: Any, where: str, strategic0: np.ndarray,
                trigger: np.ndarray, threshold: np.ndarray, rate: np.ndarray,
                refill_below: np.ndarray, refill_budget: np.ndarray) -> float:
-    seg = _segment_of_holder(net, scn, _get(policy, "holder", scn.bloc))
+    where_held = holder_weights(net, scn, _get(policy, "holder", scn.bloc))
     holdings = dict(_get(policy, "holdings", {}) or {})
     budget = float(_get(policy, "budget_usd", 0.0))
     for commodity, share in (_get(policy, "allocation", {}) or {}).items():
@@ -169,7 +182,9 @@ def _stockpile(net: Network, scn: Any, policy: Any, where: str, strategic0: np.n
     cost = 0.0
     for commodity, quantity in holdings.items():
         c = int(net.index([commodity], f"{where}.holdings")[0])
-        strategic0[c, seg] += float(quantity)
+        w = where_held[c]
+        seg = w > 0
+        strategic0[c] += float(quantity) * w
         cost += float(quantity) * net.price_usd[c]
         trigger[c, seg] = TRIGGER_PRICE if kind == "price" else TRIGGER_SHORTAGE
         threshold[c, seg] = float(_get(release, "threshold", 0.0))
@@ -177,7 +192,7 @@ def _stockpile(net: Network, scn: Any, policy: Any, where: str, strategic0: np.n
         if refill is not None:
             refill_below[c, seg] = float(_get(refill, "below_price_ratio", 1.1))
             share = float(quantity) / max(sum(float(q) for q in holdings.values()), 1e-300)
-            refill_budget[c, seg] += float(_get(refill, "budget_usd", np.inf)) * share
+            refill_budget[c] += float(_get(refill, "budget_usd", np.inf)) * share * w
     return cost
 
 
@@ -188,7 +203,7 @@ def _investment(net: Network, policy: Any, where: str, invest: np.ndarray,
     arrival = int(net.lead_time_months[c] if lead is None else lead)
     capacity = float(policy.capacity) / 12.0
     if arrival < net.horizon:
-        seg = net.views[net.view_at(arrival)].segment_of.get(policy.country, N_SEG - 1)
+        seg = net.views[net.view_at(arrival)].region_of.get(policy.country, net.rest_index)
         invest[arrival:, c, seg] += capacity
         unit_cost = _get(policy, "unit_cost", None)
         ratio = 0.0 if unit_cost is None else min(float(unit_cost) / net.price_usd[c], 1.0)
@@ -196,9 +211,8 @@ def _investment(net: Network, policy: Any, where: str, invest: np.ndarray,
     return float(_get(policy, "capex_usd", 0.0))
 
 
-def _floor_share(share_of: Any, floor_countries: dict[int, frozenset[str]], n_c: int,
-                 tranches: int | None = None) -> np.ndarray:
-    shape = (n_c, N_SEG) if tranches is None else (n_c, N_SEG, tranches)
+def _floor_share(share_of: Any, floor_countries: dict[int, frozenset[str]],
+                 shape: tuple[int, ...]) -> np.ndarray:
     out = np.zeros(shape)
     for c, countries in floor_countries.items():
         out[c] = share_of(countries)[c]

@@ -1,23 +1,32 @@
 """Compile a Dataset and a Scenario into the arrays the Monte Carlo kernel works on.
 
 Everything here is deterministic: the random parts of a scenario are drawn in
-:mod:`paxsilica.engine.sampling`. Arrays are indexed ``[commodity, segment]`` with commodities
+:mod:`paxsilica.engine.sampling`. Arrays are indexed ``[commodity, region]`` with commodities
 in topological order of ``recipes`` (inputs before outputs, so each layer is a contiguous
-slice) and segments in the order of :data:`paxsilica.dims.SEGMENTS`. Quantities are per month
-(the tables give them per year).
+slice) and regions in the order of the run's :class:`~paxsilica.model.regions.RegionMap`
+(the ``countries`` map by default; ``segments`` gives the first release's alliance,
+restricting, others). Quantities are per month (the tables give them per year). Results are
+also reported for the bloc aggregates (:data:`paxsilica.dims.SEGMENTS`): ``alliance`` = the
+regions holding a member of the scenario's bloc, ``restricting`` = the other regions holding
+a restricting country, ``others`` = the rest (``Network.views[v].aggregate``).
 
 Modelling assumptions made here (documented in the engine's report):
 
-* **Supply** of a segment = the sum of its countries' latest-year production; ``ROW`` belongs
-  to *others*, except for a commodity whose production has only ``ROW`` rows (no known
-  location, e.g. vehicles): that is split over the segments like final demand. Capacity is ``capacity`` where given, else ``quantity``.
-* **Demand**: world demand equals world production (the baseline market clears at price ratio
-  1). Trade data, when present for a commodity, locate it (apparent consumption = production +
-  imports - exports per country). Otherwise the part of an input's use that ``recipes`` assign
-  to a downstream commodity (``input_share``) is located where that downstream commodity is
-  produced (derived demand; so split like final demand where the downstream's production
-  has no known location), and the rest (final use) is split by
-  :attr:`EngineOptions.final_demand_share`, a dataset-independent parameter.
+* **Supply** of a region = the sum of its countries' latest-year production; ``ROW`` belongs
+  to the map's rest region, except for a commodity whose production has only ``ROW`` rows (no
+  known location, e.g. vehicles): that is split over the regions like final demand. Capacity
+  is ``capacity`` where given, else ``quantity``.
+* **Routes and demand**: world demand equals world production (the baseline market clears at
+  price ratio 1). Where trade data exist for a commodity, each exporting region ships along
+  its observed bilateral routes (BACI shares of its output, exports capped at its output),
+  mixed with :attr:`EngineOptions.open_market_share` sold pro rata to world demand (traders,
+  spot buyers: the part that finds new buyers by price), and a region's demand is what its
+  routes bring it (apparent consumption). Otherwise every exporter sells pro rata to demand,
+  and demand is located by recipes: the part of an input's use that ``recipes`` assign to a
+  downstream commodity (``input_share``) sits where that downstream commodity is produced
+  (derived demand), and the rest (final use) is split by the ``final_demand`` table (shares
+  of world manufacturing value added; :attr:`EngineOptions.final_demand_share` for the
+  three-segment map).
 * **Costs**: each segment's production rows (a country, or one cost tranche of a country when
   ``production`` has a ``tranche`` column) are grouped into up to ``cost_tranches`` tranches by
   unit cost, cut where the cost rises most (:func:`cost_groups`); a tranche's cost is the
@@ -37,15 +46,18 @@ import pandas as pd
 
 from paxsilica.data.schema import REST_OF_WORLD
 from paxsilica.dims import SEGMENTS
-from paxsilica.errors import DataError, ModelError, ScenarioError
+from paxsilica.errors import DataError, ModelError, NotFoundError, ScenarioError
 from paxsilica.model.dataset import Dataset
+from paxsilica.model.regions import RegionMap
 from paxsilica.model.scenario import MembershipChange
 
-__all__ = ["EngineOptions", "Network", "SegmentView", "compile_network", "cost_groups",
-           "production_share", "recipe_use", "topological_layers"]
+__all__ = ["EngineOptions", "Network", "RegionView", "SegmentView", "compile_network",
+           "cost_groups", "production_share", "recipe_use", "region_map_for",
+           "topological_layers"]
 
+#: Bloc aggregates (:data:`paxsilica.dims.SEGMENTS`): indices of ``RegionView.aggregate``.
 ALLIANCE, RESTRICTING, OTHERS = 0, 1, 2
-N_SEG = len(SEGMENTS)
+N_AGG = len(SEGMENTS)
 DAYS_PER_MONTH = 365.25 / 12
 
 
@@ -56,10 +68,19 @@ class EngineOptions:
     Attributes
     ----------
     final_demand_share : tuple of float
-        Split of final (non-derived) world demand over (alliance, restricting, others), shares
-        summing to 1. Default: roughly the segments' shares of world manufacturing value added
-        for the Pax Silica bloc and China (about 30% each, the rest 40%). Segments without any
-        country get none; the rest is renormalised.
+        The three-segment map only: split of final (non-derived) world demand over (alliance,
+        restricting, others), shares summing to 1. Default: roughly the segments' shares of
+        world manufacturing value added for the Pax Silica bloc and China (about 30% each, the
+        rest 40%). Segments without any country get none; the rest is renormalised. Other
+        maps read the ``final_demand`` table.
+    open_market_share : float
+        Share of each exporter's output sold pro rata to world demand rather than along its
+        observed bilateral routes (0..1): the volume that finds new buyers by price when a
+        route is cut. Estimate: see docs/calibration.md.
+    observed_routes : bool
+        Route trade along observed bilateral shares where the data have them (False: every
+        exporter sells pro rata to demand located by apparent consumption, the first
+        release's rule).
     trade_price_elasticity : float
         Exporters' allocation to a destination is proportional to its baseline demand times
         its expected price ratio to this power. With 2, a ban on a China-dominated market
@@ -109,6 +130,8 @@ class EngineOptions:
     """
 
     final_demand_share: tuple[float, float, float] = (0.30, 0.30, 0.40)
+    open_market_share: float = 0.2
+    observed_routes: bool = True
     trade_price_elasticity: float = 2.0
     supply_adjustment: float = 0.25
     min_price_ratio: float = 0.05
@@ -123,14 +146,15 @@ class EngineOptions:
 
 
 @dataclass(frozen=True)
-class SegmentView:
-    """Arrays that depend on which country sits in which segment (one per membership epoch).
+class RegionView:
+    """Arrays that depend on which country sits in which region and who is a member (one
+    per membership epoch).
 
-    Quantities are per month; shape ``(commodity, segment)`` unless noted.
+    Quantities are per month; shape ``(commodity, region)`` unless noted.
     """
 
     start_month: int
-    segment_of: Mapping[str, int]
+    region_of: Mapping[str, int]
     supply0: np.ndarray
     capacity0: np.ndarray
     utilisation0: np.ndarray
@@ -140,9 +164,19 @@ class SegmentView:
     tranche_cost: np.ndarray  # (commodity, segment, tranche): unit cost / baseline price
     country_share: Mapping[str, np.ndarray] = field(repr=False)  # iso3 -> (commodity, segment)
     tranche_country: Mapping[str, np.ndarray] = field(repr=False)  # iso3 -> (c, g, tranche)
+    #: (commodity, exporter, importer): share of an exporter's sales bound for each region
+    #: at baseline prices (rows sum to 1)
+    route0: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0, 0)))
+    #: (region, aggregate) 1 where the region counts in alliance / restricting / others
+    aggregate: np.ndarray = field(repr=False, default_factory=lambda: np.eye(N_AGG))
+
+    @property
+    def segment_of(self) -> Mapping[str, int]:
+        """The first release's name for :attr:`region_of`."""
+        return self.region_of
 
     def share_of(self, countries: Iterable[str]) -> np.ndarray:
-        """Share (0..1) of each segment's capacity held by ``countries``, ``(commodity, segment)``."""
+        """Share (0..1) of each region's capacity held by ``countries``, ``(commodity, region)``."""
         return _held(self.country_share, countries, self.supply0.shape)
 
     def tranche_share_of(self, countries: Iterable[str]) -> np.ndarray:
@@ -164,6 +198,8 @@ class Network:
     """A scenario's market compiled to arrays (commodities in topological order)."""
 
     commodities: tuple[str, ...]
+    regions: tuple[str, ...]
+    region_map: RegionMap
     layers: tuple[slice, ...]
     layer_inputs: tuple[np.ndarray, ...]  # per layer: (n_layer, max_inputs), padded with -1
     capabilities: tuple[str, ...]
@@ -174,7 +210,7 @@ class Network:
     price_cap_ratio: np.ndarray
     exit_months: np.ndarray
     lead_time_months: np.ndarray
-    views: tuple[SegmentView, ...]
+    views: tuple[RegionView, ...]
     horizon: int
     options: EngineOptions
     commodity_index: Mapping[str, int]
@@ -199,6 +235,34 @@ class Network:
     @property
     def n_commodities(self) -> int:
         return len(self.commodities)
+
+    @property
+    def n_regions(self) -> int:
+        return len(self.regions)
+
+    def region_mask(self, names: Iterable[str], where: str, view: int = 0) -> np.ndarray:
+        """``(region,)`` 1 for each region named, or holding a named country or bloc member.
+
+        Raises ScenarioError (``field=where``) for a name that is none of these.
+        """
+        mask = np.zeros(self.n_regions)
+        by_name = {r: g for g, r in enumerate(self.regions)}
+        region_of = self.views[view].region_of
+        for name in names:
+            if name in by_name:
+                mask[by_name[name]] = 1.0
+                continue
+            if name not in self.blocs and name not in region_of:
+                raise ScenarioError(f"'{name}' is not a region of map '{self.region_map.name}' "
+                                    f"({', '.join(self.regions)}), a country or a bloc",
+                                    field=where)
+            for iso3 in self.countries([name]):
+                mask[region_of.get(iso3, self.rest_index)] = 1.0
+        return mask
+
+    @property
+    def rest_index(self) -> int:
+        return self.regions.index(self.region_map.rest)
 
     def view_at(self, month: int) -> int:
         """Index of the membership epoch in force at ``month``."""
@@ -267,9 +331,26 @@ def _find_cycle(nodes: list[str], inputs: Mapping[str, set[str]]) -> list[str]:
 
 
 # -- compile --------------------------------------------------------------------------------
-def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None) -> Network:
-    """Compile ``ds`` and the deterministic parts of ``scn`` into a :class:`Network`."""
+def region_map_for(ds: Dataset, scn: Any, regions: RegionMap | str | None = None) -> RegionMap:
+    """The region map a run clears: ``regions`` (a map or a map id), else the scenario's
+    ``regions`` field, else the package's default. ScenarioError names unknown ids."""
+    if isinstance(regions, RegionMap):
+        return regions
+    name = regions or getattr(scn, "regions", None)
+    try:
+        return ds.region_map(name)
+    except NotFoundError as exc:
+        raise ScenarioError(str(exc), field="regions") from None
+
+
+def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None,
+                    regions: RegionMap | str | None = None) -> Network:
+    """Compile ``ds`` and the deterministic parts of ``scn`` into a :class:`Network`.
+
+    ``regions``: the region map (see :func:`region_map_for`).
+    """
     options = options or EngineOptions()
+    rmap = region_map_for(ds, scn, regions)
     table = ds.commodities
     check_inputs_produced(ds)
     layers_ids = topological_layers(list(table["id"]), ds.recipes)
@@ -285,6 +366,8 @@ def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None)
     e_d = rows["demand_elasticity"].astype(float).to_numpy()
     base = dict(
         commodities=tuple(order),
+        regions=tuple(rmap.regions),
+        region_map=rmap,
         layers=tuple(layers),
         layer_inputs=tuple(_layer_inputs(layers, order, index, ds.recipes)),
         capabilities=tuple(c for c, flag in zip(order, cap_flags, strict=True) if flag),
@@ -301,8 +384,13 @@ def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None)
         blocs=blocs,
         chokepoints=ds.chokepoints,
     )
-    views = [_view(ds, order, index, segment_of, month, options)
-             for month, segment_of in _epochs(scn, blocs, ds)]
+    final = None
+    views = []
+    for month, region_of, aggregate in _epochs(scn, blocs, ds, rmap):
+        if final is None or rmap.by_scenario:
+            final = _final_split(ds, rmap, region_of, options)
+        views.append(_view(ds, order, index, region_of, month, options, final, aggregate,
+                           rmap.regions.index(rmap.rest)))
     use = recipe_use(ds, index, views[0].supply0.sum(axis=1))
     return Network(views=tuple(views), use_share=use, **base)
 
@@ -334,9 +422,11 @@ def _layer_inputs(layers: list[slice], order: list[str], index: Mapping[str, int
     return out
 
 
-def _epochs(scn: Any, blocs: Mapping[str, frozenset[str]],
-            ds: Dataset) -> list[tuple[int, dict[str, int]]]:
-    """(start month, country -> segment) for month 0 and each membership change."""
+def _epochs(scn: Any, blocs: Mapping[str, frozenset[str]], ds: Dataset,
+            rmap: RegionMap) -> list[tuple[int, dict[str, int], np.ndarray]]:
+    """(start month, country -> region, region -> aggregate) for month 0 and each membership
+    change. The three-segment map moves a joining country into the alliance segment; other
+    maps keep every country in its region and move the region into the alliance aggregate."""
     if scn.bloc not in blocs:
         raise ScenarioError(f"bloc '{scn.bloc}' is not in the data; known blocs: "
                             f"{', '.join(sorted(blocs))}", field="bloc")
@@ -350,38 +440,62 @@ def _epochs(scn: Any, blocs: Mapping[str, frozenset[str]],
         if isinstance(p, MembershipChange) and p.bloc == scn.bloc
     )
 
-    def assign() -> dict[str, int]:
-        return {c: ALLIANCE if c in members else RESTRICTING if c in restricting else OTHERS
-                for c in countries if c != REST_OF_WORLD} | {REST_OF_WORLD: OTHERS}
+    def assign() -> tuple[dict[str, int], np.ndarray]:
+        if rmap.by_scenario:
+            return ({c: ALLIANCE if c in members else RESTRICTING if c in restricting
+                     else OTHERS for c in countries if c != REST_OF_WORLD}
+                    | {REST_OF_WORLD: OTHERS}), np.eye(N_AGG)
+        index = {r: g for g, r in enumerate(rmap.regions)}
+        region_of = {c: index[rmap.region_of(c)] for c in countries | set(rmap.countries)}
+        return region_of, _aggregate(region_of, len(rmap.regions), members, restricting)
 
-    epochs = [(0, assign())]
+    epochs = [(0, *assign())]
     for month, country in changes:
         members.add(country)
         countries.add(country)
         if epochs[-1][0] == month:
-            epochs[-1] = (month, assign())
+            epochs[-1] = (month, *assign())
         else:
-            epochs.append((month, assign()))
+            epochs.append((month, *assign()))
     return epochs
 
 
-def _view(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of: dict[str, int],
-          month: int, options: EngineOptions) -> SegmentView:
-    n_c = len(order)
+def _aggregate(region_of: Mapping[str, int], n_regions: int, members: set[str],
+               restricting: set[str]) -> np.ndarray:
+    """(region, aggregate) 0/1: alliance = regions holding a member, restricting = the other
+    regions holding a restricting country, others = the rest."""
+    agg = np.zeros((n_regions, N_AGG))
+    member_regions = {region_of[c] for c in members if c in region_of}
+    restricting_regions = {region_of[c] for c in restricting if c in region_of}
+    for g in range(n_regions):
+        k = (ALLIANCE if g in member_regions else RESTRICTING if g in restricting_regions
+             else OTHERS)
+        agg[g, k] = 1.0
+    return agg
+
+
+def _view(ds: Dataset, order: list[str], index: Mapping[str, int], region_of: dict[str, int],
+          month: int, options: EngineOptions, final: np.ndarray, aggregate: np.ndarray,
+          rest: int) -> RegionView:
+    n_c, n_g = len(order), len(final)
     prod = ds.latest_production(by_tranche=True)
     prod = prod[prod["commodity"].isin(index)]
-    prod, g_idx, weight = _located_rows(prod, segment_of, options)
+    prod, g_idx, weight = _located_rows(prod, region_of, final, rest)
     quantity = prod["quantity"].astype(float).to_numpy() * weight / 12.0
     capacity = (prod["capacity"].astype(float).fillna(prod["quantity"].astype(float)).to_numpy()
                 * weight / 12.0)
     capacity = np.maximum(capacity, quantity)
     c_idx = prod["commodity"].map(index).to_numpy(dtype=np.intp)
-    supply0 = np.zeros((n_c, N_SEG))
-    capacity0 = np.zeros((n_c, N_SEG))
+    supply0 = np.zeros((n_c, n_g))
+    capacity0 = np.zeros((n_c, n_g))
     np.add.at(supply0, (c_idx, g_idx), quantity)
     np.add.at(capacity0, (c_idx, g_idx), capacity)
     utilisation0 = np.divide(supply0, capacity0, out=np.ones_like(supply0), where=capacity0 > 0)
-    demand0 = _demand(ds, order, index, segment_of, supply0, options)
+    skip = _unprocessed_ores(ds, order, recipe_use(ds, index, supply0.sum(axis=1))) \
+        | _mixed_stage_trade(ds)
+    demand0 = _demand(ds, order, index, region_of, rest, supply0, final, skip,
+                      observed=options.observed_routes)
+    route0, demand0 = _routes(ds, index, region_of, rest, supply0, demand0, skip, options)
     cover = ds.inventories.set_index("commodity")["days_of_cover"].astype(float)
     days = np.array([cover.get(c, 0.0) for c in order])
     stock_target = demand0 * (days / DAYS_PER_MONTH)[:, None]
@@ -394,10 +508,10 @@ def _view(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of: d
     # Producers at or above the baseline price produce at baseline (by-products, support):
     # they count as marginal and leave when the price falls below baseline for long.
     cost_ratio = np.minimum(cost_ratio, 1.0)
-    tranche_of = _tranches(cost_ratio, c_idx, g_idx, options.cost_tranches)
+    tranche_of = _tranches(cost_ratio, c_idx, g_idx, options.cost_tranches, n_g)
     k_n = options.cost_tranches
-    tranche_share = np.zeros((n_c, N_SEG, k_n))
-    tranche_cost_w = np.zeros((n_c, N_SEG, k_n))
+    tranche_share = np.zeros((n_c, n_g, k_n))
+    tranche_cost_w = np.zeros((n_c, n_g, k_n))
     np.add.at(tranche_share, (c_idx, g_idx, tranche_of), share_cap)
     np.add.at(tranche_cost_w, (c_idx, g_idx, tranche_of), share_cap * cost_ratio)
     tranche_cost = np.divide(tranche_cost_w, tranche_share, out=np.zeros_like(tranche_share),
@@ -406,44 +520,66 @@ def _view(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of: d
     tranche_country: dict[str, np.ndarray] = {}
     for iso3 in np.unique(prod["iso3"]):
         mask = (prod["iso3"] == iso3).to_numpy()
-        cs = np.zeros((n_c, N_SEG))
+        cs = np.zeros((n_c, n_g))
         np.add.at(cs, (c_idx[mask], g_idx[mask]), share_cap[mask])
         country_share[iso3] = cs
-        tc = np.zeros((n_c, N_SEG, k_n))
+        tc = np.zeros((n_c, n_g, k_n))
         within = np.divide(share_cap, tranche_share[c_idx, g_idx, tranche_of],
                            out=np.zeros_like(share_cap),
                            where=tranche_share[c_idx, g_idx, tranche_of] > 0)
         np.add.at(tc, (c_idx[mask], g_idx[mask], tranche_of[mask]), within[mask])
         tranche_country[iso3] = tc
-    return SegmentView(month, segment_of, supply0, capacity0, utilisation0, demand0,
-                       stock_target, tranche_share, tranche_cost, country_share, tranche_country)
+    return RegionView(month, region_of, supply0, capacity0, utilisation0, demand0,
+                      stock_target, tranche_share, tranche_cost, country_share, tranche_country,
+                      route0, aggregate)
 
 
-def _final_split(segment_of: Mapping[str, int], options: EngineOptions) -> np.ndarray:
-    """:attr:`EngineOptions.final_demand_share` over the segments that hold a country."""
-    has_country = np.zeros(N_SEG, dtype=bool)
-    for seg in segment_of.values():
-        has_country[seg] = True
-    final = np.asarray(options.final_demand_share, dtype=float) * has_country
+#: The first release's name for :class:`RegionView`.
+SegmentView = RegionView
+
+
+def _final_split(ds: Dataset, rmap: RegionMap, region_of: Mapping[str, int],
+                 options: EngineOptions) -> np.ndarray:
+    """Share of world final use per region, ``(region,)`` summing to 1.
+
+    The three-segment map: :attr:`EngineOptions.final_demand_share` over the segments that
+    hold a country. Other maps: the ``final_demand`` table summed per region, the remainder in
+    the rest region.
+    """
+    n_g = len(rmap.regions)
+    if rmap.by_scenario:
+        has_country = np.zeros(n_g, dtype=bool)
+        for seg in region_of.values():
+            has_country[seg] = True
+        final = np.asarray(options.final_demand_share, dtype=float) * has_country
+        return final / final.sum()
+    table = ds.tables["final_demand"]
+    if table.empty:
+        raise ModelError(f"region map '{rmap.name}' needs the final_demand table to locate "
+                         "final use (or run the 'segments' map)")
+    rest = rmap.regions.index(rmap.rest)
+    final = np.zeros(n_g)
+    for iso3, share in zip(table["iso3"], table["share"].astype(float), strict=True):
+        final[region_of.get(iso3, rest)] += share
+    final[rest] += max(0.0, 1.0 - final.sum())
     return final / final.sum()
 
 
-def _located_rows(prod: pd.DataFrame, segment_of: Mapping[str, int],
-                  options: EngineOptions) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """(rows, segment per row, weight per row), with unlocated production spread.
+def _located_rows(prod: pd.DataFrame, region_of: Mapping[str, int], final: np.ndarray,
+                  rest: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """(rows, region per row, weight per row), with unlocated production spread.
 
     A commodity whose production has only ``ROW`` rows has no known location; putting it all
-    in *others* would keep bloc shortages of its inputs away from bloc output (vehicles,
-    GaN/GaAs devices). Such a row is split over the segments like final demand
-    (:attr:`EngineOptions.final_demand_share`), so its derived demand is split that way too.
+    in the rest region would keep bloc shortages of its inputs away from bloc output
+    (vehicles, GaN/GaAs devices). Such a row is split over the regions like final demand
+    (``final``), so its derived demand is split that way too.
     """
     is_row = (prod["iso3"] == REST_OF_WORLD).to_numpy()
     known = set(prod.loc[~is_row & (prod["quantity"].astype(float) > 0), "commodity"])
     spread = is_row & ~prod["commodity"].isin(known).to_numpy()
-    seg = prod["iso3"].map(lambda c: segment_of.get(c, OTHERS)).to_numpy(dtype=np.intp)
+    seg = prod["iso3"].map(lambda c: region_of.get(c, rest)).to_numpy(dtype=np.intp)
     if not spread.any():
         return prod, seg, np.ones(len(prod))
-    final = _final_split(segment_of, options)
     parts, segs, weights = [prod[~spread]], [seg[~spread]], [np.ones(int((~spread).sum()))]
     for g in np.flatnonzero(final > 0):
         parts.append(prod[spread])
@@ -454,14 +590,14 @@ def _located_rows(prod: pd.DataFrame, segment_of: Mapping[str, int],
 
 
 def _tranches(cost_ratio: np.ndarray, c_idx: np.ndarray, g_idx: np.ndarray,
-              k_n: int) -> np.ndarray:
-    """Tranche index per production row: rows of one (commodity, segment) grouped by cost.
+              k_n: int, n_g: int) -> np.ndarray:
+    """Tranche index per production row: rows of one (commodity, region) grouped by cost.
 
     Rows without a unit cost (ratio 0) keep a tranche of their own when the segment also has
     costed rows (and there are at least two tranches), so they never exit with them.
     """
     tranche = np.zeros(len(cost_ratio), dtype=np.intp)
-    keys = c_idx * N_SEG + g_idx
+    keys = c_idx * n_g + g_idx
     for key in np.unique(keys):
         rows = np.flatnonzero(keys == key)
         known = cost_ratio[rows] > 0
@@ -500,16 +636,64 @@ def cost_groups(costs: Sequence[float] | np.ndarray, max_groups: int) -> np.ndar
     return group
 
 
-def _demand(ds: Dataset, order: list[str], index: Mapping[str, int], segment_of: dict[str, int],
-            supply0: np.ndarray, options: EngineOptions) -> np.ndarray:
-    """Baseline monthly demand per (commodity, segment); world demand = world production."""
+def _demand(ds: Dataset, order: list[str], index: Mapping[str, int], region_of: dict[str, int],
+            rest: int, supply0: np.ndarray, final: np.ndarray, skip: frozenset[str],
+            observed: bool) -> np.ndarray:
+    """Baseline monthly demand per (commodity, region) from recipes and final use; with
+    ``observed`` False, apparent consumption where trade data exist (with True,
+    :func:`_routes` locates those). World demand = world production."""
     world = supply0.sum(axis=1)
-    final = _final_split(segment_of, options)
     use = recipe_use(ds, index, world)
     share = use @ production_share(supply0) + (1.0 - use.sum(axis=1))[:, None] * final
-    skip = _unprocessed_ores(ds, order, use) | _mixed_stage_trade(ds)
-    share = _trade_share(ds, order, index, segment_of, supply0, share, skip=skip)
+    if not observed:
+        share = _trade_share(ds, order, index, region_of, rest, supply0, share, skip=skip)
     return share * world[:, None]
+
+
+def _routes(ds: Dataset, index: Mapping[str, int], region_of: Mapping[str, int], rest: int,
+            supply0: np.ndarray, demand0: np.ndarray, skip: frozenset[str],
+            options: EngineOptions) -> tuple[np.ndarray, np.ndarray]:
+    """(route0 ``(commodity, exporter, importer)``, demand0) at baseline prices.
+
+    Without trade data an exporter sells pro rata to demand. With them (and
+    :attr:`EngineOptions.observed_routes`), each exporting region sells its observed exports
+    to each region (latest year, capped in total at its output: re-exports count once) and
+    keeps the rest at home; :attr:`EngineOptions.open_market_share` of its output is sold pro
+    rata to the demand these routes imply, which leaves that demand unchanged. Demand then
+    is ``supply0 @ route0``: production + imports - exports.
+    """
+    n_c, n_g = demand0.shape
+    world = demand0.sum(axis=1, keepdims=True)
+    market = np.divide(demand0, world, out=np.full_like(demand0, 1.0 / n_g), where=world > 0)
+    route = np.repeat(market[:, None, :], n_g, axis=1)
+    trade = ds.trade
+    if not options.observed_routes or trade.empty:
+        return route, demand0
+    demand = demand0.copy()
+    mu = float(np.clip(options.open_market_share, 0.0, 1.0))
+    latest = trade[trade["year"] == trade.groupby("commodity")["year"].transform("max")]
+    for commodity, rows in latest.groupby("commodity"):
+        if commodity not in index or commodity in skip:
+            continue
+        c = index[commodity]
+        flow = np.zeros((n_g, n_g))
+        i = rows["exporter"].map(lambda x: region_of.get(x, rest)).to_numpy(dtype=np.intp)
+        j = rows["importer"].map(lambda x: region_of.get(x, rest)).to_numpy(dtype=np.intp)
+        np.add.at(flow, (i, j), rows["quantity"].astype(float).to_numpy() / 12.0)
+        np.fill_diagonal(flow, 0.0)
+        out = supply0[c][:, None]
+        shares = np.divide(flow, out, out=np.zeros_like(flow), where=out > 0)
+        shares /= np.maximum(shares.sum(axis=1), 1.0)[:, None]
+        observed = shares + np.diag(1.0 - shares.sum(axis=1))
+        implied = supply0[c] @ observed
+        if implied.sum() <= 0:
+            continue
+        m = implied / implied.sum()
+        routed = (1.0 - mu) * observed + mu * m[None, :]
+        routed[supply0[c] <= 0] = m
+        route[c] = routed
+        demand[c] = supply0[c] @ routed
+    return route, demand
 
 
 def _mixed_stage_trade(ds: Dataset) -> frozenset[str]:
@@ -551,7 +735,7 @@ def recipe_use(ds: Dataset, index: Mapping[str, int], world: np.ndarray) -> np.n
 
 
 def _trade_share(ds: Dataset, order: list[str], index: Mapping[str, int],
-                 segment_of: dict[str, int], supply0: np.ndarray,
+                 segment_of: dict[str, int], rest: int, supply0: np.ndarray,
                  share: np.ndarray, skip: frozenset[str] = frozenset()) -> np.ndarray:
     """Replace the demand split by apparent consumption where trade data exist."""
     trade = ds.trade
@@ -565,7 +749,7 @@ def _trade_share(ds: Dataset, order: list[str], index: Mapping[str, int],
         c = index[commodity]
         net = supply0[c].copy()
         for col, sign in (("importer", 1.0), ("exporter", -1.0)):
-            seg = rows[col].map(lambda x: segment_of.get(x, OTHERS)).to_numpy(dtype=np.intp)
+            seg = rows[col].map(lambda x: segment_of.get(x, rest)).to_numpy(dtype=np.intp)
             np.add.at(net, seg, sign * rows["quantity"].astype(float).to_numpy() / 12.0)
         net = np.maximum(net, 0.0)
         if net.sum() > 0:

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from paxsilica.engine.network import ALLIANCE, N_SEG, Network
+from paxsilica.dims import SEGMENTS
+from paxsilica.engine.network import ALLIANCE, Network
 from paxsilica.errors import ScenarioError
 from paxsilica.model.scenario import (
     ChokepointClosure,
@@ -77,10 +78,10 @@ def _sample_mapping(spec: dict, rng: np.random.Generator, size: int) -> np.ndarr
 class CompiledShock:
     """One shock's deterministic part: affected commodities and, per view, its geometry.
 
-    ``geometry[v]`` is, by type: export_restriction ``(n, G, G)`` share of exporter segment
-    i's exports to j covered; supply_outage and chokepoint_closure ``(n, G)`` share of segment
-    capacity (or exports) affected; demand_surge ``(G,)`` segment mask; price_suppression
-    ``(n, G)`` mask of suppressed segments with ``flooder[v]`` ``(n,)`` the flooding segment.
+    ``geometry[v]`` is, by type: export_restriction ``(n, G, G)`` share of exporter region
+    i's exports to j covered; supply_outage and chokepoint_closure ``(n, G)`` share of region
+    capacity (or exports) affected; demand_surge ``(G,)`` region mask; price_suppression
+    ``(n, G)`` mask of suppressed regions with ``flooder[v]`` ``(n,)`` the flooding region.
     """
 
     position: int
@@ -124,9 +125,19 @@ def compile_shocks(net: Network, scn: Scenario) -> list[CompiledShock]:
 def _compile_surge(net: Network, scn: Scenario, shock: DemandSurge, pos: int,
                    where: str) -> CompiledShock:
     idx = net.index(shock.commodities, f"{where}.commodities")
-    names = shock.segments
-    mask = np.array([names is None or seg in names for seg in _segment_names()], float)
-    return CompiledShock(pos, shock.type, idx, tuple(mask for _ in net.views), (), shock)
+    masks = []
+    for v, view in enumerate(net.views):
+        if shock.segments is None and shock.regions is None:
+            masks.append(np.ones(net.n_regions))
+            continue
+        mask = np.zeros(net.n_regions)
+        if shock.segments is not None:
+            chosen = [SEGMENTS.index(seg) for seg in shock.segments]
+            mask = np.maximum(mask, view.aggregate[:, chosen].max(axis=1))
+        if shock.regions is not None:
+            mask = np.maximum(mask, net.region_mask(shock.regions, f"{where}.regions", v))
+        masks.append(mask)
+    return CompiledShock(pos, shock.type, idx, tuple(masks), (), shock)
 
 
 def _shares(net: Network, shock: Any, where: str) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -145,8 +156,8 @@ def _compile_outage(net: Network, scn: Scenario, shock: SupplyOutage, pos: int,
 def _compile_restriction(net: Network, scn: Scenario, shock: ExportRestriction, pos: int,
                          where: str) -> CompiledShock:
     idx, shares = _shares(net, shock, where)
-    geometry = tuple(_restriction_geometry(net, scn, shock, share, view)
-                     for share, view in zip(shares, net.views, strict=True))
+    geometry = tuple(_restriction_geometry(net, scn, shock, share, v, f"{where}.targets")
+                     for v, share in enumerate(shares))
     return CompiledShock(pos, shock.type, idx, geometry, (), shock)
 
 
@@ -154,28 +165,26 @@ def _compile_suppression(net: Network, scn: Scenario, shock: PriceSuppression, p
                          where: str) -> CompiledShock:
     idx, shares = _shares(net, shock, where)
     flooders = tuple(np.argmax(share, axis=1) for share in shares)
-    masks = tuple((np.arange(N_SEG)[None, :] != f[:, None]).astype(float) for f in flooders)
+    masks = tuple((np.arange(net.n_regions)[None, :] != f[:, None]).astype(float)
+                  for f in flooders)
     return CompiledShock(pos, shock.type, idx, masks, flooders, shock)
 
 
-def _segment_names() -> Sequence[str]:
-    from paxsilica.dims import SEGMENTS
-
-    return SEGMENTS
-
-
 def _restriction_geometry(net: Network, scn: Scenario, shock: ExportRestriction,
-                          share: np.ndarray, view: Any) -> np.ndarray:
+                          share: np.ndarray, v: int, where: str) -> np.ndarray:
+    """(n, G, G): share of exporter region i's sales to region j the restriction covers.
+
+    Targets: ``all``, the scenario's bloc (the regions of its members at that view), or any
+    region id, country or bloc (the regions holding them). A region never restricts itself.
+    """
     targets = shock.targets
     if targets == "all":
-        target = np.ones(N_SEG)
+        target = np.ones(net.n_regions)
     elif targets == scn.bloc:
-        target = np.eye(N_SEG)[ALLIANCE]
+        target = net.views[v].aggregate[:, ALLIANCE]
     else:
-        target = np.zeros(N_SEG)
-        for iso3 in net.countries([targets]):
-            target[view.segment_of.get(iso3, N_SEG - 1)] = 1.0
-    off_diagonal = 1.0 - np.eye(N_SEG)
+        target = net.region_mask([targets], where, v)
+    off_diagonal = 1.0 - np.eye(net.n_regions)
     return share[:, :, None] * target[None, None, :] * off_diagonal[None]
 
 
@@ -191,7 +200,7 @@ def _compile_chokepoint(net: Network, scn: Scenario, shock: ChokepointClosure, p
     local = {c: k for k, c in enumerate(idx)}
     geometry = []
     for view in net.views:
-        share = np.zeros((len(idx), N_SEG))
+        share = np.zeros((len(idx), net.n_regions))
         for iso3, commodity, transit in zip(rows["iso3"], rows["commodity"],
                                             rows["transit_share"].astype(float), strict=True):
             c = net.commodity_index.get(commodity)

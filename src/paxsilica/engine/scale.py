@@ -22,11 +22,13 @@ from paxsilica.engine.chunks import (
     check_backend,
     chunk_ranges,
     compile_model,
+    new_outcomes,
     place,
     run_chunk,
 )
 from paxsilica.engine.network import EngineOptions
-from paxsilica.engine.results import Results, outcome_arrays
+from paxsilica.engine.results import Results
+from paxsilica.model.regions import RegionMap
 from paxsilica.engine.sampling import BLOCK_DRAWS
 from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
@@ -43,7 +45,8 @@ def simulate_scaled(ds: Dataset, scn: Any, *, draws: int, seed: int,
                     chunk_size: int | None = None, keep_paths: bool = False,
                     options: EngineOptions | None = None, backend: str = "numpy",
                     precision: str = "float64", processes: int | None = None,
-                    scheduler: str | None = None) -> Results:
+                    scheduler: str | None = None,
+                    regions: RegionMap | str | None = None) -> Results:
     """Run ``draws`` draws of ``scn`` on Dask workers and/or the JAX kernel.
 
     Parameters are those of :func:`paxsilica.engine.simulate`; ``draws`` and ``seed`` are
@@ -55,7 +58,7 @@ def simulate_scaled(ds: Dataset, scn: Any, *, draws: int, seed: int,
                          "memory at scale); call simulate(..., keep_paths=False)")
     if processes is not None and processes < 1:
         raise ModelError(f"workers must be at least 1, got {processes}")
-    model = compile_model(ds, scn, options)
+    model = compile_model(ds, scn, options, regions)
     meta = {"backend": backend, "precision": precision}
     if scheduler is not None or (processes is not None and processes > 1):
         from paxsilica.engine.distributed import Job, connect, run_jobs
@@ -80,7 +83,7 @@ def run_local(model: Model, seed: int, draws: int, *, chunk_size: int | None = N
 
         return run_chunk(model, seed, 0, n_blocks, draws, backend, precision,
                          per or JAX_BLOCKS_PER_CALL.get(platform(), 2))
-    out = outcome_arrays(draws, model.net.n_commodities, len(model.net.capabilities))
+    out = new_outcomes(model, draws, draws)
     for first, stop in chunk_ranges(draws, per or n_blocks):
         place(out, first, run_chunk(model, seed, first, stop, draws, backend, precision))
     return out

@@ -11,20 +11,22 @@ from typing import Any
 import numpy as np
 
 from paxsilica.dims import SEGMENTS
+from paxsilica.engine.chunks import Model, new_outcomes, run_meta
 from paxsilica.engine.kernel import PATH_VARIABLES, run_block
 from paxsilica.engine.levers import compile_levers
 from paxsilica.engine.network import EngineOptions, compile_network
 from paxsilica.engine.results import (
-    NEVER,
     Results,
-    outcome_arrays,
     outcome_dataset,
     path_dataset,
+    store_outcomes,
     summarise,
+    summarise_regions,
 )
 from paxsilica.engine.sampling import BLOCK_DRAWS, compile_shocks
 from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
+from paxsilica.model.regions import RegionMap
 
 __all__ = ["MAX_PATH_BYTES", "path_variables", "simulate"]
 
@@ -49,7 +51,9 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
              chunk_size: int | None = None, keep_paths: bool | Sequence[str] = True,
              options: EngineOptions | None = None, workers: int | None = None,
              backend: str = "numpy", precision: str = "float64",
-             processes: int | None = None, scheduler: str | None = None) -> Results:
+             processes: int | None = None, scheduler: str | None = None,
+             regions: RegionMap | str | None = None,
+             region_paths: bool | Sequence[str] = False) -> Results:
     """Run the Monte Carlo disruption model of ``scn`` on ``ds``.
 
     Parameters
@@ -65,9 +69,16 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
         Draws held in memory at once, rounded up to whole blocks (default: all). The result
         does not depend on it.
     keep_paths : bool or sequence of str
-        Keep monthly paths (``Results.paths``): True all of :data:`PATH_VARIABLES`, a
-        sequence only those (plus ``output_ratio`` and ``policy_cost_usd``); False keeps only
-        per-draw outcomes and summaries, which lets 10^6 draws stream in bounded memory.
+        Keep monthly paths of the bloc aggregates (``Results.paths``, dimension
+        ``segment``): True all of :data:`PATH_VARIABLES`, a sequence only those (plus
+        ``output_ratio`` and ``policy_cost_usd``); False keeps only per-draw outcomes and
+        summaries, which lets 10^6 draws stream in bounded memory.
+    regions : RegionMap or str, optional
+        Region map to clear (a map id of the data package, e.g. ``countries``, or
+        ``segments``; default: the scenario's ``regions``, else the package's default).
+    region_paths : bool or sequence of str
+        Also keep these path variables per region (``region_<name>``, dimension
+        ``region``); memory grows with the number of regions.
     options : EngineOptions, optional
         Model constants (documented assumptions).
     workers : int, optional
@@ -97,24 +108,27 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
         from paxsilica.engine.scale import simulate_scaled
 
         return simulate_scaled(ds, scn, draws=n, seed=root, chunk_size=chunk_size,
-                               keep_paths=keep_paths, options=options, backend=backend,
-                               precision=precision, processes=processes,
-                               scheduler=scheduler)
-    net = compile_network(ds, scn, options)
+                               keep_paths=keep_paths or region_paths, options=options,
+                               backend=backend, precision=precision, processes=processes,
+                               scheduler=scheduler, regions=regions)
+    net = compile_network(ds, scn, options, regions)
     shocks = compile_shocks(net, scn)
     levers = compile_levers(ds, net, scn)
-    n_c, months, caps = net.n_commodities, net.horizon, net.capabilities
-    paths = cap_paths = cost_paths = None
-    variables = path_variables(keep_paths)
-    if variables:
-        size = n * months * n_c * len(SEGMENTS) * 8 * len(variables)
+    n_c, months, caps, n_g = net.n_commodities, net.horizon, net.capabilities, net.n_regions
+    paths = cap_paths = cost_paths = by_region = None
+    variables, regional = path_variables(keep_paths), path_variables(region_paths)
+    if variables or regional:
+        size = n * months * n_c * 8 * (len(SEGMENTS) * len(variables) + n_g * len(regional))
         if size > MAX_PATH_BYTES:
             raise ModelError(f"paths of {n} draws x {months} months x {n_c} commodities need "
-                             f"{size / 2**30:.1f} GiB; run with keep_paths=False")
+                             f"{size / 2**30:.1f} GiB; keep fewer draws or variables, or "
+                             "none (keep_paths=False, region_paths=False)")
         paths = {k: np.zeros((n, months, n_c, len(SEGMENTS))) for k in variables}
+        by_region = {k: np.zeros((n, months, n_c, n_g)) for k in regional} or None
         cap_paths = np.zeros((n, months, len(caps)))
         cost_paths = np.zeros((n, months))
-    outcomes = outcome_arrays(n, n_c, len(caps))
+    model = Model(net, shocks, levers, getattr(scn, "name", ""), ds.content_hash)
+    outcomes = new_outcomes(model, n, n)
     n_blocks = math.ceil(n / BLOCK_DRAWS)
     per_chunk = n_blocks if chunk_size is None else max(1, math.ceil(chunk_size / BLOCK_DRAWS))
     threads = max(1, min(workers or os.cpu_count() or 1, per_chunk))
@@ -125,24 +139,20 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
             net, shocks, levers, root, block, hi - lo,
             None if paths is None else {k: v[lo:hi] for k, v in paths.items()},
             None if cap_paths is None else cap_paths[lo:hi],
-            None if cost_paths is None else cost_paths[lo:hi])
-        outcomes["peak_price_ratio"][lo:hi] = out.peak_price_ratio
-        outcomes["shortage_share"][lo:hi] = out.shortage_share
-        outcomes["stock_out_month"][lo:hi] = np.where(out.stock_out_month < 0, NEVER,
-                                                      out.stock_out_month)
-        outcomes["loss_share"][lo:hi] = out.loss_share
-        outcomes["policy_cost_usd"][lo:hi] = out.policy_cost_usd
+            None if cost_paths is None else cost_paths[lo:hi],
+            None if by_region is None else {k: v[lo:hi] for k, v in by_region.items()})
+        store_outcomes(outcomes, lo, out)
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for first in range(0, n_blocks, per_chunk):
             list(pool.map(one, range(first, min(n_blocks, first + per_chunk))))
-    outcome_ds = outcome_dataset(outcomes, net.commodities, caps)
+    outcome_ds = outcome_dataset(outcomes, net.commodities, caps, net.regions)
     summary, downstream, cost = summarise(outcome_ds)
-    meta = {"draws": n, "months": months, "commodities": list(net.commodities),
-            "segments": list(SEGMENTS), "capabilities": list(caps), "seed": root,
-            "scenario": getattr(scn, "name", ""), "dataset_hash": ds.content_hash,
-            "block_draws": BLOCK_DRAWS}
+    region_summary, region_downstream = summarise_regions(outcome_ds)
+    meta = run_meta(net, n, root, model.scenario, ds.content_hash, region_summary is not None)
     path_ds = None
     if paths is not None:
-        path_ds = path_dataset(paths, cap_paths, cost_paths, net.commodities, caps)
-    return Results(path_ds, outcome_ds, summary, downstream, cost, meta)
+        path_ds = path_dataset(paths, cap_paths, cost_paths, net.commodities, caps, by_region,
+                               net.regions)
+    return Results(path_ds, outcome_ds, summary, downstream, cost, meta, region_summary,
+                   region_downstream)

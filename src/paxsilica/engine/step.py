@@ -1,22 +1,26 @@
 """The month step, written once over the array namespace ``xp`` (NumPy or ``jax.numpy``).
 
-State is kept per (draw, commodity, segment). Each month, commodities are handled in
-topological layers of the recipe graph (upstream first). Within a segment:
+State is kept per (draw, commodity, region). Each month, commodities are handled in
+topological layers of the recipe graph (upstream first). Within a region:
 
 * **supply** = capacity (surviving cost tranches + arrived investment, minus outages and the
   seaborne share stranded by a closed chokepoint) x baseline utilisation x expected price **
   supply elasticity, capped at capacity, times the Leontief availability of inputs
   (:mod:`paxsilica.engine.propagation`). Producers expect an exponentially smoothed price
   (:attr:`EngineOptions.supply_adjustment`), which keeps the monthly cobweb stable;
-* **trade**: :func:`paxsilica.engine.trade.route` (pro rata to demand x expected price,
+* **trade**: :func:`paxsilica.engine.trade.route` (along baseline routes x expected price,
   restrictions cut and divert, trade-club priority);
 * **clearing**: :func:`paxsilica.engine.clearing.clear`; commercial holders release stock as
   the price rises, local producers withhold their own output below the reservation price; a
-  price suppression forces the price of the other segments down to its ratio by extra imports
-  from the flooding segment;
+  price suppression forces the price of the other regions down to its ratio by extra imports
+  from the flooding region;
 * **exits**: a cost tranche whose unit cost stays above the price for ``exit_months`` leaves
   for good, except the share that a price floor covering its cost keeps alive (the floor is
-  paid as a CfD on eligible output).
+  paid as a CfD on eligible output);
+* **bloc aggregates**: each month the regions are also summed into alliance / restricting /
+  others (``RegionView.aggregate``): quantities add up, the price is the baseline-demand
+  weighted mean, capability output is the aggregate's consumption over its baseline demand.
+  Per-draw outcomes are kept for both (:meth:`MonthStep.finish`).
 
 :class:`MonthStep` is pure in the sense JAX needs: ``step(state, month, view)`` returns the
 new state and the month's outputs, and every branch on data is either on compile-time facts
@@ -36,17 +40,22 @@ import numpy as np
 
 from paxsilica.engine.clearing import ClearParams, clear
 from paxsilica.engine.levers import TRIGGER_PRICE, Levers
-from paxsilica.engine.network import ALLIANCE, N_SEG, Network
+from paxsilica.engine.network import ALLIANCE, Network
 from paxsilica.engine.propagation import input_ratio, input_slots
 from paxsilica.engine.sampling import CompiledShock
-from paxsilica.engine.trade import Club, route, sent_back, weights
+from paxsilica.engine.trade import Club, pull, route, sent_back
 
-__all__ = ["MONTHLY_VARIABLES", "NEGLIGIBLE_DEMAND", "MonthStep", "release_prices"]
+__all__ = ["MONTHLY_VARIABLES", "NEGLIGIBLE_DEMAND", "OUTCOMES", "MonthStep", "release_prices"]
 
-#: Per-month outputs of :meth:`MonthStep.step` when paths are kept, (draw, commodity, segment).
+#: Per-month outputs of :meth:`MonthStep.step` when paths are kept, (draw, commodity, region).
 MONTHLY_VARIABLES = ("price_ratio", "demand", "supply", "consumption", "shortage", "imports",
                      "exports", "stock_commercial", "stock_strategic", "release", "build")
-#: Segment demand at or below this share of world demand counts as none (see _layer).
+#: Per-draw outcomes of :meth:`MonthStep.finish`: bloc aggregates (commodity, segment) and
+#: capability loss of the alliance, then the same per region.
+OUTCOMES = ("peak_price_ratio", "shortage_share", "stock_out_month", "loss_share",
+            "policy_cost_usd", "region_peak_price_ratio", "region_shortage_share",
+            "region_stock_out_month", "region_loss_share")
+#: Region demand at or below this share of world demand counts as none (see _layer).
 NEGLIGIBLE_DEMAND = 1e-9
 _TINY = 1e-12
 _EXIT_TOL = 1e-9  # a baseline price that is 1 up to rounding is not below cost
@@ -72,6 +81,14 @@ def put(a: Any, sl: slice, value: Any) -> Any:
     return a.at[:, sl].set(value)
 
 
+def _put_at(a: Any, idx: np.ndarray, value: Any) -> Any:
+    """``a`` with commodities ``idx`` (axis 1) set to ``value``: in place for NumPy."""
+    if isinstance(a, np.ndarray):
+        a[:, idx] = value
+        return a
+    return a.at[:, idx].set(value)
+
+
 def _eager_idle(xp: Any, mask: Any) -> bool:
     """True when NumPy can skip work because ``mask`` selects nothing (never when traced)."""
     return xp is np and not bool(np.any(mask))
@@ -84,8 +101,17 @@ class _Tables:
         f = lambda a: xp.asarray(np.asarray(a, dtype=float), dtype=dtype)  # noqa: E731
         views = net.views
         for name in ("capacity0", "utilisation0", "demand0", "stock_target", "tranche_share",
-                     "tranche_cost"):
+                     "tranche_cost", "route0", "aggregate"):
             setattr(self, name, f(np.stack([getattr(v, name) for v in views])))
+        n_g = net.n_regions
+        self.route_diag = f(np.stack([v.route0[:, np.arange(n_g), np.arange(n_g)]
+                                      for v in views]))
+        # Weights of the aggregate price (baseline demand) and of the capability fallback
+        # (capacity), normalised per (view, commodity, aggregate); 0 where an aggregate has none.
+        self.price_weight = f(np.stack([_normalised(v.demand0, v.aggregate) for v in views]))
+        self.capacity_weight = f(np.stack([_normalised(v.capacity0, v.aggregate)
+                                           for v in views]))
+        self.agg_has_demand = f(np.stack([(v.demand0 @ v.aggregate) > 0 for v in views]))
         self.e_s, self.e_d = f(net.supply_elasticity), f(net.demand_elasticity)
         self.adjustment, self.price_usd = f(net.adjustment), f(net.price_usd)
         self.exit_months = xp.asarray(net.exit_months, dtype=xp.int32)
@@ -122,17 +148,30 @@ class _Tables:
             reservation_pow=None if reservation is None else f(reservation ** e_d))
 
 
+def _normalised(values: np.ndarray, aggregate: np.ndarray) -> np.ndarray:
+    """``(commodity, region, aggregate)``: each region's share of its aggregate's ``values``."""
+    weighted = values[:, :, None] * aggregate[None]
+    total = weighted.sum(axis=1, keepdims=True)
+    return np.divide(weighted, total, out=np.zeros_like(weighted), where=total > 0)
+
+
 def _shock_tables(net: Network, shocks: Sequence[CompiledShock], xp: Any,
                   dtype: Any) -> list[dict[str, Any]]:
     """Per shock: its type and full-size (view, commodity, ...) geometry (zero elsewhere)."""
     n_c, n_v, out = net.n_commodities, len(net.views), []
     for shock in shocks:
         idx = shock.commodities
-        tail = (N_SEG,) if shock.type == "demand_surge" else shock.geometry[0].shape[1:]
+        tail = ((net.n_regions,) if shock.type == "demand_surge"
+                else shock.geometry[0].shape[1:])
         full = np.zeros((n_v, n_c, *tail))
         for v, g in enumerate(shock.geometry):
             full[v, idx] = g[None, :] if shock.type == "demand_surge" else g
         entry: dict[str, Any] = {"type": shock.type, "geometry": xp.asarray(full, dtype=dtype)}
+        if shock.type == "export_restriction":
+            # (view, n, G, G) for the shock's own commodities only: a full-size
+            # (draw, commodity, G, G) factor per month would dominate the month's work
+            entry["idx"] = np.asarray(idx)
+            entry["small"] = xp.asarray(np.stack(shock.geometry), dtype=dtype)
         if shock.type == "price_suppression":
             flooder = np.full((n_v, n_c), -1, dtype=np.int32)
             for v, fl in enumerate(shock.flooder):
@@ -150,6 +189,7 @@ class MonthStep:
 
     ``paths=True`` makes :meth:`step` also return :data:`MONTHLY_VARIABLES` and the
     alliance's capability output ratio for the month (for ``keep_paths`` runs).
+    With the three-segment map the regions are the aggregates, and nothing is summed twice.
     """
 
     def __init__(self, net: Network, shocks: Sequence[CompiledShock], levers: Levers,
@@ -158,24 +198,38 @@ class MonthStep:
         self.k = _Tables(net, levers, xp, dtype)
         self.tables = _shock_tables(net, shocks, xp, dtype)
         self.slots = [input_slots(inputs, net.n_commodities) for inputs in net.layer_inputs]
+        # per layer, the commodities whose routes differ by exporter (observed trade routes);
+        # the rest sell pro rata and route by dot products (trade.matvec)
+        spread = np.stack([np.ptp(v.route0, axis=1).max(axis=-1) for v in net.views]).max(0)
+        self.full = [np.flatnonzero(spread[sl] > 0) for sl in net.layers]
         self.has_exits = bool(np.any(net.views[0].tranche_cost > 0))
+        costed = np.stack([v.tranche_cost for v in net.views]) > 0  # (view, c, G, tranche)
+        self.exit_idx = np.flatnonzero(costed.any(axis=(0, 2, 3)))
         self.cap_idx = np.asarray(net.capability_index)
+        self.n_g = net.n_regions
+        self.same = net.region_map.by_scenario  # regions are the aggregates
 
     # -- state ------------------------------------------------------------------------------
 
     def init(self, n_draws: int) -> dict[str, Any]:
         """The state at month 0: baseline prices, stocks at target, everything alive."""
         xp, dtype, k, lev = self.xp, self.dtype, self.k, self.levers
-        shape = (n_draws, self.net.n_commodities, N_SEG)
+        shape = (n_draws, self.net.n_commodities, self.n_g)
         zeros = xp.zeros(shape, dtype)
+        n_cap = len(self.cap_idx)
         st = dict(price=xp.ones(shape, dtype), expected=xp.ones(shape, dtype),
                   stock=xp.broadcast_to(k.stock_target[0], shape) + zeros,
-                  ratio=xp.ones((n_draws, self.net.n_commodities + 1, N_SEG), dtype),
+                  ratio=xp.ones((n_draws, self.net.n_commodities + 1, self.n_g), dtype),
                   peak=xp.zeros(shape, dtype), short_sum=xp.zeros(shape, dtype),
                   demand_sum=xp.zeros(shape, dtype),
                   stock_out=xp.full(shape, -1, xp.int32),
-                  cap_sum=xp.zeros((n_draws, len(self.cap_idx)), dtype),
+                  cap_sum=xp.zeros((n_draws, n_cap, self.n_g), dtype),
                   cost=xp.full((n_draws,), lev.initial_cost_usd, dtype))
+        if not self.same:
+            agg = (n_draws, self.net.n_commodities, 3)
+            st |= dict(agg_peak=xp.zeros(agg, dtype), agg_short=xp.zeros(agg, dtype),
+                       agg_demand=xp.zeros(agg, dtype), agg_stock_out=xp.full(agg, -1, xp.int32),
+                       agg_cap=xp.zeros((n_draws, n_cap), dtype))
         if lev.has_strategic:
             st["strategic"] = xp.broadcast_to(k.strategic0, shape) + zeros
             st["refill_budget"] = xp.broadcast_to(k.refill_budget, shape) + zeros
@@ -188,13 +242,32 @@ class MonthStep:
             st["invest_below"] = xp.zeros(shape, xp.int32)
         return st
 
-    def finish(self, st: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any]:
-        """(peak price ratio, shortage share, stock-out month, capability loss, cost US$)."""
+    def finish(self, st: dict[str, Any]) -> dict[str, Any]:
+        """Per-draw outcomes (:data:`OUTCOMES`): peak price ratio, shortage share (cumulative
+        shortage / cumulative demand), first stock-out month (-1 never), capability loss
+        (1 - mean output ratio) and policy cost US$; aggregates and per region."""
         xp = self.xp
-        share = xp.where(st["demand_sum"] > 0, st["short_sum"]
-                         / xp.where(st["demand_sum"] > 0, st["demand_sum"], 1.0), 0.0)
-        loss = xp.clip(1.0 - st["cap_sum"] / self.net.horizon, 0.0, 1.0)
-        return st["peak"], share, st["stock_out"], loss, st["cost"]
+
+        def share(short: Any, demand: Any) -> Any:
+            return xp.where(demand > 0, short / xp.where(demand > 0, demand, 1.0), 0.0)
+
+        def loss(cap_sum: Any) -> Any:
+            return xp.clip(1.0 - cap_sum / self.net.horizon, 0.0, 1.0)
+
+        region = dict(region_peak_price_ratio=st["peak"],
+                      region_shortage_share=share(st["short_sum"], st["demand_sum"]),
+                      region_stock_out_month=st["stock_out"],
+                      region_loss_share=loss(st["cap_sum"]))
+        if self.same:
+            agg = dict(peak_price_ratio=region["region_peak_price_ratio"],
+                       shortage_share=region["region_shortage_share"],
+                       stock_out_month=st["stock_out"],
+                       loss_share=region["region_loss_share"][..., ALLIANCE])
+        else:
+            agg = dict(peak_price_ratio=st["agg_peak"],
+                       shortage_share=share(st["agg_short"], st["agg_demand"]),
+                       stock_out_month=st["agg_stock_out"], loss_share=loss(st["agg_cap"]))
+        return agg | {"policy_cost_usd": st["cost"]} | region
 
     # -- one month --------------------------------------------------------------------------
 
@@ -227,7 +300,7 @@ class MonthStep:
                                                                          - st["expected"])
         self._exits(st, v)
         cost = out["cost"].sum(axis=(1, 2))
-        cap_ratio = self._capability_ratio(st, out, v)
+        cap_ratio = self._capability_ratio(st, out, v)  # (draw, capability, region)
         st["peak"] = xp.maximum(st["peak"], st["price"])
         st["short_sum"] = st["short_sum"] + out["shortage"]
         st["demand_sum"] = st["demand_sum"] + out["demand"]
@@ -235,18 +308,63 @@ class MonthStep:
         st["stock_out"] = xp.where(out_now, month, st["stock_out"])
         st["cap_sum"] = st["cap_sum"] + cap_ratio
         st["cost"] = st["cost"] + cost
+        if self.same:
+            bloc_cap = cap_ratio[..., ALLIANCE]
+        else:
+            bloc_cap = self._accumulate_aggregates(st, out, month, v)
         monthly = {"cost": cost}
         if self.paths:
             monthly |= {name: out[name] for name in MONTHLY_VARIABLES} | {
-                "capability": cap_ratio}
+                "capability": bloc_cap}
         return st, monthly
+
+    def aggregate(self, name: str, values: Any, v: Any) -> Any:
+        """A monthly variable ``(draw, commodity, region)`` summed into the aggregates
+        ``(draw, commodity, 3)``; the price as the baseline-demand weighted mean (1 where an
+        aggregate has no demand)."""
+        xp, k = self.xp, self.k
+        if self.same:
+            return values
+        if name == "price_ratio":
+            w = k.price_weight[v]  # (c, g, a)
+            if xp is np:  # batched BLAS over commodities
+                mean = np.matmul(values.transpose(1, 0, 2), w).transpose(1, 0, 2)
+            else:
+                mean = xp.einsum("dcg,cga->dca", values, w)
+            return xp.where(k.agg_has_demand[v][None] > 0, mean, 1.0)
+        return values @ k.aggregate[v]
+
+    def _accumulate_aggregates(self, st: dict[str, Any], out: dict[str, Any], month: Any,
+                               v: Any) -> Any:
+        """Update the aggregate accumulators; return the alliance's capability output ratio."""
+        xp, k = self.xp, self.k
+        price = self.aggregate("price_ratio", st["price"], v)
+        st["agg_peak"] = xp.maximum(st["agg_peak"], price)
+        st["agg_short"] = st["agg_short"] + self.aggregate("shortage", out["shortage"], v)
+        st["agg_demand"] = st["agg_demand"] + self.aggregate("demand", out["demand"], v)
+        deficit = self.aggregate("deficit", out["deficit"].astype(self.dtype), v) > 0
+        left = self.aggregate("stock_left", out["stock_left"], v)
+        out_now = (st["agg_stock_out"] < 0) & deficit & (left <= _TINY)
+        st["agg_stock_out"] = xp.where(out_now, month, st["agg_stock_out"])
+        idx = self.cap_idx
+        if len(idx) == 0:
+            return xp.zeros((st["price"].shape[0], 0), self.dtype)
+        alliance = k.aggregate[v][:, ALLIANCE]
+        d0 = (k.demand0[v][idx] * alliance).sum(axis=-1)
+        consumed = ((out["demand"][:, idx] - out["shortage"][:, idx]) * alliance).sum(axis=-1)
+        fallback = (st["ratio"][:, idx] * k.capacity_weight[v][idx][..., ALLIANCE]).sum(axis=-1)
+        ratio = xp.clip(xp.where(d0 > 0, consumed / xp.where(d0 > 0, d0, 1.0), fallback),
+                        0.0, 1.0)
+        st["agg_cap"] = st["agg_cap"] + ratio
+        return ratio
 
     def _effects(self, shock_params: tuple[Any, Any, Any, Any], month: Any,
                  v: Any) -> dict[str, Any]:
         """This month's shock effects; None where no shock of that kind acts."""
         xp = self.xp
         start, end, value, leakage = shock_params
-        cap_keep = trade_keep = surge = None
+        cap_keep = surge = None
+        restrictions = []
         suppression = []
         for s, table in enumerate(self.tables):
             active = (start[s] <= month) & (month < end[s])
@@ -263,14 +381,15 @@ class MonthStep:
                 cap_keep = one if cap_keep is None else cap_keep * one
             elif kind == "export_restriction":
                 effective = val * (1.0 - xp.clip(leakage[s], 0.0, 1.0))
-                one = 1.0 - effective[:, None, None, None] * geometry[None]
-                trade_keep = one if trade_keep is None else trade_keep * one
+                small = table["small"][v]  # (n, G, G)
+                restrictions.append((table["idx"],
+                                     1.0 - effective[:, None, None, None] * small[None]))
             elif kind == "demand_surge":
                 add = val[:, None, None] * geometry[None]
                 surge = add if surge is None else surge + add
             else:
                 suppression.append((table, active, value[s], geometry, table["flooder"][v]))
-        return dict(capacity_keep=cap_keep, trade_keep=trade_keep, surge=surge,
+        return dict(capacity_keep=cap_keep, restrictions=restrictions, surge=surge,
                     suppression=suppression)
 
     def _capacity(self, st: dict[str, Any], capacity_keep: Any, month: Any, v: Any) -> Any:
@@ -304,13 +423,12 @@ class MonthStep:
         if ratio_in is not None:
             production = production * ratio_in
         demand1 = demand1_all[:, sl]
-        trade_keep = effects["trade_keep"]
-        weight = weights(st["expected"][:, sl], k.demand0[v][sl],
-                         self.net.options.trade_price_elasticity, xp)
-        routed = route(production, weight, None if trade_keep is None else trade_keep[:, sl],
-                       self._club(st, sl, v), demand1, xp)
+        restricted = self._trade_keep(effects["restrictions"], sl)
+        weight = pull(st["expected"][:, sl], self.net.options.trade_price_elasticity)
+        routed = route(production, weight, k.route0[v][sl], k.route_diag[v][sl], restricted,
+                       self._club(st, sl, v), demand1, xp, self.full[li])
         exports, imports = routed.exports, routed.imports
-        # A segment whose demand is a rounding error of the world's has no market of its own:
+        # A region whose demand is a rounding error of the world's has no market of its own:
         # clearing it would amplify float noise by 1/|elasticity| into spurious price moves.
         zero_demand = demand1 <= NEGLIGIBLE_DEMAND * demand1.sum(axis=-1, keepdims=True)
         demand1 = xp.where(zero_demand, 1.0, demand1)
@@ -319,7 +437,7 @@ class MonthStep:
         if extra is not None:
             available = available + extra
             imports = imports + extra
-            flood = extra.sum(axis=-1)  # (draw, c): shipped by the flooding segment
+            flood = extra.sum(axis=-1)  # (draw, c): shipped by the flooding region
             hot = self._hot(flooder)
             production = production + flood[..., None] * hot
             exports = exports + flood[..., None] * hot
@@ -330,7 +448,7 @@ class MonthStep:
         c = clear(xp.where(zero_demand, 0.0, available), demand1, stock, target, k.params[li],
                   strategic, release_limit, refill, no_build,
                   xp.where(zero_demand, 0.0, retained), xp=xp)
-        # Segments without demand: price 1, nothing consumed, everything available is excess.
+        # Regions without demand: price 1, nothing consumed, everything available is excess.
         for name in ("demand", "consumption", "shortage", "release_commercial",
                      "release_strategic", "build_commercial", "build_strategic"):
             setattr(c, name, xp.where(zero_demand, 0.0, getattr(c, name)))
@@ -377,29 +495,59 @@ class MonthStep:
         for name, value in values.items():
             out[name] = put(out[name], sl, value)
 
+    def _trade_keep(self, restrictions: list, sl: slice) -> tuple[np.ndarray, Any] | None:
+        """(layer-local indices of the restricted commodities, the share of each route's
+        weight the restrictions leave ``(draw, n, i, j)``); None when no active restriction
+        covers the layer."""
+        parts = []
+        for idx, one in restrictions:
+            inside = np.flatnonzero((idx >= sl.start) & (idx < sl.stop))
+            if inside.size:
+                parts.append((idx[inside] - sl.start, one[:, inside]))
+        if not parts:
+            return None
+        local = np.unique(np.concatenate([p[0] for p in parts]))
+        keep = None
+        for idx, one in parts:
+            # each shock's factor on the union's positions (1 where it does not act)
+            pos = np.searchsorted(local, idx)
+            factor = one if len(idx) == len(local) and (pos == np.arange(len(local))).all() \
+                else self._spread(one, pos, len(local))
+            keep = factor if keep is None else keep * factor
+        return local, keep
+
+    def _spread(self, one: Any, pos: np.ndarray, n: int) -> Any:
+        """``one`` ``(draw, k, i, j)`` placed at positions ``pos`` of an all-ones ``n``."""
+        xp = self.xp
+        full = xp.ones((one.shape[0], n, *one.shape[2:]), self.dtype)
+        if isinstance(full, np.ndarray):
+            full[:, pos] = one
+            return full
+        return full.at[:, pos].set(one)
+
     def _send_back(self, routed: Any, unsold: Any, imports: Any, production: Any, exports: Any,
                    extra: Any, flooder: Any) -> tuple[Any, Any, Any]:
-        """Imports a segment cannot sell go back to their exporters, who curtail them: the
+        """Imports a region cannot sell go back to their exporters, who curtail them: the
         exporter's own market is unchanged (output and exports fall alike), the importer's
         stock never fills with volume nobody buys."""
         xp = self.xp
         share = xp.where(imports > 0, xp.minimum(unsold, imports)
                          / xp.where(imports > 0, imports, 1.0), 0.0)
         back = sent_back(routed, share, xp)
-        if extra is not None:  # the flooding segment's extra shipments go back to it
+        if extra is not None:  # the flooding region's extra shipments go back to it
             flood_back = (extra * share).sum(axis=-1)
             back = back + flood_back[..., None] * self._hot(flooder)
         return production - back, exports - back, imports - xp.minimum(unsold, imports)
 
     def _hot(self, flooder: Any) -> Any:
-        """(c, G) 1 at each commodity's flooding segment (none where flooder is -1)."""
+        """(c, G) 1 at each commodity's flooding region (none where flooder is -1)."""
         xp = self.xp
-        return (flooder[:, None] == xp.arange(N_SEG)[None, :]) & (flooder[:, None] >= 0)
+        return (flooder[:, None] == xp.arange(self.n_g)[None, :]) & (flooder[:, None] >= 0)
 
     def _suppress(self, suppression: list, sl: slice, demand1: Any,
                   available: Any) -> tuple[Any, Any, Any]:
         """Forced low prices: extra imports that bring each suppressed market to its price
-        ratio. Returns (no_build mask, extra imports, flooding segment per commodity or -1),
+        ratio. Returns (no_build mask, extra imports, flooding region per commodity or -1),
         or Nones where no suppression covers the layer."""
         xp = self.xp
         no_build = extra = flooder_of = None
@@ -441,12 +589,17 @@ class MonthStep:
         exit_months = k.exit_months[None, :, None]
         floor = k.floor_ratio[None, :, None]
         if self.has_exits:
-            cost = k.tranche_cost[v][None]
-            below = (st["price"][..., None] < cost * (1 - _EXIT_TOL)) & (cost > 0)
-            st["below"] = xp.where(below, st["below"] + 1, 0)
-            gone = st["below"] >= exit_months[..., None]
-            covered = (floor[..., None] >= cost) * k.floor_eligible_tranche[v][None]
-            st["alive"] = xp.where(gone, xp.minimum(st["alive"], covered), st["alive"])
+            # only commodities with costed tranches can exit: the rest never change
+            idx = self.exit_idx
+            cost = k.tranche_cost[v][idx][None]
+            below = (st["price"][:, idx][..., None] < cost * (1 - _EXIT_TOL)) & (cost > 0)
+            counted = xp.where(below, st["below"][:, idx] + 1, 0)
+            gone = counted >= exit_months[:, idx][..., None]
+            covered = (floor[:, idx][..., None] >= cost) * k.floor_eligible_tranche[v][idx][None]
+            alive = st["alive"][:, idx]
+            st["below"] = _put_at(st["below"], idx, counted)
+            st["alive"] = _put_at(st["alive"], idx, xp.where(gone, xp.minimum(alive, covered),
+                                                             alive))
         if self.levers.has_investment:
             cost = k.invest_cost[None]
             below = (st["price"] < cost * (1 - _EXIT_TOL)) & (cost > 0)
@@ -457,13 +610,13 @@ class MonthStep:
                                           st["invest_alive"])
 
     def _capability_ratio(self, st: dict[str, Any], out: dict[str, Any], v: Any) -> Any:
-        """Alliance output ratio of each capability: consumption over baseline demand (<= 1),
-        or, where the alliance has no baseline demand, the Leontief availability of inputs."""
+        """Each region's output ratio of each capability ``(draw, capability, region)``:
+        consumption over baseline demand (<= 1), or, where the region has no baseline demand,
+        the Leontief availability of inputs."""
         xp, idx = self.xp, self.cap_idx
         if len(idx) == 0:
-            return xp.zeros((st["price"].shape[0], 0), self.dtype)
-        d0 = self.k.demand0[v][idx, ALLIANCE]
-        consumption = out["demand"][:, idx, ALLIANCE] - out["shortage"][:, idx, ALLIANCE]
-        ratio = xp.where(d0 > 0, consumption / xp.where(d0 > 0, d0, 1.0),
-                         st["ratio"][:, idx, ALLIANCE])
+            return xp.zeros((st["price"].shape[0], 0, self.n_g), self.dtype)
+        d0 = self.k.demand0[v][idx]
+        consumption = out["demand"][:, idx] - out["shortage"][:, idx]
+        ratio = xp.where(d0 > 0, consumption / xp.where(d0 > 0, d0, 1.0), st["ratio"][:, idx])
         return xp.clip(ratio, 0.0, 1.0)

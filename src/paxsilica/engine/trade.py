@@ -1,13 +1,17 @@
-"""Routing each segment's output to destinations: pro rata to demand, cut by restrictions,
+"""Routing each region's output to destinations along its routes, cut by restrictions,
 re-ordered by trade-club priority. Written once over the array namespace ``xp``.
 
-Every exporting segment sells to all destinations (its own included) in proportion to the
-destinations' weights, ``baseline demand x expected price ratio ** theta``. An export
+Exporter ``i`` sells to destination ``j`` (its own region included) in proportion to
+``route0[c, i, j] x pull[j]``, where ``route0`` holds the baseline route shares
+(:func:`paxsilica.engine.network._routes`: observed bilateral shares mixed with an open-market
+part, or pro rata to demand) and ``pull = expected price ratio ** theta`` draws volume toward
+dearer markets. At baseline prices every exporter ships its observed pattern. An export
 restriction keeps only ``trade_keep[i, j]`` of the weight of destination ``j`` for exporter
-``i``; the exporter diverts what is cut to the remaining destinations, it does not destroy it.
+``i``; the exporter diverts what is cut to its other destinations, it does not destroy it.
 
-Flows are lists over the (few) segments of ``(draw, commodity)`` arrays: NumPy reductions over
-a length-3 axis are several times slower than explicit adds, and XLA fuses either form.
+Without a restriction or club priority the routing is two batched matrix-vector products per
+month (:func:`route`'s closed form); the full ``(draw, commodity, exporter, importer)`` flow is
+built only for the layers and months that need it.
 """
 
 from __future__ import annotations
@@ -17,63 +21,89 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Club", "Routed", "exports_imports", "flows", "prioritise", "route", "sent_back",
-           "weights"]
-
-Flow = list[list[Any]]  # flow[i][j]: (draw, commodity) volume from segment i to segment j
+__all__ = ["Club", "Routed", "exports_imports", "flows", "matvec", "prioritise", "pull",
+           "rmatvec", "route", "sent_back"]
 
 
 @dataclass(frozen=True)
 class Club:
     """Trade-club priority inputs for one layer (see :func:`prioritise`)."""
 
-    present: Any  # (G,) 1 where the segment holds a club member
-    share: Any  # (c, G) club members' share of each exporting segment's capacity
-    protect: Any  # (c, G) share of a segment's demand that makes goods the club imports
-    stressed: Any  # (draw, c) bool: some segment's last price is above the trigger
+    present: Any  # (G,) 1 where the region holds a club member
+    share: Any  # (c, G) club members' share of each exporting region's capacity
+    protect: Any  # (c, G) share of a region's demand that makes goods the club imports
+    stressed: Any  # (draw, c) bool: some region's last price is above the trigger
 
 
-def _total(parts: list[Any]) -> Any:
-    out = parts[0]
-    for part in parts[1:]:
-        out = out + part
+def pull(expected: Any, theta: float) -> Any:
+    """Destination pull ``expected ** theta`` ``(draw, c, G)``."""
+    return (expected if theta == 1.0 else expected * expected if theta == 2.0
+            else expected ** theta)
+
+
+def _per_commodity(x: np.ndarray, matrices: np.ndarray) -> np.ndarray:
+    """``out[:, c] = x[:, c] @ matrices[c]``: one BLAS call per commodity (a layer holds a
+    few), which beats a batched matmul over transposed, non-contiguous views."""
+    out = np.empty_like(x)
+    for c in range(x.shape[1]):
+        np.matmul(x[:, c], matrices[c], out=out[:, c])
     return out
 
 
-def weights(expected: Any, demand0: Any, theta: float, xp: Any = np) -> Any:
-    """Destination shares ``(draw, c, G)``: demand0 x expected ** theta, normalised."""
-    weight = (expected if theta == 1.0 else expected * expected if theta == 2.0
-              else expected ** theta)
-    weight = weight * demand0
-    total = _total([weight[..., j] for j in range(weight.shape[-1])])[..., None]
-    return xp.where(total > 0, weight / xp.where(total > 0, total, 1.0), weight)
+def matvec(route0: Any, x: Any, xp: Any = np, full: np.ndarray | None = None) -> Any:
+    """``y[d, c, i] = sum_j route0[c, i, j] x[d, c, j]``.
 
-
-def flows(production: Any, weight: Any, trade_keep: Any | None, xp: Any = np) -> Flow:
-    """Volume from exporter i to destination j (own segment included), (draw, c) each.
-
-    ``trade_keep`` is ``(draw, c, i, j)`` (None: no restriction). Volume an export
-    restriction cuts from some destinations is sold to the others, own segment included.
+    ``full``: the commodities whose rows differ by exporter (observed routes); the others
+    sell pro rata (every row is the market row ``route0[c, 0]``), so ``y`` is one dot product
+    per (draw, commodity). None: every commodity is full.
     """
-    n_g = weight.shape[-1]
-    out = []
-    for i in range(n_g):
-        share = [weight[..., j] for j in range(n_g)]
-        if trade_keep is not None:
-            share = [share[j] if j == i else share[j] * trade_keep[:, :, i, j]
-                     for j in range(n_g)]
-        total = _total(share)
-        scale = xp.where(total > 0, production[..., i] / xp.where(total > 0, total, 1.0), 0.0)
-        out.append([share[j] * scale for j in range(n_g)])
-    return out
+    if full is None:
+        if xp is np:
+            return _per_commodity(x, route0.transpose(0, 2, 1))
+        return xp.einsum("cij,dcj->dci", route0, x)
+    y = xp.broadcast_to((x * route0[None, :, 0]).sum(axis=-1, keepdims=True), x.shape)
+    if full.size == 0:
+        return y
+    return _set(y + 0.0, full, matvec(route0[full], x[:, full], xp))
 
 
-def prioritise(flow: Flow, club: Club, demand1: Any, xp: Any = np) -> Flow:
+def rmatvec(route0: Any, x: Any, xp: Any = np, full: np.ndarray | None = None) -> Any:
+    """``y[d, c, j] = sum_i x[d, c, i] route0[c, i, j]`` (``full`` as in :func:`matvec`)."""
+    if full is None:
+        if xp is np:
+            return _per_commodity(x, route0)
+        return xp.einsum("cij,dci->dcj", route0, x)
+    y = route0[None, :, 0] * x.sum(axis=-1, keepdims=True)
+    if full.size == 0:
+        return y
+    return _set(y, full, rmatvec(route0[full], x[:, full], xp))
+
+
+def _safe_div(a: Any, b: Any, xp: Any) -> Any:
+    return xp.where(b > 0, a / xp.where(b > 0, b, 1.0), 0.0)
+
+
+def flows(production: Any, weight_pull: Any, route0: Any, trade_keep: Any | None,
+          xp: Any = np) -> Any:
+    """Volume from exporter i to destination j (own region included), ``(draw, c, i, j)``.
+
+    ``trade_keep`` is ``(draw, c, i, j)`` with 1 on the diagonal (None: no restriction).
+    Volume an export restriction cuts from some destinations is sold to the others, own
+    region included.
+    """
+    weight = route0[None] * weight_pull[:, :, None, :]
+    if trade_keep is not None:
+        weight = weight * trade_keep
+    total = weight.sum(axis=-1)
+    return weight * _safe_div(production, total, xp)[..., None]
+
+
+def prioritise(flow: Any, club: Club, demand1: Any, xp: Any = np) -> Any:
     """Trade-club priority: members serve members first, up to members' need.
 
-    While some segment's last price is above the trigger (``club.stressed``), the club's
+    While some region's last price is above the trigger (``club.stressed``), the club's
     volume bound for non-members (club members' capacity share of each exporter) is redirected
-    to member segments, but only as much as covers their shortfall against reference demand
+    to member regions, but only as much as covers their shortfall against reference demand
     (``demand1`` minus what the ordinary allocation brings them); the rest keeps flowing to
     non-members. Each exporter gives up the same fraction of its redirectable volume; members
     receive it pro rata to their shortfall. Volume a non-member buys to make what the club
@@ -82,73 +112,104 @@ def prioritise(flow: Flow, club: Club, demand1: Any, xp: Any = np) -> Flow:
     """
     if xp is np and not club.stressed.any():  # eager shortcut: nothing moves when calm
         return flow
-    n_g = len(flow)
-    present, pi = club.present, club.share
-    need = [present[j] * xp.maximum(demand1[..., j] - _total([flow[i][j] for i in range(n_g)]),
-                                    0.0) * club.stressed
-            for j in range(n_g)]
-    need_total = _total(need)
+    present, pi = club.present, club.share  # (G,), (c, G)
+    inflow = flow.sum(axis=-2)  # (d, c, j)
+    need = present * xp.maximum(demand1 - inflow, 0.0) * club.stressed[..., None]
+    need_total = need.sum(axis=-1)
     exposed = (1.0 - present)[None, :] * (1.0 - club.protect)  # (c, G)
-    bound = [pi[None, :, i] * _total([exposed[:, m] * flow[i][m] for m in range(n_g)])
-             for i in range(n_g)]
-    pool = _total(bound)
-    fraction = xp.where(pool > 0, xp.minimum(need_total, pool) / xp.where(pool > 0, pool, 1.0),
-                        0.0)
-    split = [xp.where(need_total > 0, n / xp.where(need_total > 0, need_total, 1.0), 0.0)
-             for n in need]
-    out = []
-    for i in range(n_g):
-        cut = fraction * pi[None, :, i]
-        moved = fraction * bound[i]
-        out.append([flow[i][m] * (1.0 - cut * exposed[:, m]) + moved * split[m]
-                    for m in range(n_g)])
-    return out
+    bound = pi[None] * (flow * exposed[None, :, None, :]).sum(axis=-1)  # (d, c, i)
+    pool = bound.sum(axis=-1)
+    fraction = _safe_div(xp.minimum(need_total, pool), pool, xp)  # (d, c)
+    split = _safe_div(need, need_total[..., None], xp)  # (d, c, j)
+    cut = fraction[..., None] * pi[None]  # (d, c, i)
+    moved = fraction[..., None] * bound  # (d, c, i)
+    return (flow * (1.0 - cut[..., None] * exposed[None, :, None, :])
+            + moved[..., None] * split[:, :, None, :])
 
 
-def exports_imports(flow: Flow, xp: Any = np) -> tuple[Any, Any]:
-    """Each segment's exports and imports ``(draw, c, G)`` from the flow matrix."""
-    n_g = len(flow)
-    exports = [_total([flow[i][j] for j in range(n_g) if j != i]) for i in range(n_g)]
-    imports = [_total([flow[i][j] for i in range(n_g) if i != j]) for j in range(n_g)]
-    return xp.stack(exports, axis=-1), xp.stack(imports, axis=-1)
+def exports_imports(flow: Any, xp: Any = np) -> tuple[Any, Any]:
+    """Each region's exports and imports ``(draw, c, G)`` from the flow matrix."""
+    n_g = flow.shape[-1]
+    own = flow[..., xp.arange(n_g), xp.arange(n_g)]
+    return flow.sum(axis=-1) - own, flow.sum(axis=-2) - own
 
 
 @dataclass(frozen=True)
 class Routed:
-    """One layer's trade: exports and imports ``(draw, c, G)``, and where imports came from
-    (``flow``; None when every exporter ships ``production x weight``, the closed form)."""
+    """One layer's trade: exports and imports ``(draw, c, G)``, and where imports came from:
+    the closed form (exporter ``i`` ships ``scale[i] x route0[i, j] x pull[j]``) and, for the
+    commodities ``flow_idx`` (all when None), the flow ``(draw, c, i, j)``."""
 
     exports: Any
     imports: Any
-    production: Any
-    weight: Any
-    flow: Flow | None
+    scale: Any
+    pull: Any
+    route0: Any
+    diag: Any
+    flow: Any | None
+    flow_idx: np.ndarray | None = None
+    full: np.ndarray | None = None  # commodities with observed routes (see matvec)
 
 
-def route(production: Any, weight: Any, trade_keep: Any | None, club: Club | None,
-          demand1: Any, xp: Any = np) -> Routed:
-    """Route one layer's production to destinations."""
-    if trade_keep is None and club is None:
-        # No restriction and no priority: each segment keeps its own weight's share.
-        total = _total([production[..., j] for j in range(production.shape[-1])])[..., None]
-        return Routed(production * (1.0 - weight), weight * (total - production), production,
-                      weight, None)
-    flow = flows(production, weight, trade_keep, xp)
+def _set(a: Any, idx: np.ndarray, value: Any) -> Any:
+    """``a`` with commodities ``idx`` (axis 1) set to ``value``: in place for NumPy."""
+    if isinstance(a, np.ndarray):
+        a[:, idx] = value
+        return a
+    return a.at[:, idx].set(value)
+
+
+def _closed(production: Any, weight_pull: Any, route0: Any, diag: Any, xp: Any,
+            full: np.ndarray | None) -> tuple[Any, Any, Any]:
+    scale = _safe_div(production, matvec(route0, weight_pull, xp, full), xp)
+    own = scale * diag[None] * weight_pull
+    inflow = weight_pull * rmatvec(route0, scale, xp, full)
+    return production - own, inflow - own, scale
+
+
+def route(production: Any, weight_pull: Any, route0: Any, diag: Any,
+          restricted: tuple[np.ndarray, Any] | None, club: Club | None, demand1: Any,
+          xp: Any = np, full: np.ndarray | None = None) -> Routed:
+    """Route one layer's production ``(draw, c, G)`` to destinations.
+
+    ``route0`` is ``(c, i, j)`` and ``diag`` its diagonal ``(c, G)``. ``restricted`` is
+    (layer-local commodity indices, their ``trade_keep`` ``(draw, n, i, j)`` with 1 on the
+    diagonal) or None. Flows are built only where needed: for the restricted commodities,
+    or for the whole layer under club priority. ``full``: see :func:`matvec`.
+    """
     if club is not None:
-        flow = prioritise(flow, club, demand1, xp)
-    exports, imports = exports_imports(flow, xp)
-    return Routed(exports, imports, production, weight, flow)
+        keep = None
+        if restricted is not None:
+            shape = (production.shape[0], production.shape[1], *route0.shape[1:])
+            keep = _set(xp.ones(shape, production.dtype), restricted[0], restricted[1])
+        flow = prioritise(flows(production, weight_pull, route0, keep, xp), club, demand1, xp)
+        exports, imports = exports_imports(flow, xp)
+        return Routed(exports, imports, None, weight_pull, route0, diag, flow)
+    exports, imports, scale = _closed(production, weight_pull, route0, diag, xp, full)
+    if restricted is None:
+        return Routed(exports, imports, scale, weight_pull, route0, diag, None, None, full)
+    idx, keep = restricted
+    flow = flows(production[:, idx], weight_pull[:, idx], route0[idx], keep, xp)
+    sub_exports, sub_imports = exports_imports(flow, xp)
+    return Routed(_set(exports, idx, sub_exports), _set(imports, idx, sub_imports), scale,
+                  weight_pull, route0, diag, flow, idx, full)
+
+
+def _flow_back(flow: Any, returned_share: Any, xp: Any) -> Any:
+    n_g = flow.shape[-1]
+    own = flow[..., xp.arange(n_g), xp.arange(n_g)]
+    return (flow * returned_share[:, :, None, :]).sum(axis=-1) - own * returned_share
 
 
 def sent_back(routed: Routed, returned_share: Any, xp: Any = np) -> Any:
     """Volume each exporter takes back ``(draw, c, G)`` when each importer ``j`` returns
     ``returned_share[..., j]`` of the imports it received (pro rata to what each shipped)."""
-    n_g = routed.exports.shape[-1]
+    if routed.flow is not None and routed.flow_idx is None:
+        return _flow_back(routed.flow, returned_share, xp)
+    weighted = routed.pull * returned_share
+    total = matvec(routed.route0, weighted, xp, routed.full) - routed.diag[None] * weighted
+    back = routed.scale * total
     if routed.flow is None:
-        back = [routed.production[..., i]
-                * _total([routed.weight[..., j] * returned_share[..., j]
-                          for j in range(n_g) if j != i]) for i in range(n_g)]
-    else:
-        back = [_total([routed.flow[i][j] * returned_share[..., j]
-                        for j in range(n_g) if j != i]) for i in range(n_g)]
-    return xp.stack(back, axis=-1)
+        return back
+    idx = routed.flow_idx
+    return _set(back, idx, _flow_back(routed.flow, returned_share[:, idx], xp))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from paxsilica.data.schema import RELIABILITY, REST_OF_WORLD, TABLES
 from paxsilica.errors import NotFoundError
+from paxsilica.model.regions import SEGMENTS_MAP, RegionMap
 
 __all__ = ["Dataset"]
 
@@ -52,6 +53,38 @@ class Dataset:
                                       for c, c_spec in ((c.name, c) for c in spec.columns)})
             full[name] = frame.reset_index(drop=True)
         return cls(MappingProxyType(full), origin, _content_hash(full))
+
+    # -- region maps ----------------------------------------------------------------------
+    def region_map_names(self) -> list[str]:
+        """Ids of the package's region maps plus ``segments`` (always available)."""
+        return sorted(set(self.tables["regions"]["map"])) + [SEGMENTS_MAP]
+
+    @property
+    def default_region_map(self) -> str:
+        """``countries`` when the package has that map, else the three ``segments``."""
+        return "countries" if "countries" in set(self.tables["regions"]["map"]) else SEGMENTS_MAP
+
+    def region_map(self, name: str | None = None) -> RegionMap:
+        """The region map ``name`` (default :attr:`default_region_map`); regions in
+        alphabetical order with the rest region last.
+
+        Raises NotFoundError naming the known maps.
+        """
+        name = name or self.default_region_map
+        if name == SEGMENTS_MAP:
+            return RegionMap.segments()
+        rows = self.tables["regions"]
+        rows = rows[rows["map"] == name]
+        if rows.empty:
+            raise NotFoundError(f"unknown region map '{name}'; known: "
+                                f"{', '.join(self.region_map_names())}")
+        rest = rows.loc[rows["iso3"] == REST_OF_WORLD, "region"]
+        rest = str(rest.iloc[0]) if len(rest) else REST_OF_WORLD
+        # regions in alphabetical order, the rest region last: the same order whatever the
+        # order of the rows (the package writer sorts them by country)
+        order = sorted(set(rows["region"]) - {rest}) + [rest]
+        return RegionMap.from_pairs(name, zip(rows["iso3"], rows["region"], strict=True),
+                                    rest=rest, order=order)
 
     # -- tables ---------------------------------------------------------------------------
     @property

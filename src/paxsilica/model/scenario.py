@@ -122,8 +122,10 @@ class _ShockBase(Frozen):
 class ExportRestriction(_ShockBase):
     """``countries`` cut ``severity`` of their exports of ``commodities`` to ``targets``.
 
-    ``countries`` default to the scenario's ``restricting``; ``targets`` (a bloc id or
-    ``"all"``) to its ``bloc``. ``leakage`` is the share of the cut volume still reaching the
+    ``countries`` default to the scenario's ``restricting``; ``targets`` (a bloc id, one
+    country's ISO3 such as ``JPN`` for China's 2010 halt to Japan, or ``"all"``) to its
+    ``bloc``. A target country cuts the route into its whole region (its own with the default
+    region map). ``leakage`` is the share of the cut volume still reaching the
     targets through third countries.
     """
 
@@ -145,14 +147,18 @@ class SupplyOutage(_ShockBase):
 
 
 class DemandSurge(_ShockBase):
-    """Demand for ``commodities`` in ``segments`` (default all) moves by ``magnitude``.
+    """Demand for ``commodities`` moves by ``magnitude`` where the shock applies.
 
-    ``magnitude`` +0.3 = demand 30% above baseline at the baseline price; >= -1.
+    Where: ``regions`` (region ids of the run's map, ISO3 codes or bloc ids: the regions
+    holding them) and/or ``segments`` (alliance = the bloc's regions, restricting, others);
+    both None: everywhere. ``magnitude`` +0.3 = demand 30% above baseline at the baseline
+    price; >= -1.
     """
 
     type: Literal["demand_surge"]
     commodities: Ids
     segments: Annotated[tuple[Segment, ...], Field(min_length=1)] | None = None
+    regions: Ids | None = None
     magnitude: _MagnitudeParam
 
 
@@ -314,6 +320,9 @@ class Scenario(Frozen):
         Id, lower-case letters, digits and ``-``.
     title_ar, description_ar : str
         Arabic title and description (blank: the English ones are shown).
+    regions : str, optional
+        Region map the engine clears (a map of the data package, e.g. ``countries``, or
+        ``segments`` for the first release's three); None: the package's default.
     bloc : str
         Bloc id whose members form the ``alliance`` segment.
     restricting : tuple of str
@@ -338,6 +347,7 @@ class Scenario(Frozen):
     sources: tuple[str, ...] = ()
     bloc: str = "pax-silica"
     restricting: tuple[str, ...] = ()
+    regions: str | None = None
     horizon_months: int = Field(default=36, ge=1, le=240)
     draws: int = Field(default=1000, ge=1, le=10_000_000)
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
@@ -487,6 +497,10 @@ def check_scenario(
         For the first unknown id, naming the field (``shocks[0].commodities[1]``) and, when
         ``lines`` is given, the line; with a did-you-mean from the known ids.
     """
+    if scn.regions is not None and scn.regions not in ds.region_map_names():
+        raise ScenarioError(f"region map '{scn.regions}' is not in the data; known maps: "
+                            f"{', '.join(ds.region_map_names())}", file=file,
+                            line=line_of(lines or {}, ("regions",)), field="regions")
     known = _known_ids(ds)
     for path, kind, value in iter_id_refs(scn):
         allowed = known[kind]
@@ -504,7 +518,7 @@ _KIND_NAMES = {
     "commodity": "commodity",
     "country": "country or bloc",
     "bloc": "bloc",
-    "target": "bloc (or 'all')",
+    "target": "bloc or country (or 'all')",
     "holder": "bloc or country",
     "route": "route",
 }
@@ -517,7 +531,7 @@ def _known_ids(ds: Dataset) -> dict[str, set[str]]:
         "commodity": set(ds.commodities["id"].dropna()),
         "country": countries | blocs,
         "bloc": blocs,
-        "target": blocs | {"all"},
+        "target": countries | blocs | {"all"},
         "holder": countries | blocs,
         "route": set(ds.chokepoints["route"].dropna()),
     }

@@ -21,7 +21,7 @@ from paxsilica.report.figures import commodity_names
 from paxsilica.report.i18n import fmt_number, fmt_share, label, localise_digits
 from paxsilica.report.pdf import TAIL_SLOT, pdf_bytes
 from paxsilica.report.svg import fan_svg
-from paxsilica.report.view import RunView
+from paxsilica.report.view import RunView, member_table
 
 __all__ = ["pdf_bytes", "render_report", "write_report"]
 
@@ -70,6 +70,7 @@ def render_report(view: RunView, ds: Dataset, lang: str = "en", digits: str = "l
             *(f"<p>{_e(text)}</p>" for text in _summary_text(view, names, title, lang, digits)),
             f"<h2>{_e(_t(digits, 'summary_table', lang))}</h2>",
             _summary_table(view, names, lang, digits),
+            *_members(view, names, lang, digits),
             f"<h2>{_e(_t(digits, 'figures', lang))}</h2>", _figures(view, names, lang, digits),
             f"<h2>{_e(_t(digits, 'method', lang))}</h2>",
             f"<p>{_e(_t(digits, 'method_text', lang))}</p>",
@@ -218,6 +219,31 @@ def _summary_table(view: RunView, names: Mapping[str, str], lang: str, digits: s
                      threshold=fmt_share(0.001, 1, digits))
         table += f'<p class="muted">{_e(note)}</p>'
     return f"<div class='keep'>{table}</div>"
+
+
+def _members(view: RunView, names: Mapping[str, str], lang: str, digits: str) -> list[str]:
+    """The member regions, hardest hit first (:func:`member_table`); nothing without region
+    outcomes."""
+    table = member_table(view)
+    if table.empty:
+        return []
+    head = "".join(f"<th>{_e(_t(digits, k, lang))}</th>" for k in (
+        "member_region", "capability", "loss_p50", "loss_p95", "worst_commodity", "shortage_p95",
+        "price_p95", "stock_out"))
+    lines = []
+    for row in table.itertuples(index=False):
+        lines.append(
+            f"<tr><td>{_e(row.region)}</td>"
+            f"<td>{_e(names.get(row.capability, row.capability or '-'))}</td>"
+            f"<td class='num'>{fmt_share(_num(row.loss_share_p50), 1, digits)}</td>"
+            f"<td class='num'>{fmt_share(_num(row.loss_share_p95), 1, digits)}</td>"
+            f"<td>{_e(names.get(row.commodity, row.commodity))}</td>"
+            f"<td class='num'>{fmt_share(_num(row.shortage_share_p95), 1, digits)}</td>"
+            f"<td class='num'>{fmt_number(_num(row.peak_price_ratio_p95), 2, digits)}</td>"
+            f"<td class='num'>{fmt_number(_num(row.stock_out_month_p50), 0, digits)}</td></tr>")
+    return [f"<h2>{_e(_t(digits, 'members_table', lang))}</h2>",
+            f"<div class='keep'><table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}"
+            f"</tbody></table><p class='muted'>{_e(_t(digits, 'members_note', lang))}</p></div>"]
 
 
 _AXES = {"price_ratio": "axis_price", "shortage_share": "axis_shortage",

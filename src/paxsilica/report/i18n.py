@@ -133,6 +133,17 @@ _LABELS: dict[str, tuple[str, str]] = {
     "price_p95": ("Peak price P95", "ذروة السعر: المئين 95"),
     "stock_out": ("Stock-out month P50", "شهر نفاد المخزون: الوسيط"),
     "summary_table": ("Alliance: worst-hit commodities", "التحالف: أكثر السلع تضرراً"),
+    "members_table": ("Members: who loses what", "الأعضاء: من يخسر ماذا"),
+    "member_region": ("Member region", "منطقة العضو"),
+    "worst_commodity": ("Worst-hit commodity", "السلعة الأشد تضرراً"),
+    "members_note": ("One row per region of the bloc, hardest hit first (largest P95 loss of a "
+                     "final capability, then P95 shortage). Capability losses of the upper "
+                     "stack differ little between members: chips and data-centre inputs have "
+                     "no bilateral trade data and are routed pro rata to demand.",
+                     "صف لكل منطقة من مناطق التكتل، الأشد تضرراً أولاً (أكبر فاقد عند المئين "
+                     "95 في قدرة نهائية، ثم العجز عند المئين 95). تتقارب خسائر القدرات في "
+                     "الطبقات العليا بين الأعضاء: لا بيانات تجارة ثنائية للرقائق ومدخلات "
+                     "مراكز البيانات، فتوزَّع تناسبياً مع الطلب."),
     "report_title": ("paxsilica report: {title}", "تقرير باكس سيليكا: {title}"),
     "report_meta": ("Run {run_id} · {draws} draws · seed {seed} · dataset {dataset}",
                     "المحاكاة {run_id} · {draws} سحبة · البذرة {seed} · البيانات {dataset}"),

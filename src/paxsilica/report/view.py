@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from paxsilica.dims import CAPABILITY, COMMODITY, DRAW, MONTH, SEGMENT
+from paxsilica.dims import CAPABILITY, COMMODITY, DRAW, MONTH, REGION, SEGMENT
 
 __all__ = ["FAN_PATHS", "FAN_QUANTILES", "FAN_VARIABLES", "RunView", "fan_frame",
-           "view_from_record", "view_from_results"]
+           "member_table", "view_from_record", "view_from_results"]
 
 #: Percentiles drawn in fan charts: P5, P25, P50, P75, P95.
 FAN_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -47,6 +47,10 @@ class RunView:
     fans: pd.DataFrame = field(default_factory=lambda: _empty_fans())
     run_id: str | None = None
     status: str = "complete"
+    #: the summary's columns per (commodity, region); empty without region outcomes
+    region_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: loss_share statistics per (capability, region)
+    region_downstream: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def fan(self, variable: str, item: str, segment: str | None) -> pd.DataFrame:
         """Month x quantile table of one fan (empty if not stored)."""
@@ -124,8 +128,11 @@ def view_from_results(scenario: Mapping[str, Any], results: Any, run_id: str | N
     paths = getattr(results, "paths", None)
     fans = fan_frame(paths) if paths is not None else _empty_fans()
     meta = {**dict(results.meta), "run_id": run_id, "seconds": seconds}
+    regions = getattr(results, "region_summary", None)
+    losses = getattr(results, "region_downstream", None)
     return RunView(scenario, meta, results.summary.copy(), results.downstream.copy(), fans,
-                   run_id)
+                   run_id, region_summary=pd.DataFrame() if regions is None else regions.copy(),
+                   region_downstream=pd.DataFrame() if losses is None else losses.copy())
 
 
 def _wide(metrics: pd.DataFrame, scope: str, keys: list[str]) -> pd.DataFrame:
@@ -150,11 +157,53 @@ def view_from_record(record: Mapping[str, Any], fans: pd.DataFrame | None = None
     meta = {key: _plain(value) for key, value in record.items()
             if key not in ("metrics", "scenario_doc", "meta")}
     meta.update({k: v for k, v in (record.get("meta") or {}).items() if k not in meta})
-    view = RunView(doc, meta, summary, downstream, run_id=str(record.get("run_id")),
-                   status=str(record.get("status", "complete")))
-    if fans is not None and not fans.empty:
-        view = RunView(doc, meta, summary, downstream, fans, view.run_id, view.status)
-    return view
+    regions = _wide(metrics, "commodity_region", [COMMODITY, SEGMENT])
+    losses = _wide(metrics, "capability_region", [CAPABILITY, SEGMENT])
+    return RunView(doc, meta, summary, downstream,
+                   fans if fans is not None and not fans.empty else _empty_fans(),
+                   str(record.get("run_id")), str(record.get("status", "complete")),
+                   regions.rename(columns={SEGMENT: REGION}),
+                   losses.rename(columns={SEGMENT: REGION}))
+
+
+def member_table(view: RunView, segment: str = "alliance") -> pd.DataFrame:
+    """Which region of ``segment`` (default: the bloc's members) loses what, worst first.
+
+    One row per region: the capability with the largest P95 loss and its P50/P95, the
+    commodity with the largest P95 shortage share and its P50/P95, the P95 peak price of that
+    commodity, and the earliest P50 month a stock runs out (NaN: never in half the draws).
+    Empty when the run kept no region outcomes.
+    """
+    columns = ["region", "capability", "loss_share_p50", "loss_share_p95", "commodity",
+               "shortage_share_p50", "shortage_share_p95", "peak_price_ratio_p95",
+               "stock_out_month_p50"]
+    summary, losses = view.region_summary, view.region_downstream
+    if summary.empty or REGION not in summary:
+        return pd.DataFrame(columns=columns)
+    where = dict(view.meta.get("region_segments") or {})
+    regions = [r for r in dict.fromkeys(summary[REGION]) if where.get(r, segment) == segment]
+    rows = []
+    for region in regions:
+        cells = summary[summary[REGION] == region]
+        worst = cells.sort_values(["shortage_share_p95", "peak_price_ratio_p95"],
+                                  ascending=False).iloc[0]
+        loss = losses[losses[REGION] == region].sort_values(
+            ["loss_share_p95", "loss_share_p50"], ascending=False)
+        top = loss.iloc[0] if not loss.empty else None
+        rows.append({
+            "region": region,
+            "capability": None if top is None else top[CAPABILITY],
+            "loss_share_p50": 0.0 if top is None else float(top["loss_share_p50"]),
+            "loss_share_p95": 0.0 if top is None else float(top["loss_share_p95"]),
+            "commodity": worst[COMMODITY],
+            "shortage_share_p50": float(worst["shortage_share_p50"]),
+            "shortage_share_p95": float(worst["shortage_share_p95"]),
+            "peak_price_ratio_p95": float(worst["peak_price_ratio_p95"]),
+            "stock_out_month_p50": float(cells["stock_out_month_p50"].min()),
+        })
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values(["loss_share_p95", "shortage_share_p95", "loss_share_p50"],
+                             ascending=False, ignore_index=True)
 
 
 def _plain(value: Any) -> Any:

@@ -103,11 +103,19 @@ def mini_dataset() -> Dataset:
     return mini()
 
 
+def region_paths(paths: Any) -> Any:
+    """The ``region_*`` path variables of a run as plain names over a ``segment`` dimension
+    (so :func:`assert_invariants` checks them per region)."""
+    names = {name: name.removeprefix("region_") for name in paths.data_vars
+             if name.startswith("region_")}
+    return paths[list(names)].rename(names).rename({"region": "segment"})
+
+
 def assert_invariants(paths: Any, rtol: float = 1e-9) -> None:
     """Mass balance, shortage = demand - consumption >= 0, no negative stock or price.
 
-    Balance per (draw, month, commodity, segment): production + imports + release =
-    consumption + exports + build, and stocks move by build - release; per (draw, month,
+    Balance per (draw, month, commodity, segment or region): production + imports + release
+    = consumption + exports + build, and stocks move by build - release; per (draw, month,
     commodity) the world's imports equal its exports.
     """
     import numpy as np

@@ -14,13 +14,13 @@ TRIGGER = 1.1
 
 
 def _setup(production, weight, present, club_share, price, protect=(0.0, 0.0, 0.0)):
-    production = np.array([[production]], dtype=float)  # (draw=1, c=1, segment)
-    weight = np.array([[weight]], dtype=float)
+    production = np.array([[production]], dtype=float)  # (draw=1, c=1, region)
+    route0 = np.repeat(np.array([[weight]], dtype=float), 3, axis=1)  # (c, i, j): pro rata
     levers = SimpleNamespace(club_present=(np.array(present, dtype=bool),),
                              club_share=(np.array([club_share], dtype=float),),
                              club_protect=(np.array([protect], dtype=float),))
     state = SimpleNamespace(price=np.array([[price]], dtype=float))
-    return flows(production, weight, None), levers, state
+    return flows(production, np.ones_like(production), route0, None), levers, state
 
 
 def _prioritise(flow, levers, state, sl, demand, v, trigger):
@@ -31,11 +31,11 @@ def _prioritise(flow, levers, state, sl, demand, v, trigger):
 
 
 def _arrived(flow, j):
-    return float(sum(flow[i][j][0, 0] for i in range(3)))
+    return float(flow[0, 0, :, j].sum())
 
 
 def _matrix(flow):
-    return np.array([[flow[i][j][0, 0] for j in range(3)] for i in range(3)])
+    return np.asarray(flow[0, 0])
 
 
 def test_member_gets_its_shortfall_and_no_more():

@@ -69,11 +69,14 @@ def test_unsold_imports_go_back_pro_rata_to_what_each_exporter_shipped(restricte
     # 18 from A and 3 from C. B sends half back: A takes back 9, C 1.5. The same holds
     # through the flow matrix (an all-ones restriction routes by flows, not the closed form).
     production = np.array([[[60.0, 30.0, 10.0]]])
-    weight = np.array([[[0.5, 0.3, 0.2]]])
+    route0 = np.repeat(np.array([[[0.5, 0.3, 0.2]]]), 3, axis=1)  # every exporter pro rata
+    pull = np.ones_like(production)
     keep = np.ones((1, 1, 3, 3)) if restricted else None
-    routed = route(production, weight, keep, None, production)
+    routed = route(production, pull, route0, route0[:, [0, 1, 2], [0, 1, 2]],
+                   None if keep is None else (np.array([0]), keep), None,
+                   production)
     assert routed.imports[0, 0, 1] == pytest.approx(21.0)
     back = sent_back(routed, np.array([[[0.0, 0.5, 0.0]]]))
     np.testing.assert_allclose(back[0, 0], [9.0, 0.0, 1.5], rtol=1e-12)
     assert (routed.flow is not None) == restricted
-    assert flows(production, weight, None)[0][1][0, 0] == pytest.approx(18.0)
+    assert flows(production, pull, route0, None)[0, 0, 0, 1] == pytest.approx(18.0)

@@ -168,7 +168,8 @@ def test_arabic_run_details_read_right_to_left(views, tmp_path: Path) -> None:
     found = words(pdf, 1)
     dataset_hash = str(runs["taiwan-strait"].meta["dataset_hash"])[:12]
     (hash_x, hash_y), = [(x, y) for w, x, y in found if w == dataset_hash]
-    line = [(w, x) for w, x, y in found if abs(y - hash_y) < 2]
+    # one line: pdftotext's word tops differ by a few points between Latin and Arabic glyphs
+    line = [(w, x) for w, x, y in found if abs(y - hash_y) < 6]
     date_x = next(x for w, x in line if re.fullmatch(r"\d{4}-\d\d-\d\d", w))
     seed_x = next(x for w, x in line if w == "5")
     draws_x = next(x for w, x in line if w == "200")

@@ -1,0 +1,38 @@
+"""``paxsilica calibrate``: fit behavioural parameters to the real episodes (issue 12)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from paxsilica import workflows_calibration as wc
+from paxsilica.cli.common import err, user_errors
+
+__all__ = ["calibrate"]
+
+
+@user_errors
+def calibrate(
+    population: Annotated[int, typer.Option(min=4, help="ABC-SMC particles per generation.")]
+    = 40,
+    generations: Annotated[int, typer.Option(min=1, help="Most ABC-SMC generations.")] = 6,
+    draws: Annotated[int, typer.Option(min=5, help="Monte Carlo draws per episode and "
+                                                   "particle.")] = 30,
+    seed: Annotated[int, typer.Option(help="Seed of the ABC-SMC sampler.")] = 12,
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for calibrated_parameters.csv and calibrated_posterior.csv (the "
+             "shipped ones: src/paxsilica/data/calibrated).")] = None,
+) -> None:
+    """Fit behavioural parameters to the training episodes by ABC-SMC; report coverage."""
+    outcome = wc.calibrate(population=population, generations=generations, draws=draws,
+                           seed=seed, out=out)
+    typer.echo(outcome.parameters[["parameter", "prior_low", "prior_high", "shipped", "p5",
+                                   "p50", "p95"]].to_string(index=False, float_format="%.3f"))
+    typer.echo(f"before (shipped values): {wc.coverage_line(outcome.before)}")
+    typer.echo(f"after (posterior P50):   {wc.coverage_line(outcome.after)}")
+    typer.echo(f"{outcome.result.simulations} simulations, {outcome.seconds:.0f} s; epsilons "
+               + ", ".join(f"{e:.3g}" for e in outcome.result.epsilons))
+    for path in outcome.written:
+        err.print(f"wrote {path}", highlight=False, markup=False)

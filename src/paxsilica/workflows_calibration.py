@@ -1,0 +1,131 @@
+"""Use case of ``paxsilica calibrate`` (same layer as :mod:`paxsilica.workflows`): load the
+episodes, score the shipped parameters, fit by ABC-SMC, score the fit, write the result.
+
+The fit's output is two CSV files shipped with the data package, in ``data/calibrated`` (beside
+``data/default``, whose files tools/build_data.py re-derives from the shared data):
+
+* ``calibrated_parameters.csv``: one row per behavioural parameter: prior range, shipped
+  value, posterior P5/P50/P95, ``source`` = ``calibrated``, the fitted and held-out
+  observations, seed and settings;
+* ``calibrated_posterior.csv``: the last ABC-SMC population (one row per particle, with its
+  importance ``weight``), the sample a Monte Carlo run can draw parameters from.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from paxsilica.calibration.episodes import Episode, load_episodes
+from paxsilica.calibration.evaluate import PARAMETERS, coverage, evaluate, shipped_values
+from paxsilica.calibration.fit import FitResult, fit
+from paxsilica.errors import DataError
+from paxsilica.model.dataset import Dataset
+from paxsilica.workflows import load
+
+__all__ = ["PARAMETERS_FILE", "POSTERIOR_FILE", "CalibrationOutcome", "calibrate",
+           "calibrated_values", "read_calibrated"]
+
+PARAMETERS_FILE = "calibrated_parameters.csv"
+POSTERIOR_FILE = "calibrated_posterior.csv"
+
+
+@dataclass(frozen=True)
+class CalibrationOutcome:
+    """Before/after tables (one row per observation), the fit, and the files written."""
+
+    before: pd.DataFrame
+    after: pd.DataFrame
+    result: FitResult
+    parameters: pd.DataFrame
+    seconds: float
+    written: tuple[Path, ...]
+
+
+def parameter_rows(result: FitResult, episodes: list[Episode]) -> pd.DataFrame:
+    """The ``calibrated_parameters.csv`` table of a fit."""
+    heldout = sorted(o.key for ep in episodes for o in ep.observations if o.role == "heldout")
+    table = result.summary()
+    table["source"] = "calibrated"
+    table["fitted_to"] = ";".join(result.observations)
+    table["heldout"] = ";".join(heldout)
+    table["method"] = (f"ABC-SMC (pyabc), seed {result.seed}, {len(result.posterior)} "
+                       f"particles, {len(result.epsilons)} generations, {result.draws} draws "
+                       f"per episode, final epsilon {result.epsilons[-1]:.4g}")
+    return table
+
+
+def calibrate(*, population: int = 40, generations: int = 6, draws: int = 30, seed: int = 12,
+              out: Path | None = None, ds: Dataset | None = None) -> CalibrationOutcome:
+    """Fit the behavioural parameters to the shipped episodes; write the CSVs to ``out``.
+
+    The before/after tables use each episode's own draws (200) and seed: before at the
+    shipped values, after at the posterior P50 of each parameter.
+    """
+    started = time.perf_counter()
+    ds = ds if ds is not None else load()
+    episodes = load_episodes(ds=ds)
+    before = evaluate(episodes, ds, shipped_values())
+    result = fit(episodes, ds, population=population, generations=generations, draws=draws,
+                 seed=seed)
+    parameters = parameter_rows(result, episodes)
+    after = evaluate(episodes, ds, dict(zip(parameters["parameter"], parameters["p50"],
+                                            strict=True)))
+    written: tuple[Path, ...] = ()
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        parameters.to_csv(out / PARAMETERS_FILE, index=False, float_format="%.6g")
+        result.posterior.to_csv(out / POSTERIOR_FILE, index=False, float_format="%.6g")
+        written = (out / PARAMETERS_FILE, out / POSTERIOR_FILE)
+    return CalibrationOutcome(before=before, after=after, result=result, parameters=parameters,
+                              seconds=time.perf_counter() - started, written=written)
+
+
+def read_calibrated(folder: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(parameters, posterior) tables of a calibration (default: the shipped data package).
+
+    Raises
+    ------
+    DataError
+        A file is missing or lacks a parameter's column or row.
+    """
+    base = Path(str(resources.files("paxsilica") / "data" / "calibrated")) if folder is None \
+        else folder
+    try:
+        parameters = pd.read_csv(base / PARAMETERS_FILE)
+        posterior = pd.read_csv(base / POSTERIOR_FILE)
+    except FileNotFoundError as exc:
+        raise DataError(f"no calibration in {base}: run `paxsilica calibrate --out {base}`",
+                        file=Path(exc.filename).name) from None
+    names = [p.name for p in PARAMETERS]
+    for name in names:
+        if name not in set(parameters.get("parameter", [])):
+            raise DataError(f"parameter '{name}' has no row", file=PARAMETERS_FILE,
+                            field="parameter")
+        if name not in posterior.columns:
+            raise DataError(f"parameter '{name}' has no column", file=POSTERIOR_FILE,
+                            field=name)
+    return parameters, posterior
+
+
+def calibrated_values(folder: Path | None = None) -> Mapping[str, float]:
+    """The posterior P50 of each behavioural parameter (the point estimate)."""
+    parameters, _ = read_calibrated(folder)
+    return {str(k): float(v) for k, v in zip(parameters["parameter"], parameters["p50"],
+                                               strict=True)}
+
+
+def coverage_line(table: pd.DataFrame) -> str:
+    """'training a/b inside P5-P95, P50 in band c/d; held out ...' for one evaluation."""
+    parts = []
+    for role in ("training", "heldout"):
+        rows = table[table["role"] == role]
+        parts.append(f"{role}: {int(rows['covered'].sum())}/{len(rows)} bands inside P5-P95 "
+                     f"({coverage(table, role):.0%}), P50 in band {int(rows['p50_in_band'].sum())}"
+                     f"/{len(rows)}")
+    return "; ".join(parts)

@@ -1,0 +1,50 @@
+"""`paxsilica calibrate` through the CLI, on a fit small enough for a test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from paxsilica import workflows_calibration as wc
+from paxsilica.calibration.evaluate import PARAMETERS
+from paxsilica.cli.main import app
+
+runner = CliRunner()
+
+
+def test_calibrate_writes_the_parameter_set_and_posterior(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["calibrate", "--population", "4", "--generations", "1",
+                                 "--draws", "5", "--seed", "7", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "before (shipped values): training:" in result.output
+    assert "heldout: " in result.output
+    parameters, posterior = wc.read_calibrated(tmp_path)
+    assert list(parameters["parameter"]) == [p.name for p in PARAMETERS]
+    assert len(posterior) == 4 and set(parameters["source"]) == {"calibrated"}
+    assert "seed 7" in parameters["method"].iloc[0]
+    # the CLI prints the P50s it wrote
+    shown = parameters.set_index("parameter")["p50"]
+    for name, value in shown.items():
+        assert f"{value:.3f}" in result.output, name
+
+
+def test_calibrate_rejects_a_too_small_population(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["calibrate", "--population", "1", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert not list(tmp_path.iterdir())
+
+
+def test_reading_a_missing_calibration_names_the_file(tmp_path: Path) -> None:
+    import pytest
+
+    from paxsilica.errors import DataError
+
+    with pytest.raises(DataError, match="calibrated_parameters.csv") as info:
+        wc.read_calibrated(tmp_path)
+    assert "paxsilica calibrate --out" in str(info.value)
+    pd.DataFrame({"parameter": ["x"]}).to_csv(tmp_path / wc.PARAMETERS_FILE, index=False)
+    pd.DataFrame({"weight": [1.0]}).to_csv(tmp_path / wc.POSTERIOR_FILE, index=False)
+    with pytest.raises(DataError, match="has no row"):
+        wc.read_calibrated(tmp_path)
