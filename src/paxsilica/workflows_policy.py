@@ -73,7 +73,7 @@ def stockpile_payload(budget_usd: float | None = None, scenarios: Sequence[str] 
     held = [asdict(r) for r in plan.rows if r.tonnes > 0]
     return {
         "plan": held,
-        "objective": {"objective_usd": plan.objective_usd, **plan.terms},
+        "objective": {"objective_usd": plan.objective_usd, **plan.terms, **plan.estimates},
         "expected_shortage_cost_usd": dict(plan.expected_shortage_cost_usd),
         "baselines": {k: {**{a: b for a, b in v.items() if a != "rows"},
                           "plan": [asdict(r) for r in v["rows"] if r.tonnes > 0]}
@@ -110,11 +110,16 @@ def members_payload(bloc: str = "pax-silica", candidates: Sequence[str] | None =
                            candidates=candidates, draws=runs, seed=seed)
     return [{"iso3": v.iso3, "already_member": v.already_member,
              "risk_reduction_usd": v.risk_reduction_usd,
+             "standard_error_usd": v.standard_error_usd, "draws": v.estimate.draws,
+             "draws_changed": v.estimate.draws_nonzero,
              "concern_share_before": v.concern_share_before,
              "concern_share_after": v.concern_share_after,
              "concern_share_change": v.concern_share_change,
-             "top_commodities": [{"commodity": c, "risk_reduction_usd": x}
-                                 for c, x in v.top_commodities]} for v in values]
+             "top_commodities": [{"commodity": c, "risk_reduction_usd": x,
+                                  "standard_error_usd": se}
+                                 for (c, x), se in zip(v.top_commodities,
+                                                       v.top_commodities_se_usd, strict=True)]}
+            for v in values]
 
 
 def read_projects(path: str | Path) -> list[Project]:

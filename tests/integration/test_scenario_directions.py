@@ -10,6 +10,7 @@ import pytest
 
 from paxsilica import workflows
 from paxsilica.policy.membership import member_values, with_priority
+from paxsilica.policy.stockpile import plan_vault
 
 DRAWS = 400
 SEED = 11
@@ -81,20 +82,43 @@ def test_club_priority_never_leaves_members_shorter(ds) -> None:
 def test_qatar_membership_is_worth_its_helium(ds) -> None:
     # The issue: Qatar's own contribution (helium, LNG) must show up when evaluated. With
     # Hormuz open and US/Russian helium out, Qatar inside the bloc serves the bloc first.
-    # Helium shortages are rare events (a few % of draws), so one 400-draw seed can see
-    # none: the line is checked over eight seeds, never negative and positive on average.
+    # Helium shortages are rare events (0 to 3 draws in 400 see one), so one seed often sees
+    # none (measured: the line is 0 on 7 of seeds 11-30). Each seed's value is a paired
+    # difference (same draws with and without Qatar), so per draw it can only be >= 0, and
+    # the seeds are independent replications: their mean must clear zero by 3 standard
+    # errors (measured over seeds 11-30: 1.28e5 +- 3.2e4 US$, 4.0 SE).
+    # Qatar's *total* is not asserted: on the three-segment engine it is negative
+    # (-1.29e6 +- 0.74e6 US$ over the same draws): members-first priority moves Qatar's
+    # helium away from the non-member fabs (Taiwan) that make the AI accelerators the bloc
+    # imports (see the issue 13 part 5 report).
     # On the three-segment market, where this evaluation was built: on the country map the
     # members see no helium shortage with or without Qatar (its membership shows in the
     # bloc's price instead, P95 1.055 -> 1.00), and the per-member evaluation belongs to
     # issue 13 (levers per member).
     scn = workflows.load_scenario("helium-supply-shock", ds).model_copy(
         update={"regions": "segments"})
-    helium = []
-    for seed in range(SEED, SEED + 8):
-        [qatar] = member_values(ds, [scn], candidates=["QAT"], draws=DRAWS, seed=seed)
-        assert qatar.already_member
-        # Its helium is credited on its own line: the total can still be dragged down when
-        # priority takes helium a non-member fab needed for the chips the bloc imports.
-        helium.append(dict(qatar.top_commodities).get("helium_refining", 0.0))
-    assert min(helium) >= 0.0
-    assert sum(helium) / len(helium) > 0.0
+    lines, errors = [], []
+    for seed in range(SEED, SEED + 20):
+        [qatar] = member_values(ds, [scn], candidates=["QAT"], draws=DRAWS, seed=seed, top=40)
+        assert qatar.already_member and qatar.estimate.draws == DRAWS
+        tops = [c for c, _ in qatar.top_commodities]
+        helium = tops.index("helium_refining") if "helium_refining" in tops else None
+        lines.append(0.0 if helium is None else qatar.top_commodities[helium][1])
+        errors.append(0.0 if helium is None else qatar.top_commodities_se_usd[helium])
+    assert min(lines) >= 0.0
+    mean = sum(lines) / len(lines)
+    standard_error = sum(e * e for e in errors) ** 0.5 / len(lines)
+    assert mean > 3 * standard_error > 0
+
+
+def test_the_vault_plan_saves_on_fresh_draws_beyond_its_monte_carlo_error(ds) -> None:
+    # Out of sample (draws it was not fitted to), the optimal plan against no stockpile on
+    # the same draws (common random numbers): its saving must clear 3 standard errors of
+    # the paired difference on each of three seeds, and beat the 60-days rule's objective.
+    scn = workflows.load_scenario("ga-ge-ban", ds)
+    for seed in (3, 5, 7):
+        plan = plan_vault(ds, [scn], draws=32, seed=seed, frontier_budgets=[])
+        fresh = plan.validation["out_of_sample"]
+        assert fresh["optimal"]["draws"] == 32
+        assert fresh["optimal"]["saving_usd"] > 3 * fresh["optimal"]["saving_se_usd"] > 0
+        assert fresh["optimal"]["objective_usd"] < fresh["60_days_of_demand"]["objective_usd"]

@@ -5,6 +5,7 @@ List options (``--scenarios``, ``--candidates``) take repeated flags or comma-se
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,6 +38,23 @@ def _table(rows: list[dict[str, Any]], title: str) -> None:
     render.frame_table(pd.DataFrame(rows), title)
 
 
+def _pm(mean: float, standard_error: float | None) -> str:
+    """A Monte Carlo estimate as ``mean ± standard error`` (US$)."""
+    if standard_error is None or not math.isfinite(standard_error):
+        return f"{mean:.4g} ± ?"
+    return f"{mean:.4g} ± {standard_error:.2g}"
+
+
+def _estimated(row: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a plan's value, each random one ± its standard error (US$)."""
+    return {"expected_usd": _pm(row["expected_usd"], row.get("expected_se_usd")),
+            "saving_usd": _pm(row.get("saving_usd", float("nan")), row.get("saving_se_usd")),
+            "cvar_usd": _pm(row["cvar_usd"], row.get("cvar_se_usd")),
+            "carry_usd": row["carry_usd"],
+            "objective_usd": _pm(row["objective_usd"], row.get("objective_se_usd")),
+            "draws": row.get("draws")}
+
+
 @optimize_app.command("stockpile")
 @user_errors
 def stockpile(
@@ -58,13 +76,17 @@ def stockpile(
         emit_json(payload)
         return
     _table(payload["plan"], "Vault plan")
-    _table([{"rule": k, **{a: v[a] for a in ("objective_usd", "expected_usd", "cvar_usd",
-                                             "carry_usd")}}
-            for k, v in {"optimal": {**payload["objective"]}, **payload["baselines"]}.items()],
-           "Objective (fitted draws) against the simple rules")
-    _table(payload["frontier"], "Cost-risk frontier")
-    _table([{"sample": s, "plan": k, **v} for s in ("in_sample", "out_of_sample")
-            for k, v in payload["validation"].get(s, {}).items()], "Engine check")
+    _table([{"rule": k, **_estimated(v)}
+            for k, v in {"optimal": payload["objective"], **payload["baselines"]}.items()],
+           "Objective (fitted draws) against the simple rules; saving vs no stockpile "
+           "(± standard error, paired draws)")
+    _table([{"budget_usd": f["budget_usd"], "spent_usd": f["spent_usd"],
+             **_estimated({**f, "expected_usd": f["expected_shortage_cost_usd"],
+                           "cvar_usd": f["cvar95_shortage_cost_usd"]})}
+            for f in payload["frontier"]], "Cost-risk frontier")
+    _table([{"sample": s, "plan": k, **_estimated(v)} for s in ("in_sample", "out_of_sample")
+            for k, v in payload["validation"].get(s, {}).items()],
+           "Engine check (± standard error; saving paired on common random numbers)")
 
 
 @optimize_app.command("floors")
@@ -114,8 +136,15 @@ def members(
     if format is Format.json:
         emit_json(payload)
         return
-    _table([r | {"top_commodities": ", ".join(t["commodity"] for t in r["top_commodities"])}
-            for r in payload], f"Candidate members of {bloc}")
+    _table([{"iso3": r["iso3"], "already_member": r["already_member"],
+             "risk_reduction_usd": _pm(r["risk_reduction_usd"], r["standard_error_usd"]),
+             "draws (changed)": f"{r['draws']} ({r['draws_changed']})",
+             "concern_share_change": r["concern_share_change"],
+             "top_commodities": ", ".join(f"{t['commodity']} "
+                                          f"{_pm(t['risk_reduction_usd'], t['standard_error_usd'])}"
+                                          for t in r["top_commodities"])}
+            for r in payload],
+           f"Candidate members of {bloc} (US$ ± standard error of the paired difference)")
 
 
 @optimize_app.command("invest")

@@ -19,7 +19,13 @@ shortage with the candidate is ``share_with x their cumulative demand``. Then
     risk_reduction_usd = E[ sum_c value_c (share_without_c - share_with_c) x demand_c ]
 
 over scenario-weighted draws (value_c: cost of a unit short, :data:`SHORTAGE_COST_RATIO` x
-price). ``concern_share_change`` is the change in the mean, over commodities the bloc uses, of
+price). Both sides run on the same seed, so the value is a mean of per-draw differences and
+its standard error (:func:`~paxsilica.policy.sample.mc_estimate`, stratified by scenario) is
+that of the paired difference; it is reported with the draws behind it and how many of them
+the candidate changed at all (shortages are rare events: a value resting on a handful of
+draws has a rough standard error too).
+
+``concern_share_change`` is the change in the mean, over commodities the bloc uses, of
 the share of its supply that comes from countries of concern: (net imports / demand) x
 (of-concern share of non-bloc output), from the data's latest production; negative is better.
 """
@@ -39,7 +45,9 @@ from paxsilica.model.dataset import Dataset
 from paxsilica.model.scenario import Scenario, TradeClubPriority
 from paxsilica.policy.sample import (
     SHORTAGE_COST_RATIO,
+    MonteCarloEstimate,
     alliance_demand,
+    mc_estimate,
     scenario_weights,
     shortage_value_usd,
     strip_bloc_stockpiles,
@@ -54,7 +62,11 @@ DEFAULT_CANDIDATES = ("SAU", "IND", "THA", "CAN", "CHL", "COD", "IDN", "QAT")
 
 @dataclass(frozen=True)
 class MemberValue:
-    """One candidate's value to the bloc (US$ over the horizon, shares 0..1)."""
+    """One candidate's value to the bloc (US$ over the horizon, shares 0..1).
+
+    ``estimate`` is the Monte Carlo estimate behind ``risk_reduction_usd`` (its mean):
+    standard error of the paired difference (US$), draws (all scenarios) and draws changed.
+    """
 
     iso3: str
     already_member: bool
@@ -64,10 +76,17 @@ class MemberValue:
     #: (commodity, US$ of risk reduction), largest in absolute value first; negative = the
     #: country brings exposure (e.g. Qatar's LNG and helium sit behind Hormuz)
     top_commodities: tuple[tuple[str, float], ...]
+    estimate: MonteCarloEstimate
+    #: standard error (US$) of each ``top_commodities`` line, in the same order
+    top_commodities_se_usd: tuple[float, ...]
 
     @property
     def concern_share_change(self) -> float:
         return self.concern_share_after - self.concern_share_before
+
+    @property
+    def standard_error_usd(self) -> float:
+        return self.estimate.standard_error
 
 
 def without_member(ds: Dataset, bloc: str, iso3: str) -> Dataset:
@@ -198,9 +217,22 @@ def member_values(ds: Dataset, scenarios: Sequence[Scenario], *, bloc: str | Non
         share1, _ = _runs(joined_ds, scns, draws, seed, with_demand=False)
         saved = (share0 - share1) * demand  # (scenario, draw, commodity) units
         per_c = np.einsum("k,kdc->c", probs / draws, saved) * value
-        ranked = np.argsort(-np.abs(per_c))[:top]
+        ranked = [i for i in np.argsort(-np.abs(per_c))[:top] if per_c[i] != 0]
         after = concern_share(joined_ds, bloc, alliance_demand(joined_ds, scns[0]))
-        out.append(MemberValue(iso3, iso3 in members, float(per_c.sum()), before, after,
-                               tuple((ids[i], float(per_c[i])) for i in ranked
-                                     if per_c[i] != 0)))
+        saved_usd = saved * value
+        total = _paired(saved_usd, probs)
+        out.append(MemberValue(iso3, iso3 in members, total.mean, before, after,
+                               tuple((ids[i], float(per_c[i])) for i in ranked), total,
+                               tuple(_paired(saved_usd, probs, i).standard_error
+                                     for i in ranked)))
     return sorted(out, key=lambda m: -m.risk_reduction_usd)
+
+
+def _paired(saved_usd: np.ndarray, probs: np.ndarray,
+            commodity: int | None = None) -> MonteCarloEstimate:
+    """Estimate over the paired per-draw savings (scenario, draw, commodity) US$: of one
+    commodity's line, or of the total when ``commodity`` is None."""
+    k_n, d_n, _ = saved_usd.shape
+    per_draw = saved_usd.sum(axis=2) if commodity is None else saved_usd[:, :, commodity]
+    return mc_estimate(per_draw.reshape(-1), np.repeat(probs / d_n, d_n),
+                       np.repeat(np.arange(k_n), d_n).astype(str))

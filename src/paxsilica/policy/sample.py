@@ -7,12 +7,19 @@ probability ``weight_k / n_k``; scenario weights are the user's probabilities (d
 
 Shortage is valued at ``shortage_cost_ratio`` x the commodity's baseline price per unit short
 (default :data:`SHORTAGE_COST_RATIO`, an estimate; see :func:`shortage_value_usd`).
+
+Every expected value computed on such a sample is a Monte Carlo estimate:
+:func:`mc_estimate` gives its standard error, stratified by scenario. The value of a lever is
+estimated on **paired** draws (common random numbers: the same seed with and without it), so
+the standard error is that of the per-draw difference, not of two independent means.
+Statistics that are not means (CVaR, an objective that contains it) get a bootstrap standard
+error (:func:`bootstrap_se`, draws resampled within each scenario).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,10 +33,13 @@ from paxsilica.model.scenario import Scenario, Stockpile
 __all__ = [
     "DAYS_PER_MONTH",
     "SHORTAGE_COST_RATIO",
+    "MonteCarloEstimate",
     "ShortageSample",
     "alliance_demand",
+    "bootstrap_se",
     "check_commodities",
     "draw_shortages",
+    "mc_estimate",
     "scenario_weights",
     "shortage_value_usd",
     "strip_bloc_stockpiles",
@@ -43,6 +53,8 @@ DAYS_PER_MONTH = 365.25 / 12
 #: unit is worth at least that; what a missing unit stops downstream (a 50 US$ magnet in a
 #: 30,000 US$ vehicle) is worth far more. 10 x sits between; results scale with it.
 SHORTAGE_COST_RATIO = 10.0
+#: Resamples of :func:`bootstrap_se` (its own relative error is about 1 / sqrt(2 x 200) = 5%).
+BOOTSTRAP_REPS = 200
 
 
 @dataclass(frozen=True)
@@ -224,3 +236,72 @@ def weighted_cvar(loss: np.ndarray, probability: np.ndarray, alpha: float = 0.95
     taken = np.minimum(np.cumsum(probability[order]), tail)
     mass = np.diff(np.concatenate([[0.0], taken]))
     return float(mass @ loss[order] / tail)
+
+
+@dataclass(frozen=True)
+class MonteCarloEstimate:
+    """A probability-weighted mean over draws, its standard error and the draws behind it.
+
+    ``mean`` and ``standard_error`` are in the unit of the values (US$ for costs);
+    ``draws`` counts all draws (every scenario); ``draws_nonzero`` those with a value other
+    than 0 (for a lever: the draws it changed; few of them means a rare-event estimate whose
+    standard error is itself rough).
+    """
+
+    mean: float
+    standard_error: float
+    draws: int
+    draws_nonzero: int
+
+
+def mc_estimate(values: np.ndarray, probability: np.ndarray,
+                scenario: Sequence[str]) -> MonteCarloEstimate:
+    """Mean of ``values`` (draw,) under ``probability`` and its standard error.
+
+    Draws of one scenario are independent and equally likely within it (weight ``w_k`` over
+    ``n_k`` draws), so the estimate is stratified:
+    ``SE^2 = sum_k w_k^2 s_k^2 / n_k`` with ``s_k^2`` the sample variance (ddof 1) of the
+    scenario's values. A scenario with weight and a single draw has no variance estimate:
+    the standard error is then NaN. Pass per-draw *differences* (with minus without, on the
+    same seed) to get the standard error of a lever's value.
+    """
+    values = np.asarray(values, dtype=float)
+    probability = np.asarray(probability, dtype=float)
+    labels = np.asarray(scenario)
+    if not values.shape == probability.shape == labels.shape or values.ndim != 1:
+        raise ModelError("values, probability and scenario need one entry per draw")
+    variance = 0.0
+    for name in dict.fromkeys(labels.tolist()):
+        mask = labels == name
+        weight, n = float(probability[mask].sum()), int(mask.sum())
+        if weight == 0:
+            continue
+        if n < 2:
+            variance = float("nan")
+            break
+        variance += weight ** 2 * float(values[mask].var(ddof=1)) / n
+    return MonteCarloEstimate(float(probability @ values), float(np.sqrt(variance)),
+                              int(values.size), int(np.count_nonzero(values)))
+
+
+def bootstrap_se(statistic: Callable[[np.ndarray, np.ndarray], float], values: np.ndarray,
+                 probability: np.ndarray, scenario: Sequence[str], *,
+                 reps: int = BOOTSTRAP_REPS,
+                 rng: int | np.random.Generator = 0) -> float:
+    """Bootstrap standard error of ``statistic(values, probability)`` (e.g. CVaR).
+
+    Draws are resampled with replacement within each scenario (stratified, so every
+    resample keeps the scenario weights) and keep their probabilities; ``values`` may have
+    more than one column, resampled together (paired). ``rng`` seeds the resampling, so the
+    result is reproducible. NaN when a scenario has fewer than two draws.
+    """
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    labels = np.asarray(scenario)
+    groups = [np.flatnonzero(labels == name) for name in dict.fromkeys(labels.tolist())]
+    if any(g.size < 2 for g in groups):
+        return float("nan")
+    stats = np.empty(reps)
+    for r in range(reps):
+        idx = np.concatenate([gen.choice(g, g.size) for g in groups])
+        stats[r] = statistic(values[idx], probability[idx])
+    return float(stats.std(ddof=1))

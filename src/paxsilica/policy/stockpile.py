@@ -12,6 +12,13 @@ Method (sample-average approximation, solved with HiGHS; see :mod:`paxsilica.pol
    60, the JOGMEC and Project Vault target) of the bloc's demand of each, scaled down to the
    budget if they cost more.
 
+Expected costs are Monte Carlo estimates: each is reported with its standard error and the
+draws behind it (:func:`~paxsilica.policy.sample.mc_estimate`), and a plan's saving against
+no stockpile is the mean of per-draw differences on the same draws (the engine check re-runs
+every plan on one seed: common random numbers), with the standard error of that difference.
+CVaR and the objective that contains it get a bootstrap standard error (draws resampled within
+each scenario, :func:`~paxsilica.policy.sample.bootstrap_se`).
+
 The release rule that matches step 2's coverage model is "release as soon as the bloc runs
 short (shortage above 0.1% of demand), as much as needed": max_release_share 1.
 The LP covers each commodity's own shortage; the relief that flows downstream (magnets
@@ -30,14 +37,16 @@ from paxsilica.engine import simulate
 from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
 from paxsilica.model.scenario import Release, Scenario, Stockpile
-from paxsilica.policy.saa import CoverageProblem, evaluate_holdings, solve_coverage
+from paxsilica.policy.saa import CoverageProblem, draw_losses, evaluate_holdings, solve_coverage
 from paxsilica.policy.sample import (
     DAYS_PER_MONTH,
     SHORTAGE_COST_RATIO,
     ShortageSample,
     alliance_demand,
+    bootstrap_se,
     check_commodities,
     draw_shortages,
+    mc_estimate,
     run_alliance,
     scenario_weights,
     strip_bloc_stockpiles,
@@ -51,6 +60,7 @@ __all__ = [
     "VaultFinancing",
     "default_candidates",
     "optimise_stockpile",
+    "paired_estimates",
     "plan_vault",
     "stockpile_policy",
     "validate_holdings",
@@ -117,9 +127,10 @@ class StockpilePlan:
     """The optimal plan, its objective, the simple rules and the engine check.
 
     ``expected_shortage_cost_usd`` has ``without`` and ``with`` (coverage model, fitted
-    draws); ``baselines`` maps rule name -> dict (rows, objective and terms); ``frontier`` has
-    one dict per budget; ``validation`` the engine re-runs (``in_sample``, ``out_of_sample``);
-    ``assumptions`` every constant used.
+    draws) and ``estimates`` their Monte Carlo error (:func:`paired_estimates`);
+    ``baselines`` maps rule name -> dict (rows, objective, terms and estimates); ``frontier``
+    has one dict per budget; ``validation`` the engine re-runs (``in_sample``,
+    ``out_of_sample``); ``assumptions`` every constant used.
     """
 
     rows: tuple[PlanRow, ...]
@@ -130,10 +141,40 @@ class StockpilePlan:
     frontier: tuple[Mapping[str, float], ...] = ()
     validation: Mapping[str, Any] = field(default_factory=dict)
     assumptions: Mapping[str, Any] = field(default_factory=dict)
+    estimates: Mapping[str, float] = field(default_factory=dict)
 
     def holdings(self) -> dict[str, float]:
         """Commodity -> quantity held (units), positive holdings only."""
         return {r.commodity: r.tonnes for r in self.rows if r.tonnes > 0}
+
+
+def paired_estimates(loss_usd: np.ndarray, without_usd: np.ndarray, probability: np.ndarray,
+                     scenario: Sequence[str], *, lam: float = 0.5,
+                     alpha: float = 0.95) -> dict[str, float]:
+    """Monte Carlo error of a plan's expected cost and of its saving, per draw paired.
+
+    ``loss_usd`` and ``without_usd`` are each draw's shortage cost with the plan and without
+    a stockpile on the **same** draws (US$). Returns ``expected_se_usd`` (standard error of
+    the plan's expected cost), ``saving_usd`` and ``saving_se_usd`` (mean of the per-draw
+    saving ``without - loss`` and its standard error), ``cvar_se_usd`` and
+    ``objective_se_usd`` (bootstrap standard errors of CVaR_alpha and of
+    ``E + lam x CVaR``; the carrying cost is not random), ``draws`` and ``draws_changed``
+    (draws in which the plan changed the cost).
+    """
+    cost = mc_estimate(loss_usd, probability, scenario)
+    saving = mc_estimate(without_usd - loss_usd, probability, scenario)
+
+    def cvar(v: np.ndarray, p: np.ndarray) -> float:
+        return weighted_cvar(v, p, alpha)
+
+    def objective(v: np.ndarray, p: np.ndarray) -> float:
+        return float(p @ v) + lam * weighted_cvar(v, p, alpha)
+
+    return {"expected_se_usd": cost.standard_error, "saving_usd": saving.mean,
+            "saving_se_usd": saving.standard_error,
+            "cvar_se_usd": bootstrap_se(cvar, loss_usd, probability, scenario),
+            "objective_se_usd": bootstrap_se(objective, loss_usd, probability, scenario),
+            "draws": cost.draws, "draws_changed": saving.draws_nonzero}
 
 
 def default_candidates(ds: Dataset) -> list[str]:
@@ -204,10 +245,16 @@ def optimise_stockpile(sample: ShortageSample, prices_usd: Mapping[str, float],
     rows = plan_rows(candidates, solution.holdings_usd, prices, monthly_demand, units or {},
                      release)
     without = float(sample.probability @ problem.base_loss_usd)
+    estimates = paired_estimates(draw_losses(problem, solution.holdings_usd),
+                                 problem.base_loss_usd, sample.probability, sample.scenario,
+                                 lam=lam, alpha=alpha)
+    estimates["without_se_usd"] = mc_estimate(problem.base_loss_usd, sample.probability,
+                                              sample.scenario).standard_error
     plan = StockpilePlan(rows, solution.objective_usd,
                          {"expected_usd": solution.expected_usd, "cvar_usd": solution.cvar_usd,
                           "carry_usd": solution.carry_usd},
-                         {"without": without, "with": solution.expected_usd})
+                         {"without": without, "with": solution.expected_usd},
+                         estimates=estimates)
     return plan, problem
 
 
@@ -267,15 +314,17 @@ def validate_holdings(ds: Dataset, scenarios: Sequence[Scenario],
     ``holdings`` maps a label (e.g. ``"without"``, ``"optimal"``) to commodity -> units. The
     shortage cost of a draw is sum over ``value_usd``'s commodities of alliance shortage x
     value; ``carry_usd`` (label -> US$, default 0) is added to the objective. Returns
-    label -> expected, CVaR, carry and objective (US$).
+    label -> expected, CVaR, carry and objective (US$) and, when ``holdings`` has a
+    ``"without"`` label, the Monte Carlo error and paired saving against it
+    (:func:`paired_estimates`: every label runs on the same seed).
     """
     probs = scenario_weights(scenarios, weights)
     ids = list(ds.commodities["id"])
     valued = [ids.index(c) for c in value_usd]
     values = np.array(list(value_usd.values()))
-    out = {}
+    out, draw_loss = {}, {}
     for label, held in holdings.items():
-        losses, prob = [], []
+        losses, prob, names = [], [], []
         for scn, p in zip(scenarios, probs, strict=True):
             base = strip_bloc_stockpiles(scn)
             policy = stockpile_policy(held, scn.bloc, release)
@@ -284,11 +333,17 @@ def validate_holdings(ds: Dataset, scenarios: Sequence[Scenario],
             _, volume, _, _ = run_alliance(ds, base, draws, seed, monthly=False)
             losses.append(volume[:, valued] @ values)
             prob.append(np.full(draws, p / draws))
+            names += [scn.name] * draws
         loss, pr = np.concatenate(losses), np.concatenate(prob)
+        draw_loss[label] = loss
         carry = float(carry_usd.get(label, 0.0))
         expected, cvar = float(pr @ loss), weighted_cvar(loss, pr, alpha)
         out[label] = {"expected_usd": expected, "cvar_usd": cvar, "carry_usd": carry,
                       "objective_usd": expected + lam * cvar + carry}
+    if "without" in draw_loss:
+        for label, loss in draw_loss.items():
+            out[label] |= paired_estimates(loss, draw_loss["without"], pr, names, lam=lam,
+                                           alpha=alpha)
     return out
 
 
@@ -364,8 +419,11 @@ def plan_vault(ds: Dataset, scenarios: Sequence[Scenario], *, budget_usd: float 
         terms = evaluate_holdings(problem, usd)
         baselines[name] = {"rows": plan_rows(candidates, usd, price_arr, monthly, units,
                                              release), **terms,
-                           "expected_shortage_cost_usd": terms["expected_usd"]}
-    frontier = _frontier(problem, financing, years, budget, frontier_budgets)
+                           "expected_shortage_cost_usd": terms["expected_usd"],
+                           **paired_estimates(draw_losses(problem, usd), problem.base_loss_usd,
+                                              sample.probability, sample.scenario, lam=lam,
+                                              alpha=alpha)}
+    frontier = _frontier(problem, sample.scenario, financing, years, budget, frontier_budgets)
     assumptions = {
         "scenarios": [s.name for s in scenarios],
         "weights": dict(zip([s.name for s in scenarios],
@@ -399,8 +457,9 @@ def plan_vault(ds: Dataset, scenarios: Sequence[Scenario], *, budget_usd: float 
     return replace(plan, validation=validation)
 
 
-def _frontier(problem: CoverageProblem, financing: VaultFinancing, years: float,
-              budget: float, budgets: Sequence[float] | None) -> tuple[dict[str, float], ...]:
+def _frontier(problem: CoverageProblem, scenario: Sequence[str], financing: VaultFinancing,
+              years: float, budget: float,
+              budgets: Sequence[float] | None) -> tuple[dict[str, float], ...]:
     points = []
     for b in (budgets if budgets is not None else [f * budget for f in FRONTIER_FRACTIONS]):
         if b < 0:
@@ -409,5 +468,8 @@ def _frontier(problem: CoverageProblem, financing: VaultFinancing, years: float,
         points.append({"budget_usd": float(b), "spent_usd": float(sol.holdings_usd.sum()),
                        "expected_shortage_cost_usd": sol.expected_usd,
                        "cvar95_shortage_cost_usd": sol.cvar_usd, "carry_usd": sol.carry_usd,
-                       "objective_usd": sol.objective_usd})
+                       "objective_usd": sol.objective_usd,
+                       **paired_estimates(draw_losses(problem, sol.holdings_usd),
+                                          problem.base_loss_usd, problem.probability,
+                                          scenario, lam=problem.lam, alpha=problem.alpha)})
     return tuple(points)
