@@ -73,20 +73,13 @@ def release_prices(options: Any, cap: np.ndarray) -> tuple[np.ndarray | None, fl
     return full, (None if res <= options.min_price_ratio else float(res))
 
 
-def put(a: Any, sl: slice, value: Any) -> Any:
-    """``a`` with commodities ``sl`` (axis 1) set to ``value``: in place for NumPy."""
+def put(a: Any, sl: slice | np.ndarray, value: Any) -> Any:
+    """``a`` with commodities ``sl`` (axis 1; a slice or indices) set to ``value``: in place
+    for NumPy."""
     if isinstance(a, np.ndarray):
         a[:, sl] = value
         return a
     return a.at[:, sl].set(value)
-
-
-def _put_at(a: Any, idx: np.ndarray, value: Any) -> Any:
-    """``a`` with commodities ``idx`` (axis 1) set to ``value``: in place for NumPy."""
-    if isinstance(a, np.ndarray):
-        a[:, idx] = value
-        return a
-    return a.at[:, idx].set(value)
 
 
 def _eager_idle(xp: Any, mask: Any) -> bool:
@@ -627,8 +620,8 @@ class MonthStep:
             gone = counted >= exit_months[:, idx][..., None]
             covered = (floor[:, idx][..., None] >= cost) * k.floor_eligible_tranche[v][idx][None]
             alive = st["alive"][:, idx]
-            st["below"] = _put_at(st["below"], idx, counted)
-            st["alive"] = _put_at(st["alive"], idx, xp.where(gone, xp.minimum(alive, covered),
+            st["below"] = put(st["below"], idx, counted)
+            st["alive"] = put(st["alive"], idx, xp.where(gone, xp.minimum(alive, covered),
                                                              alive))
         if self.levers.has_investment:
             cost = k.invest_cost[None]
