@@ -164,7 +164,9 @@ def _closed(production: Any, weight_pull: Any, route0: Any, diag: Any, xp: Any,
     scale = _safe_div(production, matvec(route0, weight_pull, xp, full), xp)
     own = scale * diag[None] * weight_pull
     inflow = weight_pull * rmatvec(route0, scale, xp, full)
-    return production - own, inflow - own, scale
+    # a region that ships everything home differs from its output by rounding only: no
+    # negative trade of -1e-17
+    return xp.maximum(production - own, 0.0), xp.maximum(inflow - own, 0.0), scale
 
 
 def route(production: Any, weight_pull: Any, route0: Any, diag: Any,
