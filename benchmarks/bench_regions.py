@@ -25,11 +25,12 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench_versions import run_child  # noqa: E402  (the same fresh-process runner)
 CHILD = """
 import inspect, json, resource, time
 t0 = time.perf_counter()
@@ -52,11 +53,7 @@ print(json.dumps({{"warm_s": end - start, "process_s": end - t0, "regions": regi
 
 
 def measure(src: Path, draws: int, months: int, regions: str | None) -> dict:
-    code = CHILD.format(months=months, draws=draws, regions=regions)
-    env = dict(os.environ, PYTHONPATH=str(src))
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         check=True, cwd=HERE)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(src, CHILD.format(months=months, draws=draws, regions=regions))
 
 
 def summarise(runs: list[dict], draws: int, months: int) -> dict:

@@ -47,13 +47,19 @@ print(json.dumps({{"warm_s": end - start, "process_s": end - t0,
 """
 
 
-def measure(src: Path, draws: int, months: int, backend: str) -> dict:
-    kw = {} if backend == "numpy" else {"backend": "jax"}
-    code = CHILD.format(bench=str(HERE), months=months, draws=draws, kw=repr(kw))
+def run_child(src: Path, code: str) -> dict:
+    """Run ``code`` in a fresh process with ``src`` first on PYTHONPATH; its last line of
+    output, as JSON."""
     env = dict(os.environ, PYTHONPATH=str(src))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True, cwd=HERE)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(src: Path, draws: int, months: int, backend: str) -> dict:
+    kw = {} if backend == "numpy" else {"backend": "jax"}
+    return run_child(src, CHILD.format(bench=str(HERE), months=months, draws=draws,
+                                       kw=repr(kw)))
 
 
 def summarise(runs: list[dict], cells: int) -> dict:
