@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from paxsilica.engine import simulate
 from paxsilica.model.dataset import Dataset
+from tests.conftest import FUZZ_PROFILE
 from tests.unit.engine.conftest import (
     assert_invariants,
     assert_stocks_within_target,
@@ -30,7 +31,10 @@ from tests.unit.engine.conftest import (
 )
 
 COUNTRIES = ("USA", "JPN", "CHN", "BRA", "ROW")
-SETTINGS = settings(max_examples=30, deadline=None,
+#: Derandomised like the fuzz profile ``ci`` (docs/reliability.md): the same examples on every
+#: CI run, so a red run is a change's fault; ``PAXSILICA_FUZZ=long`` explores at random.
+RANDOM = FUZZ_PROFILE == "long"
+SETTINGS = settings(max_examples=30, deadline=None, derandomize=not RANDOM,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -160,18 +164,24 @@ def test_no_shock_means_baseline(case) -> None:
     assert float(res.paths.shortage.max()) == 0.0
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=not RANDOM)
 @given(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 0.9))
-def test_more_severity_never_less_alliance_shortage(a, b, leakage) -> None:
+def test_more_severity_never_gives_the_alliance_more(a, b, leakage) -> None:
+    """What the bloc consumes over the horizon never rises with severity.
+
+    Shortage (demand at the capped price minus supply) is not monotone and is not asserted:
+    at leakage 0, severity 0.9375 hits the substitution cap a month before 0.90625 does, so
+    supply and imports answer a month sooner and cumulative shortage is 2.8 against 4.6,
+    while the bloc still gets less ore (hypothesis found it; see issue 12's backstop)."""
     low, high = sorted((a, b))
     ds = mini()
 
-    def shortage(severity: float) -> float:
+    def consumed(severity: float) -> float:
         res = simulate(ds, scenario([ban(severity, leakage=leakage)], horizon_months=24),
                        draws=1)
-        return float(res.paths.shortage.sel(commodity="ore", segment="alliance").sum())
+        return float(res.paths.consumption.sel(commodity="ore", segment="alliance").sum())
 
-    assert shortage(high) >= shortage(low) * (1 - 1e-9) - 1e-9
+    assert consumed(high) <= consumed(low) * (1 + 1e-9) + 1e-9
 
 
 RECOVERY_MONTHS = 120
@@ -182,7 +192,8 @@ PRICE_TOLERANCE = 0.005
 SETTLE_MONTHS = 12
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, derandomize=not RANDOM,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(datasets(exits=False, e_d=(-1.5, -0.3), e_s=(0.3, 1.5), cover=(5.0, 45.0)),
        st.floats(0.2, 1.0), st.integers(0, 6), st.integers(1, 9),
        st.sampled_from(["export_restriction", "supply_outage", "demand_surge"]))

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paxsilica.metrics import hhi, supply_risk, top_shares
+from tests.conftest import FUZZ_PROFILE
 
 TOL = 1e-9
 
@@ -55,7 +56,7 @@ def test_rest_of_world_bounds(values: list[float], rest: float) -> None:
     assert hhi(shares) <= hhi(shares, rest_of_world="single") + TOL * 10_000
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, derandomize=FUZZ_PROFILE != "long")
 @given(weights, weights, unit, unit, unit, unit, unit,
        st.lists(st.floats(min_value=0.0, max_value=10.0), min_size=30, max_size=30))
 def test_supply_risk_monotone_in_si_and_eol(

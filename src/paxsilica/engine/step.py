@@ -560,7 +560,9 @@ class MonthStep:
         if extra is not None:  # the flooding region's extra shipments go back to it
             flood_back = (extra * share).sum(axis=-1)
             back = back + flood_back[..., None] * self._hot(flooder)
-        return production - back, exports - back, imports - xp.minimum(unsold, imports)
+        # an exporter that takes back all it shipped ends at 0 up to rounding: never at -1e-17
+        return (production - back, xp.maximum(exports - back, 0.0),
+                imports - xp.minimum(unsold, imports))
 
     def _hot(self, flooder: Any) -> Any:
         """(c, G) 1 at each commodity's flooding region (none where flooder is -1)."""

@@ -131,7 +131,8 @@ def exports_imports(flow: Any, xp: Any = np) -> tuple[Any, Any]:
     """Each region's exports and imports ``(draw, c, G)`` from the flow matrix."""
     n_g = flow.shape[-1]
     own = flow[..., xp.arange(n_g), xp.arange(n_g)]
-    return flow.sum(axis=-1) - own, flow.sum(axis=-2) - own
+    # a region whose whole flow stays home differs from its own entry by rounding only
+    return xp.maximum(flow.sum(axis=-1) - own, 0.0), xp.maximum(flow.sum(axis=-2) - own, 0.0)
 
 
 @dataclass(frozen=True)
