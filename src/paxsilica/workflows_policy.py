@@ -33,6 +33,12 @@ from paxsilica.policy.floors import evaluate_floor
 from paxsilica.policy.investment import Project, optimise_investment
 from paxsilica.policy.membership import member_values
 from paxsilica.policy.stockpile import plan_vault
+from paxsilica.policy.vault_members import (
+    PLACEMENTS,
+    MemberVault,
+    member_demand,
+    plan_member_vault,
+)
 from paxsilica.workflows import load, load_scenario
 
 __all__ = ["PROJECT_COLUMNS", "floors_payload", "invest_payload", "members_payload",
@@ -65,13 +71,21 @@ def _rows(rows: Sequence[Any]) -> list[dict[str, Any]]:
 def stockpile_payload(budget_usd: float | None = None, scenarios: Sequence[str] | None = None,
                       runs: int = 500, seed: int = 20260202, data: str | Path | None = None,
                       candidates: Sequence[str] | None = None, lam: float = 0.5,
-                      validate: bool = True) -> dict[str, Any]:
-    """``optimize stockpile``: the Vault plan, its objective, baselines, frontier, validation."""
+                      validate: bool = True, members: bool = True) -> dict[str, Any]:
+    """``optimize stockpile``: the Vault plan, its objective, baselines, frontier, validation
+    and, with ``members``, the plan placed across the members (who holds what, each member's
+    loss with and without; :func:`~paxsilica.policy.vault_members.plan_member_vault`)."""
     ds = load(data)
-    plan = plan_vault(ds, optimise_scenarios(ds, scenarios), budget_usd=budget_usd, draws=runs,
-                      seed=seed, candidates=candidates, lam=lam, validate=validate)
+    scns = optimise_scenarios(ds, scenarios)
+    plan = plan_vault(ds, scns, budget_usd=budget_usd, draws=runs, seed=seed,
+                      candidates=candidates, lam=lam, validate=validate)
     held = [asdict(r) for r in plan.rows if r.tonnes > 0]
+    placed = None
+    if members and plan.holdings() and len(member_demand(ds, scns[0])[1]) > 1:
+        placed = member_vault_payload(plan_member_vault(ds, scns, plan.holdings(), draws=runs,
+                                                        seed=seed))
     return {
+        "members": placed,
         "plan": held,
         "objective": {"objective_usd": plan.objective_usd, **plan.terms, **plan.estimates},
         "expected_shortage_cost_usd": dict(plan.expected_shortage_cost_usd),
@@ -81,6 +95,30 @@ def stockpile_payload(budget_usd: float | None = None, scenarios: Sequence[str] 
         "frontier": [dict(f) for f in plan.frontier],
         "validation": dict(plan.validation),
         "assumptions": dict(plan.assumptions),
+    }
+
+
+def member_vault_payload(mv: MemberVault) -> dict[str, Any]:
+    """JSON-ready form of a :class:`MemberVault`: holders of the recommended placement,
+    each member's expected loss (US$) without the Vault and with each placement, and the
+    paired saving with its standard error."""
+    def saving(est: Any) -> dict[str, Any]:
+        return {"saving_usd": est.mean, "saving_se_usd": est.standard_error,
+                "draws": est.draws, "draws_changed": est.draws_nonzero}
+
+    return {
+        "region_map": mv.region_map, "recommended": mv.recommended,
+        "holders": [asdict(h) for h in mv.holders()],
+        "holders_by_placement": {p: [asdict(h) for h in mv.holders(p)] for p in PLACEMENTS},
+        "losses": [{"member": m.member, "without_usd": m.without_usd,
+                    **{f"{p}_usd": m.with_usd[p] for p in PLACEMENTS},
+                    **{f"{p}_{k}": v for p in PLACEMENTS
+                       for k, v in saving(m.saving[p]).items()}} for m in mv.losses],
+        "total": {"without_usd": mv.total_without_usd,
+                  **{f"{p}_usd": mv.total_with_usd[p] for p in PLACEMENTS},
+                  **{f"{p}_{k}": v for p in PLACEMENTS
+                     for k, v in saving(mv.total_saving[p]).items()}},
+        "draws_per_scenario": mv.draws, "seed": mv.seed,
     }
 
 

@@ -87,6 +87,25 @@ def stockpile(
     _table([{"sample": s, "plan": k, **_estimated(v)} for s in ("in_sample", "out_of_sample")
             for k, v in payload["validation"].get(s, {}).items()],
            "Engine check (± standard error; saving paired on common random numbers)")
+    _member_tables(payload["members"])
+
+
+def _member_tables(placed: dict[str, Any] | None) -> None:
+    """Who holds what, and each member's expected loss without and with the Vault."""
+    if placed is None:
+        render.console.print("No member placement: the scenarios' region map does not hold "
+                             "the members as regions (use regions: countries).")
+        return
+    best = placed["recommended"]
+    _table([{k: h[k] for k in ("member", "commodity", "units", "unit", "usd")}
+            for h in placed["holders"]],
+           f"Who holds the Vault ({best.replace('_', ' ')}, the lower expected member loss)")
+    _table([{"member": m["member"], "without_usd": f"{m['without_usd']:.4g}",
+             **{f"{p}_saving_usd": _pm(m[f"{p}_saving_usd"], m[f"{p}_saving_se_usd"])
+                for p in ("by_demand", "by_exposure")}}
+            for m in [*placed["losses"], {"member": "all members", **placed["total"]}]],
+           "Each member's expected shortage cost, US$, and what the Vault saves it "
+           "(± standard error, paired draws)")
 
 
 @optimize_app.command("floors")

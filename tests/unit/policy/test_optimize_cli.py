@@ -40,6 +40,20 @@ def test_stockpile_json_contract() -> None:
         optimal = doc["validation"][check]["optimal"]
         assert optimal["saving_se_usd"] >= 0
         assert optimal["cvar_se_usd"] >= 0 and optimal["objective_se_usd"] >= 0
+    # the plan placed across the members: holders add up to the plan, member lines to totals
+    placed = doc["members"]
+    held = {r["commodity"]: r["tonnes"] for r in doc["plan"]}
+    for commodity, tonnes in held.items():
+        assert sum(h["units"] for h in placed["holders"]
+                   if h["commodity"] == commodity) == pytest.approx(tonnes, rel=1e-9)
+    assert {h["member"] for h in placed["holders"]} <= {"USA", "JPN", "KOR", "SGP", "NLD",
+                                                        "GBR", "ARE", "AUS", "ISR", "QAT"}
+    assert placed["total"]["without_usd"] == pytest.approx(
+        sum(m["without_usd"] for m in placed["losses"]))
+    table = runner.invoke(app, ["optimize", "stockpile", "--scenarios", "ga-ge-ban", "--runs",
+                                "16"])
+    assert table.exit_code == 0, table.output
+    assert "Who holds the Vault" in table.output and "all members" in table.output
 
 
 def test_members_report_standard_errors_and_draws() -> None:
