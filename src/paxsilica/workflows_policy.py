@@ -33,12 +33,8 @@ from paxsilica.policy.floors import evaluate_floor
 from paxsilica.policy.investment import Project, optimise_investment
 from paxsilica.policy.membership import member_values
 from paxsilica.policy.stockpile import plan_vault
-from paxsilica.policy.vault_members import (
-    PLACEMENTS,
-    MemberVault,
-    member_demand,
-    plan_member_vault,
-)
+from paxsilica.policy.sample import member_demand
+from paxsilica.policy.vault_members import PLACEMENTS, MemberVault, plan_member_vault
 from paxsilica.workflows import load, load_scenario
 
 __all__ = ["PROJECT_COLUMNS", "floors_payload", "invest_payload", "members_payload",

@@ -215,6 +215,29 @@ class Dataset:
         tables["blocs"] = pd.concat([blocs, pd.DataFrame([row])], ignore_index=True)
         return Dataset.from_tables(tables, origin=f"{self.origin}+{bloc}:{iso3}")
 
+    def with_own_region(self, iso3: str, name: str | None = None) -> tuple[Dataset, str]:
+        """(a copy with a region map in which ``iso3`` is a region of its own, its id).
+
+        The new map is map ``name`` (default :attr:`default_region_map`) with ``iso3`` moved
+        out of the region it shared (with the rest of the world, or with other countries);
+        when ``iso3`` already is a region alone, this dataset and ``name`` are returned.
+        """
+        name = name or self.default_region_map
+        rmap = self.region_map(name)
+        region = rmap.countries.get(iso3, rmap.rest)
+        shared = region == rmap.rest or sum(r == region for r in rmap.countries.values()) > 1
+        if not shared or rmap.by_scenario:
+            return self, name
+        rows = self.tables["regions"]
+        new = f"{name}+{iso3}"
+        mine = rows[rows["map"] == name].assign(map=new)
+        mine = mine[mine["iso3"] != iso3]
+        source = str(mine["source"].iloc[0]) if len(mine) else "user"
+        added = pd.DataFrame([{"map": new, "region": iso3, "iso3": iso3, "source": source}])
+        tables = dict(self.tables)
+        tables["regions"] = pd.concat([rows, mine, added], ignore_index=True)
+        return Dataset.from_tables(tables, origin=f"{self.origin}+region:{iso3}"), new
+
     @property
     def producers(self) -> list[str]:
         """ISO3 codes that produce anything, ROW excluded."""

@@ -13,10 +13,25 @@ draws (common random numbers) twice, both with that priority:
 
 The difference isolates the candidate's contribution under member priority. The bloc grows
 when a country joins, and so does its demand; to compare like with like the value is measured
-for the members of the "without" bloc: they face the segment's shortage share, so their
-shortage with the candidate is ``share_with x their cumulative demand``. Then
+for the members of the "without" bloc only.
 
-    risk_reduction_usd = E[ sum_c value_c (share_without_c - share_with_c) x demand_c ]
+On a region map with the members as regions (the default ``countries`` map) each of them is
+measured in its own region: its cumulative shortage share times its baseline demand over the
+horizon (:func:`~paxsilica.policy.sample.member_losses`), summed over the "without" members.
+A candidate that shares a region (a country of ``ROW``, or of ``EU``) is first given a region
+of its own (:meth:`Dataset.with_own_region`, on both sides), so that it joins alone. Then
+
+    risk_reduction_usd = E[ sum_c value_c sum_m (short_without_{c,m} - short_with_{c,m}) ]
+
+On the three-segment map the bloc is one region: the "without" members face the segment's
+shortage share, so their shortage with the candidate is ``share_with x their cumulative
+demand``, and the sum over ``m`` is that product.
+
+Members-first priority cuts both ways: a candidate that brings supply of what the bloc is
+short of (Malaysia's rare-earth refining under China's controls) spares the members
+shortage; one that brings mostly demand into the priority pool (data-centre capacity and
+accelerators when Taiwan's supply is cut) takes a share of the scarce volume the members
+were served first, and its value is negative.
 
 over scenario-weighted draws (value_c: cost of a unit short, :data:`SHORTAGE_COST_RATIO` x
 price). Both sides run on the same seed, so the value is a mean of per-draw differences and
@@ -34,6 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -48,6 +64,8 @@ from paxsilica.policy.sample import (
     MonteCarloEstimate,
     alliance_demand,
     mc_estimate,
+    member_demand,
+    member_losses,
     scenario_weights,
     shortage_value_usd,
     strip_bloc_stockpiles,
@@ -204,18 +222,16 @@ def member_values(ds: Dataset, scenarios: Sequence[Scenario], *, bloc: str | Non
     probs = scenario_weights(scns, weights)
     ids = list(ds.commodities["id"])
     value = shortage_value_usd(ds, ids, shortage_cost_ratio)
-    base_cache: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
+    regional = len(member_demand(ds, scns[0])[1]) > 1
+    base_cache: dict[str, Any] = {}
     out = []
     for iso3 in candidates:
-        base_ds, joined_ds = membership_pair(ds, bloc, iso3)
-        key = base_ds.content_hash
-        if key not in base_cache:
-            share0, demand = _runs(base_ds, scns, draws, seed, with_demand=True)
-            before = concern_share(base_ds, bloc, alliance_demand(base_ds, scns[0]))
-            base_cache[key] = (share0, demand, before)
-        share0, demand, before = base_cache[key]
-        share1, _ = _runs(joined_ds, scns, draws, seed, with_demand=False)
-        saved = (share0 - share1) * demand  # (scenario, draw, commodity) units
+        if regional:
+            saved, before, joined_ds = _saved_by_region(ds, scns, bloc, iso3, draws, seed,
+                                                        base_cache)
+        else:
+            saved, before, joined_ds = _saved_in_segment(ds, scns, bloc, iso3, draws, seed,
+                                                         base_cache)
         per_c = np.einsum("k,kdc->c", probs / draws, saved) * value
         ranked = [i for i in np.argsort(-np.abs(per_c))[:top] if per_c[i] != 0]
         after = concern_share(joined_ds, bloc, alliance_demand(joined_ds, scns[0]))
@@ -226,6 +242,46 @@ def member_values(ds: Dataset, scenarios: Sequence[Scenario], *, bloc: str | Non
                                tuple(_paired(saved_usd, probs, i).standard_error
                                      for i in ranked)))
     return sorted(out, key=lambda m: -m.risk_reduction_usd)
+
+
+def _saved_by_region(ds: Dataset, scns: Sequence[Scenario], bloc: str, iso3: str,
+                     draws: int, seed: int, cache: dict[str, Any]
+                     ) -> tuple[np.ndarray, float, Dataset]:
+    """Shortage the "without" members are spared ``(scenario, draw, commodity)`` (units):
+    the sum over their own regions, with and without ``iso3``, on a map where ``iso3`` is a
+    region of its own (:meth:`Dataset.with_own_region`: a country of the rest region joins
+    alone, not with everyone it shared the region with)."""
+    own_ds, name = ds.with_own_region(iso3, scns[0].regions)
+    runs = [s.model_copy(update={"regions": name}) for s in scns]
+    base_ds, joined_ds = membership_pair(own_ds, bloc, iso3)
+    regions, members, demand0 = member_demand(base_ds, runs[0])
+
+    def volumes(data: Dataset) -> np.ndarray:
+        return np.stack([member_losses(data, s, draws, seed, members, demand0,
+                                       regions).sum(axis=2) for s in runs])
+
+    key = f"{base_ds.content_hash}:{name}"
+    if key not in cache:
+        cache[key] = (volumes(base_ds),
+                      concern_share(base_ds, bloc, alliance_demand(base_ds, runs[0])))
+    lost0, before = cache[key]
+    return lost0 - volumes(joined_ds), before, joined_ds
+
+
+def _saved_in_segment(ds: Dataset, scns: Sequence[Scenario], bloc: str, iso3: str,
+                      draws: int, seed: int, cache: dict[str, Any]
+                      ) -> tuple[np.ndarray, float, Dataset]:
+    """The same on a map whose bloc is one region (the three segments): the "without"
+    members face the segment's shortage share, valued on their cumulative demand."""
+    base_ds, joined_ds = membership_pair(ds, bloc, iso3)
+    key = base_ds.content_hash
+    if key not in cache:
+        share0, demand = _runs(base_ds, scns, draws, seed, with_demand=True)
+        before = concern_share(base_ds, bloc, alliance_demand(base_ds, scns[0]))
+        cache[key] = ((share0, demand), before)
+    (share0, demand), before = cache[key]
+    share1, _ = _runs(joined_ds, scns, draws, seed, with_demand=False)
+    return (share0 - share1) * demand, before, joined_ds
 
 
 def _paired(saved_usd: np.ndarray, probs: np.ndarray,

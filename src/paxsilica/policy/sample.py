@@ -36,6 +36,8 @@ __all__ = [
     "MonteCarloEstimate",
     "ShortageSample",
     "alliance_demand",
+    "member_demand",
+    "member_losses",
     "bootstrap_se",
     "check_commodities",
     "draw_shortages",
@@ -167,6 +169,35 @@ def alliance_demand(ds: Dataset, scn: Scenario) -> np.ndarray:
     res = simulate(ds, calm, draws=1, seed=0, keep_paths=True, workers=1)
     demand = res.paths["demand"].isel(draw=0, **{MONTH: 0}).sel({SEGMENT: ALLIANCE})
     return demand.sel({COMMODITY: list(ds.commodities["id"])}).values.astype(float)
+
+
+def member_demand(ds: Dataset, scn: Scenario) -> tuple[list[str], list[str], np.ndarray]:
+    """(regions, member regions, baseline monthly demand ``(commodity, region)`` in ``ds``
+    order, units/month) of ``scn``'s region map, from a one-draw, shock-free run. The
+    member regions are those holding a member of ``scn.bloc`` (one, ``alliance``, on the
+    three-segment map)."""
+    calm = scn.model_copy(update={"shocks": (), "policies": (), "horizon_months": 1})
+    res = simulate(ds, calm, draws=1, seed=0, keep_paths=False, region_paths=True, workers=1)
+    regions = list(res.meta.get("regions") or [])
+    kinds = res.meta.get("region_segments") or {}
+    members = [r for r in regions if kinds.get(r) == ALLIANCE]
+    demand = res.paths["region_demand"].isel(draw=0, **{MONTH: 0})
+    demand = demand.sel({COMMODITY: list(ds.commodities["id"])}).transpose(COMMODITY, "region")
+    return regions, members, demand.values.astype(float)
+
+
+def member_losses(ds: Dataset, scn: Scenario, draws: int, seed: int, members: Sequence[str],
+                  demand0: np.ndarray, regions: Sequence[str]) -> np.ndarray:
+    """Cumulative shortage ``(draw, commodity, member)`` (units) of the member regions
+    ``members``: each one's cumulative shortage share (``region_shortage_share``) times its
+    baseline demand ``demand0`` ``(commodity, region)`` (units/month, in ``regions`` order)
+    over the horizon. Demand that high prices destroy is not shortage."""
+    res = simulate(ds, scn, draws=draws, seed=seed, keep_paths=False)
+    share = res.outcomes["region_shortage_share"].sel(
+        {COMMODITY: list(ds.commodities["id"]), "region": list(members)})
+    cols = [list(regions).index(m) for m in members]
+    return (share.transpose("draw", COMMODITY, "region").values
+            * demand0[None][..., cols] * scn.horizon_months)
 
 
 def run_alliance(ds: Dataset, scn: Scenario, draws: int, seed: int,

@@ -31,8 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from paxsilica.dims import COMMODITY, MONTH
-from paxsilica.engine import simulate
 from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
 from paxsilica.model.scenario import Release, Scenario
@@ -40,17 +38,18 @@ from paxsilica.policy.sample import (
     SHORTAGE_COST_RATIO,
     MonteCarloEstimate,
     mc_estimate,
+    member_demand,
+    member_losses,
     scenario_weights,
     shortage_value_usd,
     strip_bloc_stockpiles,
 )
 from paxsilica.policy.stockpile import DEFAULT_RELEASE, stockpile_policy
 
-__all__ = ["PLACEMENTS", "MemberHolding", "MemberLoss", "MemberVault", "member_demand",
-           "plan_member_vault", "split_holdings"]
+__all__ = ["PLACEMENTS", "MemberHolding", "MemberLoss", "MemberVault", "plan_member_vault",
+           "split_holdings"]
 
 PLACEMENTS = ("by_demand", "by_exposure")
-_ALLIANCE = "alliance"
 
 
 @dataclass(frozen=True)
@@ -103,21 +102,6 @@ class MemberVault:
         return [h for h in self.holdings if h.placement == chosen and h.units > 0]
 
 
-def member_demand(ds: Dataset, scn: Scenario) -> tuple[list[str], list[str], np.ndarray]:
-    """(regions, member regions, baseline monthly demand ``(commodity, region)`` in ``ds``
-    order, units/month) of ``scn``'s region map, from a one-draw, shock-free run. The
-    member regions are those holding a member of ``scn.bloc`` (one, ``alliance``, on the
-    three-segment map)."""
-    calm = scn.model_copy(update={"shocks": (), "policies": (), "horizon_months": 1})
-    res = simulate(ds, calm, draws=1, seed=0, keep_paths=False, region_paths=True, workers=1)
-    regions = list(res.meta.get("regions") or [])
-    kinds = res.meta.get("region_segments") or {}
-    members = [r for r in regions if kinds.get(r) == _ALLIANCE]
-    demand = res.paths["region_demand"].isel(draw=0, **{MONTH: 0})
-    demand = demand.sel({COMMODITY: list(ds.commodities["id"])}).transpose(COMMODITY, "region")
-    return regions, members, demand.values.astype(float)
-
-
 def split_holdings(holdings: Mapping[str, float], weights: Mapping[str, np.ndarray],
                    members: Sequence[str]) -> dict[str, dict[str, float]]:
     """member -> commodity -> units: each commodity's ``holdings`` (units) split over
@@ -133,22 +117,13 @@ def split_holdings(holdings: Mapping[str, float], weights: Mapping[str, np.ndarr
     return out
 
 
-def _member_loss(ds: Dataset, scn: Scenario, per_member: Mapping[str, Mapping[str, float]],
-                 draws: int, seed: int, value: np.ndarray, demand0: np.ndarray,
-                 cols: np.ndarray, release: Release) -> np.ndarray:
-    """Loss ``(draw, commodity, member)`` US$ of ``scn`` with the members' stocks (none when
-    ``per_member`` is empty), bloc stockpiles removed."""
+def _with_stocks(scn: Scenario, per_member: Mapping[str, Mapping[str, float]],
+                 release: Release) -> Scenario:
+    """``scn`` without bloc stockpiles, with one stockpile per member holding something."""
     base = strip_bloc_stockpiles(scn)
     policies = [stockpile_policy(held, member, release) for member, held in per_member.items()]
     extra = tuple(p for p in policies if p is not None)
-    if extra:
-        base = base.model_copy(update={"policies": (*base.policies, *extra)})
-    res = simulate(ds, base, draws=draws, seed=seed, keep_paths=False)
-    share = res.outcomes["region_shortage_share"]
-    share = share.sel({COMMODITY: list(ds.commodities["id"])}).transpose("draw", COMMODITY,
-                                                                       "region")
-    volume = share.values[:, :, cols] * demand0[None, :, cols] * scn.horizon_months
-    return volume * value[None, :, None]
+    return base.model_copy(update={"policies": (*base.policies, *extra)}) if extra else base
 
 
 def plan_member_vault(ds: Dataset, scenarios: Sequence[Scenario],
@@ -190,18 +165,19 @@ def plan_member_vault(ds: Dataset, scenarios: Sequence[Scenario],
         raise ModelError(f"placing the Vault across members needs a region map with the "
                          f"members as regions; map '{scenarios[0].regions}' has "
                          f"{len(members)} member region(s) (use regions: countries)")
-    cols = np.array([regions.index(m) for m in members])
     value = shortage_value_usd(ds, ids, shortage_cost_ratio)
     probs = scenario_weights(scenarios, weights)
     labels = np.repeat([s.name for s in scenarios], draws)
     prob = np.repeat(probs / draws, draws)
 
     def losses(per_member: Mapping[str, Mapping[str, float]]) -> np.ndarray:
-        return np.concatenate([_member_loss(ds, s, per_member, draws, seed, value, demand0,
-                                            cols, release) for s in scenarios])
+        return np.concatenate([
+            member_losses(ds, _with_stocks(s, per_member, release), draws, seed, members,
+                          demand0, regions) for s in scenarios]) * value[None, :, None]
 
     without = losses({})  # (draw, commodity, member)
     expected = np.einsum("d,dcm->cm", prob, without)
+    cols = [regions.index(m) for m in members]
     placed = {"by_demand": {c: demand0[ids.index(c), cols] for c in holdings}}
     placed["by_exposure"] = {c: (expected[ids.index(c)] if expected[ids.index(c)].sum() > 0
                                  else demand0[ids.index(c), cols]) for c in holdings}

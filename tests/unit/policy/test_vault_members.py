@@ -12,11 +12,10 @@ import pytest
 from paxsilica.engine import simulate
 from paxsilica.errors import ModelError
 from paxsilica.model.scenario import Stockpile
-from paxsilica.policy.sample import shortage_value_usd
+from paxsilica.policy.sample import member_demand, shortage_value_usd
 from paxsilica.policy.stockpile import DEFAULT_RELEASE
 from paxsilica.policy.vault_members import (
     PLACEMENTS,
-    member_demand,
     plan_member_vault,
     split_holdings,
 )
@@ -127,3 +126,36 @@ def test_bad_requests_are_clear(ds, controls) -> None:
         plan_member_vault(ds, [segments], {MAGNETS: 1.0}, draws=5)
     with pytest.raises(ModelError, match="at least 2"):
         plan_member_vault(ds, [controls], {MAGNETS: 1.0}, draws=1)
+
+
+def test_a_second_source_is_worth_more_to_the_members_than_a_country_without_one(ds,
+                                                                                controls):
+    # On the country map, each candidate joins as a region of its own (split out of ROW)
+    # and is valued by the shortage the *other* members are spared, region by region.
+    # Malaysia refines 4,000 t of rare earths (Lynas), the largest source outside China;
+    # Estonia, also in ROW, none in the data. Under China's controls Malaysia's membership
+    # (members served first) lowers the members' rare-earth shortage on the same draws;
+    # Estonia's changes no draw. Three seeds, pooled: the line clears 3 standard errors.
+    from paxsilica.policy.membership import member_values
+
+    lines, errors = [], []
+    for seed in SEEDS:
+        values = {v.iso3: v for v in member_values(ds, [controls], candidates=["MYS", "EST"],
+                                                   draws=30, seed=seed, top=5)}
+        assert values["EST"].risk_reduction_usd == 0.0
+        assert values["EST"].estimate.draws_nonzero == 0
+        tops = dict(values["MYS"].top_commodities)
+        se = dict(zip(tops, values["MYS"].top_commodities_se_usd, strict=True))
+        lines.append(tops.get("rare_earths_refining", 0.0))
+        errors.append(se.get("rare_earths_refining", 0.0))
+    mean = sum(lines) / len(lines)
+    assert mean > 3 * (sum(e * e for e in errors) ** 0.5 / len(lines)) > 0
+
+
+def test_own_region_splits_a_country_out_of_the_rest(ds) -> None:
+    split, name = ds.with_own_region("MYS")
+    rmap = split.region_map(name)
+    assert name == "countries+MYS" and rmap.countries["MYS"] == "MYS"
+    assert set(rmap.regions) == set(ds.region_map().regions) | {"MYS"}
+    assert ds.with_own_region("JPN") == (ds, "countries")  # already alone
+    assert "countries+MYS" not in ds.region_map_names()  # the original is unchanged
