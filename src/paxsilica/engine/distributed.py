@@ -31,12 +31,12 @@ import math
 import multiprocessing
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from paxsilica.engine.chunks import Model, chunk_ranges, new_outcomes, place, run_chunk
+from paxsilica.engine.chunks import chunk_ranges, new_outcomes, place, run_chunk
+from paxsilica.engine.executors import Job
 from paxsilica.engine.sampling import BLOCK_DRAWS
 from paxsilica.errors import ModelError, PaxsilicaError
 
@@ -46,15 +46,6 @@ __all__ = ["Job", "connect", "run_jobs"]
 #: and a task ~1 ms of scheduling, so small chunks cost nothing and balance the last round:
 #: 25 blocks on 2 workers in chunks of 4 would leave one worker 16 blocks (1.56x at best).
 CHUNKS_PER_WORKER = 64
-
-
-@dataclass(frozen=True)
-class Job:
-    """One run to compute on the cluster: a model, its seed and its number of draws."""
-
-    model: Model
-    seed: int
-    draws: int
 
 
 def _dask() -> Any:

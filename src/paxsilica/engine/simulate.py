@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import os
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +10,7 @@ import numpy as np
 
 from paxsilica.dims import SEGMENTS
 from paxsilica.engine.chunks import Model, new_outcomes, run_meta
+from paxsilica.engine.executors import Threads, plan
 from paxsilica.engine.kernel import PATH_VARIABLES, run_block
 from paxsilica.engine.levers import compile_levers
 from paxsilica.engine.network import EngineOptions, compile_network
@@ -129,9 +128,9 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
         cost_paths = np.zeros((n, months))
     model = Model(net, shocks, levers, getattr(scn, "name", ""), ds.content_hash)
     outcomes = new_outcomes(model, n, n)
-    n_blocks = math.ceil(n / BLOCK_DRAWS)
-    per_chunk = n_blocks if chunk_size is None else max(1, math.ceil(chunk_size / BLOCK_DRAWS))
-    threads = max(1, min(workers or os.cpu_count() or 1, per_chunk))
+    chunks = plan(n, chunk_size)
+    # blocks write their paths in place, so they run on threads of this process
+    pool = Threads(max(1, min(workers or os.cpu_count() or 1, max(b - a for a, b in chunks))))
 
     def one(block: int) -> None:
         lo, hi = block * BLOCK_DRAWS, min(n, (block + 1) * BLOCK_DRAWS)
@@ -143,9 +142,8 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
             None if by_region is None else {k: v[lo:hi] for k, v in by_region.items()})
         store_outcomes(outcomes, lo, out)
 
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        for first in range(0, n_blocks, per_chunk):
-            list(pool.map(one, range(first, min(n_blocks, first + per_chunk))))
+    for first, stop in chunks:
+        pool.map(one, range(first, stop))
     outcome_ds = outcome_dataset(outcomes, net.commodities, caps, net.regions)
     summary, downstream, cost = summarise(outcome_ds)
     region_summary, region_downstream = summarise_regions(outcome_ds)

@@ -24,6 +24,7 @@ import xarray as xr
 
 from paxsilica.dims import CAPABILITY, COMMODITY, SCENARIO, SEGMENT
 from paxsilica.engine.chunks import assemble, check_backend, compile_model
+from paxsilica.engine.executors import Job, executor_for
 from paxsilica.engine.network import EngineOptions
 from paxsilica.engine.results import Results
 from paxsilica.errors import ScenarioError
@@ -125,22 +126,14 @@ def run_sweep(ds: Dataset, variants: Sequence[tuple[str, str, Any]], *, draws: i
     """Run every variant ``(name, label, Scenario)`` and stack the summaries.
 
     With ``processes > 1`` or a ``scheduler``, all chunks of all variants are submitted to one
-    Dask cluster at once; otherwise variants run one after another in this process. Results
-    are the same either way (see :mod:`paxsilica.engine.distributed`).
+    Dask cluster at once; otherwise variants run one after another in this process
+    (:func:`paxsilica.engine.executors.executor_for`). Results are the same either way.
     """
-    from paxsilica.engine.scale import run_local
-
     check_backend(backend, precision)
+    executor = executor_for(processes, scheduler)
     models = [compile_model(ds, scn, options) for _, _, scn in variants]
-    if scheduler is not None or (processes is not None and processes > 1):
-        from paxsilica.engine.distributed import Job, connect, run_jobs
-
-        with connect(processes, scheduler) as client:
-            outcomes = run_jobs(client, [Job(m, seed, draws) for m in models],
-                                chunk_size=chunk_size, backend=backend, precision=precision)
-    else:
-        outcomes = [run_local(m, seed, draws, chunk_size=chunk_size, backend=backend,
-                              precision=precision) for m in models]
+    outcomes = executor.run([Job(m, seed, draws) for m in models], chunk_size=chunk_size,
+                            backend=backend, precision=precision)
     results = tuple(assemble(m, o, draws, seed, {"backend": backend, "precision": precision})
                     for m, o in zip(models, outcomes, strict=True))
     names = tuple(name for name, _, _ in variants)
