@@ -365,8 +365,10 @@ def compute_run(scn: Scenario, draws: int, seed: int, ds: Dataset,
     scale = scale or Scale()
     keep_paths = draws <= FAN_MAX_DRAWS and scale.local_numpy
     started = time.perf_counter()
+    # the paths are kept only for the fans' percentiles (6 digits): float32 halves them
     results = simulate(ds, scn, draws=draws, seed=seed,
-                       keep_paths=FAN_PATHS if keep_paths else False, **scale.engine_kwargs())
+                       keep_paths=FAN_PATHS if keep_paths else False,
+                       path_precision="float32", **scale.engine_kwargs())
     seconds = time.perf_counter() - started
     fans = fan_frame(results.paths) if keep_paths else None
     # the fans are what is kept of the paths: callers holding many runs (stress-test) or

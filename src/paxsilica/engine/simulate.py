@@ -52,7 +52,8 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
              backend: str = "numpy", precision: str = "float64",
              processes: int | None = None, scheduler: str | None = None,
              regions: RegionMap | str | None = None,
-             region_paths: bool | Sequence[str] = False) -> Results:
+             region_paths: bool | Sequence[str] = False,
+             path_precision: str = "float64") -> Results:
     """Run the Monte Carlo disruption model of ``scn`` on ``ds``.
 
     Parameters
@@ -78,6 +79,9 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
     region_paths : bool or sequence of str
         Also keep these path variables per region (``region_<name>``, dimension
         ``region``); memory grows with the number of regions.
+    path_precision : {"float64", "float32"}
+        How the kept paths are stored: the engine computes in float64 either way; float32
+        halves their memory (e.g. for fan-chart percentiles, kept to 6 digits).
     options : EngineOptions, optional
         Model constants (documented assumptions).
     workers : int, optional
@@ -117,13 +121,20 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
     paths = cap_paths = cost_paths = by_region = None
     variables, regional = path_variables(keep_paths), path_variables(region_paths)
     if variables or regional:
-        size = n * months * n_c * 8 * (len(SEGMENTS) * len(variables) + n_g * len(regional))
+        if path_precision not in ("float64", "float32"):
+            raise ModelError(f"path_precision must be float64 or float32, got "
+                             f"'{path_precision}'")
+        width = np.dtype(path_precision).itemsize
+        size = n * months * n_c * width * (len(SEGMENTS) * len(variables)
+                                           + n_g * len(regional))
         if size > MAX_PATH_BYTES:
             raise ModelError(f"paths of {n} draws x {months} months x {n_c} commodities need "
                              f"{size / 2**30:.1f} GiB; keep fewer draws or variables, or "
                              "none (keep_paths=False, region_paths=False)")
-        paths = {k: np.zeros((n, months, n_c, len(SEGMENTS))) for k in variables}
-        by_region = {k: np.zeros((n, months, n_c, n_g)) for k in regional} or None
+        paths = {k: np.zeros((n, months, n_c, len(SEGMENTS)), path_precision)
+                 for k in variables}
+        by_region = {k: np.zeros((n, months, n_c, n_g), path_precision)
+                     for k in regional} or None
         cap_paths = np.zeros((n, months, len(caps)))
         cost_paths = np.zeros((n, months))
     model = Model(net, shocks, levers, getattr(scn, "name", ""), ds.content_hash)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from paxsilica.dims import CAPABILITY, COMMODITY, DRAW, MONTH, REGION, SEGMENT
 
@@ -80,10 +81,25 @@ def _ratio(numerator: Any, denominator: Any) -> Any:
     return numerator / denominator.where(denominator > 0, np.inf)
 
 
-def _quantiles(da: Any, variable: str, quantiles: Sequence[float]) -> pd.DataFrame:
+def _percentiles(da: Any, quantiles: Sequence[float]) -> Any:
+    """``da``'s quantiles over draws. Items (commodities, capabilities) that are the same in
+    every draw (the markets a scenario cannot move: most of them) are their value at every
+    quantile, without the sort."""
+    item = COMMODITY if COMMODITY in da.dims else CAPABILITY
+    others = [d for d in da.dims if d not in (DRAW, item)]
+    varies = (da.max(DRAW) > da.min(DRAW)).any(others).values
     # skipna=False: the inputs hold no NaN (see _ratio), and numpy's NaN-skipping quantile
     # runs one Python call per series (90 s of a 2,000-draw stress-test)
-    q = da.quantile(list(quantiles), dim=DRAW, skipna=False)
+    moving = da.isel({item: np.flatnonzero(varies)}).quantile(list(quantiles), dim=DRAW,
+                                                               skipna=False)
+    still = da.isel({item: np.flatnonzero(~varies), DRAW: 0}, drop=True)
+    still = still.expand_dims(quantile=list(quantiles)).astype(moving.dtype)
+    both = xr.concat([moving, still.transpose(*moving.dims)], dim=item)
+    return both.sel({item: da[item].values})
+
+
+def _quantiles(da: Any, variable: str, quantiles: Sequence[float]) -> pd.DataFrame:
+    q = _percentiles(da, quantiles)
     frame = q.to_dataframe(name="value").reset_index()
     item = COMMODITY if COMMODITY in frame else CAPABILITY
     frame = frame.rename(columns={item: "item"})

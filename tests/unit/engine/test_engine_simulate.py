@@ -150,3 +150,18 @@ def test_keep_paths_can_name_the_variables_it_keeps() -> None:
         np.testing.assert_array_equal(some.paths[name].values, full.paths[name].values)
     with pytest.raises(ModelError, match="unknown path variable"):
         simulate(ds, scn, draws=5, keep_paths=("prices",))
+
+
+def test_float32_paths_are_the_float64_paths_rounded() -> None:
+    # the engine computes in float64 either way; float32 only stores the kept paths
+    ds, scn = mini(), scenario([ban(0.8)], horizon_months=6)
+    full = simulate(ds, scn, draws=5, keep_paths=("shortage", "price_ratio"))
+    half = simulate(ds, scn, draws=5, keep_paths=("shortage", "price_ratio"),
+                    path_precision="float32")
+    for name in ("shortage", "price_ratio"):
+        assert half.paths[name].dtype == np.float32
+        np.testing.assert_array_equal(half.paths[name].values,
+                                      full.paths[name].values.astype(np.float32))
+    pd.testing.assert_frame_equal(half.summary, full.summary)  # outcomes stay float64
+    with pytest.raises(ModelError, match="path_precision"):
+        simulate(ds, scn, draws=5, path_precision="float16")

@@ -53,6 +53,25 @@ def test_fan_frame_quantiles_by_hand() -> None:
                                      "loss_share"}
 
 
+def test_fans_of_markets_that_do_not_move_are_their_value_and_the_rest_unchanged() -> None:
+    # "ge" is the same in every draw (a market the scenario cannot move): its percentiles
+    # are skipped, not sorted; they must still be its value, and "ga"'s the by-hand ones.
+    one = _paths()
+    still = one.assign_coords({COMMODITY: ["ge"]})
+    for name in ("price_ratio", "shortage", "stock_commercial"):
+        still[name] = still[name].isel({DRAW: 3}, drop=True).broadcast_like(still[name]).transpose(
+            *still[name].dims)
+    both = xr.concat([still, one], dim=COMMODITY, data_vars="minimal", coords="minimal",
+                     compat="override")
+    fans = fan_frame(both).set_index(["variable", "item", "quantile", "month"])["value"]
+    assert list(dict.fromkeys(fan_frame(both)["item"].dropna())) == ["ge", "ga", "cars"]
+    assert fans[("price_ratio", "ge", 0.05, 1)] == pytest.approx(1.3)   # draw 3's value
+    assert fans[("price_ratio", "ge", 0.95, 1)] == pytest.approx(1.3)
+    assert fans[("shortage_share", "ge", 0.5, 2)] == pytest.approx(0.3)
+    assert fans[("price_ratio", "ga", 0.05, 1)] == pytest.approx(1.02)
+    assert fans[("shortage_share", "ga", 0.95, 2)] == pytest.approx(0.38)
+
+
 def test_view_from_record_pivots_the_long_metrics() -> None:
     metrics = pd.DataFrame([
         ("commodity", "ga", "alliance", "shortage_share_p95", 0.3),
