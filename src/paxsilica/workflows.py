@@ -572,9 +572,11 @@ def stress_test(
 
 
 STRESS_DRAWS = 2_000
-#: Scenarios the stress test simulates at once (threads: the engine's array work releases
-#: the GIL, so two runs share the 2-core machine about 1.7x faster than one after another).
-STRESS_PARALLEL = 2
+#: Scenarios the stress test simulates at once (threads). One: with float32 fan paths, one
+#: after another took 57.0 s and 1,260 MiB peak (whole process, medians of 3) against 67.8 s
+#: and 2,055 MiB two at a time, whose page faults (sys time 18.7 s against 8.6 s) ate the
+#: second core's gain on this 2-core machine.
+STRESS_PARALLEL = 1
 
 
 def _run_library(scns: list[Scenario], draws: int, ds: Dataset, db: str | Path | None,
