@@ -82,6 +82,13 @@ def put(a: Any, sl: slice | np.ndarray, value: Any) -> Any:
     return a.at[:, sl].set(value)
 
 
+def _filled(xp: Any, value: Any, shape: tuple[int, ...], dtype: Any) -> Any:
+    """A fresh, writable array of ``shape`` holding ``value`` broadcast. Adding to fresh
+    zeros (lazily zeroed pages) is one ufunc pass, several times faster than copying a
+    broadcast view."""
+    return xp.broadcast_to(value, shape) + xp.zeros(shape, dtype)
+
+
 def _eager_idle(xp: Any, mask: Any) -> bool:
     """True when NumPy can skip work because ``mask`` selects nothing (never when traced)."""
     return xp is np and not bool(np.any(mask))
@@ -122,6 +129,13 @@ class _Tables:
             self.club_present = f(np.stack(levers.club_present))
             self.club_protect = f(np.stack(levers.club_protect))
         self.params = [self._params(net, levers, sl, f) for sl in layers]
+        # capacity of a commodity whose tranches never exit (all alive), summed in the order
+        # MonthStep._capacity sums the others, so both give the same floats
+        share = self.tranche_share
+        whole = share[..., 0]
+        for t in range(1, share.shape[-1]):
+            whole = whole + share[..., t]
+        self.tranche_capacity = whole * self.capacity0
 
     @staticmethod
     def _params(net: Network, levers: Levers, sl: slice, f: Any) -> ClearParams:
@@ -308,23 +322,21 @@ class MonthStep:
         xp, k = self.xp, self.k
         effects = self._effects(shock_params, month, v)
         capacity = self._capacity(st, effects["capacity_keep"], month, v)
-        response = xp.minimum(st["expected"] ** k.e_s[None, :, None] * k.utilisation0[v], 1.0)
-        planned = capacity * response
-        demand1 = xp.broadcast_to(k.demand0[v], planned.shape)
+        demand1 = xp.broadcast_to(k.demand0[v], capacity.shape)
         if effects["surge"] is not None:
             demand1 = demand1 * (1.0 + effects["surge"])
         names = ("shortage", "demand", "stock_left", "cost", "deficit") + (
             tuple(n for n in MONTHLY_VARIABLES if n not in ("shortage", "demand"))
             if self.paths else ())
         if self.calm is None:
-            out = {name: xp.zeros(planned.shape, bool if name == "deficit" else self.dtype)
+            out = {name: xp.zeros(capacity.shape, bool if name == "deficit" else self.dtype)
                    for name in names}
         else:  # skipped commodities keep the baseline month's values
-            out = {name: xp.broadcast_to(self.calm[name], planned.shape) + xp.zeros(
-                planned.shape, bool if name == "deficit" else self.dtype) for name in names}
+            out = {name: _filled(xp, self.calm[name], capacity.shape,
+                                 bool if name == "deficit" else self.dtype) for name in names}
         for li, sl in enumerate(self.layers):
             if sl.stop > sl.start:
-                self._layer(st, out, effects, li, sl, planned, demand1, v)
+                self._layer(st, out, effects, li, sl, capacity, demand1, v)
         st["expected"] = st["expected"] + k.adjustment[None, :, None] * (st["price"]
                                                                          - st["expected"])
         self._exits(st, v)
@@ -418,11 +430,14 @@ class MonthStep:
     def _capacity(self, st: dict[str, Any], capacity_keep: Any, month: Any, v: Any) -> Any:
         xp, k = self.xp, self.k
         if self.has_exits:
-            weighted = st["alive"] * k.tranche_share[v]
-            capacity = weighted[..., 0]
+            # only commodities with costed tranches can lose one (see _exits)
+            idx = self.exit_idx
+            weighted = st["alive"][:, idx] * k.tranche_share[v][idx]
+            moving = weighted[..., 0]
             for t in range(1, weighted.shape[-1]):  # explicit adds: short-axis sums are slow
-                capacity = capacity + weighted[..., t]
-            capacity = capacity * k.capacity0[v]
+                moving = moving + weighted[..., t]
+            capacity = put(_filled(xp, k.tranche_capacity[v], st["price"].shape, self.dtype),
+                           idx, moving * k.capacity0[v][idx])
         else:
             capacity = xp.broadcast_to(k.capacity0[v], st["price"].shape)
         if self.levers.has_investment:
@@ -439,9 +454,12 @@ class MonthStep:
         return Club(k.club_present[v], k.club_share[v][sl], k.club_protect[v][sl], stressed)
 
     def _layer(self, st: dict[str, Any], out: dict[str, Any], effects: dict[str, Any], li: int,
-               sl: slice, planned: Any, demand1_all: Any, v: Any) -> None:
+               sl: slice, capacity: Any, demand1_all: Any, v: Any) -> None:
         xp, k, lev = self.xp, self.k, self.levers
-        production = planned[:, sl]
+        # producers run their capacity at the utilisation their expected price calls for
+        response = xp.minimum(st["expected"][:, sl] ** k.e_s[sl][None, :, None]
+                              * k.utilisation0[v][sl], 1.0)
+        production = capacity[:, sl] * response
         ratio_in = input_ratio(st["ratio"], self.slots[li], xp)
         if ratio_in is not None:
             production = production * ratio_in
