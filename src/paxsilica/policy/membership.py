@@ -23,22 +23,21 @@ of its own (:meth:`Dataset.with_own_region`, on both sides), so that it joins al
 
     risk_reduction_usd = E[ sum_c value_c sum_m (short_without_{c,m} - short_with_{c,m}) ]
 
-On the three-segment map the bloc is one region: the "without" members face the segment's
-shortage share, so their shortage with the candidate is ``share_with x their cumulative
-demand``, and the sum over ``m`` is that product.
+over scenario-weighted draws (value_c: cost of a unit short, :data:`SHORTAGE_COST_RATIO` x
+price). Both sides run on the same seed, so the value is a mean of per-draw differences and
+its standard error (:func:`~paxsilica.policy.sample.mc_estimate`, stratified by scenario) is
+that of the paired difference; it is reported with the draws behind it and how many of them
+the candidate changed at all (shortages are rare events: a value resting on a handful of
+draws has a rough standard error too). On the three-segment map the bloc is one region:
+the "without" members face the segment's shortage share, so their shortage with the
+candidate is ``share_with x their cumulative demand``, and the sum over ``m`` is that
+product.
 
 Members-first priority cuts both ways: a candidate that brings supply of what the bloc is
 short of (Malaysia's rare-earth refining under China's controls) spares the members
 shortage; one that brings mostly demand into the priority pool (data-centre capacity and
 accelerators when Taiwan's supply is cut) takes a share of the scarce volume the members
 were served first, and its value is negative.
-
-over scenario-weighted draws (value_c: cost of a unit short, :data:`SHORTAGE_COST_RATIO` x
-price). Both sides run on the same seed, so the value is a mean of per-draw differences and
-its standard error (:func:`~paxsilica.policy.sample.mc_estimate`, stratified by scenario) is
-that of the paired difference; it is reported with the draws behind it and how many of them
-the candidate changed at all (shortages are rare events: a value resting on a handful of
-draws has a rough standard error too).
 
 ``concern_share_change`` is the change in the mean, over commodities the bloc uses, of
 the share of its supply that comes from countries of concern: (net imports / demand) x

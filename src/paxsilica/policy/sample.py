@@ -36,12 +36,12 @@ __all__ = [
     "MonteCarloEstimate",
     "ShortageSample",
     "alliance_demand",
-    "member_demand",
-    "member_losses",
     "bootstrap_se",
     "check_commodities",
     "draw_shortages",
     "mc_estimate",
+    "member_demand",
+    "member_losses",
     "scenario_weights",
     "shortage_value_usd",
     "strip_bloc_stockpiles",
@@ -193,6 +193,9 @@ def member_losses(ds: Dataset, scn: Scenario, draws: int, seed: int, members: Se
     baseline demand ``demand0`` ``(commodity, region)`` (units/month, in ``regions`` order)
     over the horizon. Demand that high prices destroy is not shortage."""
     res = simulate(ds, scn, draws=draws, seed=seed, keep_paths=False)
+    if "region_shortage_share" not in res.outcomes:
+        raise ModelError(f"{draws} draws are too many to keep each region's outcomes "
+                         "(results.keeps_region_outcomes); use fewer draws per scenario")
     share = res.outcomes["region_shortage_share"].sel(
         {COMMODITY: list(ds.commodities["id"]), "region": list(members)})
     cols = [list(regions).index(m) for m in members]
