@@ -21,7 +21,7 @@ from paxsilica.dims import CAPABILITY, COMMODITY, REGION, SEGMENTS
 from paxsilica.model.regions import SEGMENTS_MAP
 from paxsilica.report.view import RunView
 
-__all__ = ["COMPARE_TOP", "REGION_COLUMNS", "LOSS_COLUMNS", "compare_commodities",
+__all__ = ["COMPARE_TOP", "LOSS_COLUMNS", "REGION_COLUMNS", "compare_commodities",
            "compare_losses", "has_region_view", "region_commodities", "region_losses",
            "regions_members_first"]
 
