@@ -127,6 +127,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "compare_members": ("Members side by side", "الأعضاء جنباً إلى جنب"),
     "compare_members_pick": ("Pick two or more regions", "اختر منطقتين أو أكثر"),
     "compare_measure": ("Measure", "المقياس"),
+    "compare_table": ("{regions}: where they differ, and what each loses",
+                      "{regions}: أين تختلف، وماذا تخسر كل منها"),
+    "list_separator": (", ", "، "),
     "compare_members_note": ("The commodities where these regions differ most (range of the "
                              "P50 shortage share plus range of the log P50 peak price), "
                              "then every final capability's lost output.",

@@ -129,4 +129,5 @@ def region_context(view: RunView, ds: Dataset, page: Any, region: str | None,
                                                          if r not in members])],
             "region_rows": region_commodities(view, chosen).to_dict("records"),
             "region_loss_rows": region_losses(view, chosen).to_dict("records"),
-            "compared": compared, "compare_rows": rows, "compare_loss_rows": losses}
+            "compared": compared, "compared_names": [names[r] for r in compared],
+            "compare_rows": rows, "compare_loss_rows": losses}
