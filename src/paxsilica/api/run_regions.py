@@ -8,7 +8,7 @@ regions to compare raise :class:`RegionQueryError`, which the page answers with 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from paxsilica.data.schema import REST_OF_WORLD
@@ -43,7 +43,7 @@ def parse_codes(values: Iterable[str] | None) -> list[str]:
 
 
 def region_names(ds: Dataset, lang: str, regions: Iterable[str],
-                 label: Any) -> dict[str, str]:
+                 label: Callable[[str], str]) -> dict[str, str]:
     """Region id -> display name: a country's name for an ISO3 id, the rest of the world
     for ``ROW``, the label ``region_<id>`` where one exists (``EU``), else the id itself."""
     countries = figures.country_names(ds, lang)
