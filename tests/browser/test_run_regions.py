@@ -45,6 +45,8 @@ def test_switching_the_region_selector_shows_that_regions_table(server, page) ->
     assert page.locator("#region-table").get_attribute("data-region") == "CHN"
     assert names["CHN"] in page.locator("#region-view").inner_text()
     china = _cells(page)
+    page.wait_for_selector('#fig-region-price[data-drawn="1"]', timeout=20_000)
+    assert page.locator("#fig-region-price .bars path").count() > 0
     assert len(china) == len(japan) and china != japan
     # the comparison kept its members, and the page kept its language
     assert page.locator("#compare-table thead th[data-region]").count() >= 2

@@ -106,6 +106,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "region_others": ("Other regions", "مناطق أخرى"),
     "region_commodities": ("{region}: commodities, worst hit first",
                            "{region}: السلع، الأشد تضرراً أولاً"),
+    "region_price_chart": ("{region}: peak price of the dearest commodities, x baseline "
+                           "(P50, whiskers P5 to P95)",
+                           "{region}: ذروة سعر أغلى السلع، مضاعف سعر الأساس (الوسيط، "
+                           "والخطوط من المئين 5 إلى 95)"),
     "region_losses": ("{region}: lost output of final capabilities",
                       "{region}: الإنتاج المفقود من القدرات النهائية"),
     "region_note": ("The run's own figures for this region's market, percentiles across draws: "

@@ -123,11 +123,15 @@ def region_context(view: RunView, ds: Dataset, page: Any, region: str | None,
     names = region_names(ds, page.lang, regions, page.t)
     items = figures.commodity_names(ds, page.lang)
     rows, losses = _compare_rows(view, compared, page, items)
+    table = region_commodities(view, chosen)
+    chart = figures.region_price_figure(table, items, page.t(
+        "region_price_chart", region=names[chosen]), page.lang)
     return {"has_regions": True, "region": chosen, "region_names": names,
             "region_groups": [(page.t("region_members"), members),
                               (page.t("region_others"), [r for r in regions
                                                          if r not in members])],
-            "region_rows": region_commodities(view, chosen).to_dict("records"),
+            "region_rows": table.to_dict("records"),
+            "region_figure": None if chart is None else figures.figure_json(chart),
             "region_loss_rows": region_losses(view, chosen).to_dict("records"),
             "compared": compared, "compared_names": [names[r] for r in compared],
             "compare_rows": rows, "compare_loss_rows": losses}
