@@ -206,8 +206,9 @@ def region_price_figure(rows: pd.DataFrame, names: Mapping[str, str], title: str
         customdata=list(zip(p5.tolist(), p95.tolist(), strict=True)),
         hovertemplate="%{y}: %{x:.2f} (%{customdata[0]:.2f} - %{customdata[1]:.2f})"
                       "<extra></extra>"))
-    _layout(fig, title, lang, height=max(300, 90 + 34 * len(risen)))
-    fig.update_layout(showlegend=False)
+    # 300 px: the dashboard's .figure box is never lower
+    _layout(fig, title, lang, height=max(300, 70 + 34 * len(risen)))
+    fig.update_layout(showlegend=False, margin={"b": 40})  # no legend to leave room for
     fig.update_xaxes(rangemode="tozero", autorange="reversed" if lang == "ar" else True)
     fig.update_yaxes(side="right" if lang == "ar" else "left")
     return fig

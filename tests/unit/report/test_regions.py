@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 
+from paxsilica.report.figures import region_price_figure
 from paxsilica.report.regions import (compare_commodities, compare_losses, has_region_view,
                                       region_commodities, regions_members_first)
 from paxsilica.report.view import RunView
@@ -60,3 +62,18 @@ def test_comparison_ranks_by_shortage_range_plus_log_price_range() -> None:
     losses = compare_losses(_view(), ["KOR", "CHN"])
     assert losses.iloc[0][("loss_share_p95", "KOR")] == 0.06
     assert losses.iloc[0][("loss_share_p50", "CHN")] == 0.0
+
+
+def test_price_chart_shows_risen_prices_dearest_on_top_with_p5_p95_whiskers() -> None:
+    rows = pd.DataFrame({"commodity": ["flat", "cheap", "dear"],
+                         "peak_price_ratio_p5": [1.0, 1.0, 1.5],
+                         "peak_price_ratio_p50": [1.0, 1.2, 2.0],
+                         "peak_price_ratio_p95": [1.0, 1.4, 3.0]})
+    fig = region_price_figure(rows, {"dear": "Dear"}, "t", "en")
+    assert fig is not None
+    bars = fig.data[0]
+    assert list(bars.y) == ["cheap", "Dear"]  # Plotly's first bar is the bottom one
+    assert list(bars.x) == [1.2, 2.0]
+    assert list(bars.error_x.array) == pytest.approx([0.2, 1.0])
+    assert list(bars.error_x.arrayminus) == pytest.approx([0.2, 0.5])
+    assert region_price_figure(rows.iloc[:1], {}, "t", "en") is None
