@@ -217,3 +217,14 @@ def test_segments_run_shows_a_note_instead_of_the_selector(runs) -> None:
     assert 'id="no-regions"' in text and '<select id="region"' not in text
     assert 'id="compare-table"' not in text
     assert 'id="no-regions"' not in client.get(f"/runs/{runs['ids']['countries']}").text
+
+
+def test_without_a_query_the_hardest_hit_members_are_shown(runs) -> None:
+    client, run_id = runs["client"], runs["ids"]["countries"]
+    text = client.get(f"/runs/{run_id}").text
+    hardest = re.findall(r"<tr><td>([A-Z]{3})</td>", table(text, "members-table"))
+    assert re.search(r'id="region-table" data-region="([^"]+)"', text).group(1) == hardest[0]
+    head = table(text, "compare-table").split("</thead>")[0]
+    assert re.findall(r'data-region="([^"]+)"', head) == hardest[:3]
+    checked = re.findall(r'name="compare" value="([^"]+)" checked', text)
+    assert sorted(checked) == sorted(hardest[:3])

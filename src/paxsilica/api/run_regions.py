@@ -94,6 +94,22 @@ def _compare_rows(view: RunView, compared: Sequence[str], page: Any,
     return rows, losses
 
 
+def _choose(view: RunView, page: Any, region: str | None, compare: Sequence[str]
+            ) -> tuple[list[str], list[str], str, list[str]]:
+    """(the run's regions members first, its members, the region to show, the regions to
+    compare); without a query, the hardest-hit member and the three hardest hit."""
+    regions = regions_members_first(view)
+    where = dict(view.meta.get("region_segments") or {})
+    members = [r for r in regions if where.get(r) == "alliance"]
+    run_id = str(view.run_id)
+    hardest = [str(r) for r in member_table(view)["region"]] or members or regions
+    chosen = _match(region, regions, page, run_id) if region else hardest[0]
+    compared = list(dict.fromkeys(_match(code, regions, page, run_id) for code in compare))
+    if compare and len(compared) < 2:
+        raise RegionQueryError(400, page.t("compare_too_few", count=len(compared)))
+    return regions, members, chosen, compared or hardest[:DEFAULT_COMPARED]
+
+
 def region_context(view: RunView, ds: Dataset, page: Any, region: str | None,
                    compare: Sequence[str]) -> dict[str, Any]:
     """What run.html needs for the region view and the comparison (``has_regions`` False
@@ -107,29 +123,17 @@ def region_context(view: RunView, ds: Dataset, page: Any, region: str | None,
     """
     if not has_region_view(view):
         return {"has_regions": False}
-    regions = regions_members_first(view)
-    where = dict(view.meta.get("region_segments") or {})
-    members = [r for r in regions if where.get(r) == "alliance"]
-    run_id = str(view.run_id)
-    hardest = [str(r) for r in member_table(view)["region"]]
-    chosen = _match(region, regions, page, run_id) if region else (
-        hardest or members or regions)[0]
-    codes = [_match(code, regions, page, run_id) for code in compare]
-    compared = list(dict.fromkeys(codes))
-    if compare and len(compared) < 2:
-        raise RegionQueryError(400, page.t("compare_too_few", count=len(compared)))
-    if not compared:
-        compared = (hardest or members or regions)[:DEFAULT_COMPARED]
+    regions, members, chosen, compared = _choose(view, page, region, compare)
     names = region_names(ds, page.lang, regions, page.t)
     items = figures.commodity_names(ds, page.lang)
     rows, losses = _compare_rows(view, compared, page, items)
     table = region_commodities(view, chosen)
     chart = figures.region_price_figure(table, items, page.t(
         "region_price_chart", region=names[chosen]), page.lang)
+    others = [r for r in regions if r not in members]
     return {"has_regions": True, "region": chosen, "region_names": names,
             "region_groups": [(page.t("region_members"), members),
-                              (page.t("region_others"), [r for r in regions
-                                                         if r not in members])],
+                              (page.t("region_others"), others)],
             "region_rows": table.to_dict("records"),
             "region_figure": None if chart is None else figures.figure_json(chart),
             "region_loss_rows": region_losses(view, chosen).to_dict("records"),
