@@ -99,6 +99,56 @@ _LABELS: dict[str, tuple[str, str]] = {
     "no_price_history": ("No trade series for this commodity: no price history to show.",
                          "لا توجد سلسلة تجارية لهذه السلعة: لا تاريخ أسعار لعرضه."),
     "in_force": ("in force", "ساري"),
+    # -- run page: one region, members side by side ------------------------------------------
+    "region_title": ("By region", "حسب المنطقة"),
+    "region_pick": ("Region", "المنطقة"),
+    "region_members": ("Members", "الأعضاء"),
+    "region_others": ("Other regions", "مناطق أخرى"),
+    "region_commodities": ("{region}: commodities, worst hit first",
+                           "{region}: السلع، الأشد تضرراً أولاً"),
+    "region_price_chart": ("{region}: peak price of the dearest commodities, x baseline "
+                           "(P50, whiskers P5 to P95)",
+                           "{region}: ذروة سعر أغلى السلع، مضاعف سعر الأساس (الوسيط، "
+                           "والخطوط من المئين 5 إلى 95)"),
+    "region_losses": ("{region}: lost output of final capabilities",
+                      "{region}: الإنتاج المفقود من القدرات النهائية"),
+    "region_note": ("The run's own figures for this region's market, percentiles across draws: "
+                    "peak price as a multiple of the baseline price, shortage as the worst "
+                    "month's share of demand, and the median first month a stock runs out "
+                    "('-': not in half the draws).",
+                    "أرقام المحاكاة نفسها لسوق هذه المنطقة، مئينات عبر السحبات: ذروة السعر "
+                    "مضاعفاً لسعر الأساس، والعجز حصةً من الطلب في أسوأ شهر، والشهر الوسيط "
+                    "الذي ينفد فيه المخزون أول مرة («-»: لا ينفد في نصف السحبات)."),
+    "no_regions": ("This run kept no outcomes per country region (it ran on the three-segment "
+                   "map, or was too large to keep them): start it with the countries region "
+                   "map to see each member.",
+                   "لم تحفظ هذه المحاكاة نتائج لكل منطقة قُطرية (شُغّلت على خريطة الشرائح "
+                   "الثلاث، أو كانت أكبر من أن تحفظها): شغّلها بخريطة مناطق الدول لعرض كل "
+                   "عضو."),
+    "price_p5": ("Peak price P5", "ذروة السعر: المئين 5"),
+    "shortage_p5": ("Shortage P5", "العجز: المئين 5"),
+    "loss_p5": ("Loss P5", "الفاقد: المئين 5"),
+    "compare_members": ("Members side by side", "الأعضاء جنباً إلى جنب"),
+    "compare_members_pick": ("Pick two or more regions", "اختر منطقتين أو أكثر"),
+    "compare_measure": ("Measure", "المقياس"),
+    "compare_table": ("{regions}: where they differ, and what each loses",
+                      "{regions}: أين تختلف، وماذا تخسر كل منها"),
+    "list_separator": (", ", "، "),
+    "compare_members_note": ("The commodities where these regions differ most (range of the "
+                             "P50 shortage share plus range of the log P50 peak price), "
+                             "then every final capability's lost output.",
+                             "السلع التي تختلف فيها هذه المناطق أكثر من غيرها (مدى العجز "
+                             "الوسيط مضافاً إليه مدى لوغاريتم ذروة السعر الوسيطة)، ثم "
+                             "الإنتاج المفقود من كل قدرة نهائية."),
+    "compare_same": ("These regions' P50 shortage and peak price are the same for every "
+                     "commodity.",
+                     "العجز الوسيط وذروة السعر الوسيطة متطابقان في هذه المناطق لكل سلعة."),
+    "region_missing": ("Region '{code}' is not in run {run_id}. Its regions: {known}.",
+                       "المنطقة «{code}» ليست ضمن المحاكاة {run_id}. مناطقها: {known}."),
+    "compare_too_few": ("Pick at least two different regions to compare (got {count}).",
+                        "اختر منطقتين مختلفتين على الأقل للمقارنة (المختار: {count})."),
+    "back_to_run": ("Back to the run", "العودة إلى المحاكاة"),
+    "region_EU": ("EU (the other 26)", "الاتحاد الأوروبي (الدول الـ26 الأخرى)"),
 }
 
 #: The API's error names (``error`` in its JSON bodies) as the Arabic dashboard shows them;

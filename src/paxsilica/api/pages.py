@@ -17,6 +17,7 @@ from paxsilica import workflows
 from paxsilica.api.auth import require_reader
 from paxsilica.errors import NotFoundError, StoreError
 from paxsilica.api.labels import ERROR_LABELS, dash_label
+from paxsilica.api.run_regions import RegionQueryError, parse_codes, region_context
 from paxsilica.api.stack import COLOURINGS, StackDiagram, layout_stack
 from paxsilica.data.schema import STAGES
 from paxsilica.model.dataset import Dataset
@@ -283,9 +284,12 @@ def runs_page(request: Request, _who: Reader, lang: Lang = "en",
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run_page(run_id: str, request: Request, _who: Reader, lang: Lang = "en",
              digits: Digits = "latin", commodity: str | None = None,
-             segment: str = Query("alliance", pattern="^(alliance|restricting|others)$")
-             ) -> HTMLResponse:
-    """A run's fan charts (price, shortage, stocks), downstream losses and summary."""
+             segment: str = Query("alliance", pattern="^(alliance|restricting|others)$"),
+             region: str | None = None,
+             compare: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
+    """A run's fan charts (price, shortage, stocks), downstream losses and summary; one
+    region's figures (``region``) and members side by side (``compare``: codes separated by
+    commas, or the parameter repeated)."""
     services = request.app.state.services
     ds = services.ds
     page = Page(request, lang, digits)
@@ -295,6 +299,14 @@ def run_page(run_id: str, request: Request, _who: Reader, lang: Lang = "en",
         missing = _render(request, "missing.html", page, run_id=run_id)
         missing.status_code = 404  # issue 14: an unknown run answered 200
         return missing
+    try:
+        by_region = (region_context(view, ds, page, region, parse_codes(compare))
+                     if view.status == "complete" else {"has_regions": False})
+    except RegionQueryError as exc:
+        bad = _render(request, "missing.html", page, heading=exc.message,
+                      back=page.url(f"/runs/{run_id}"), back_label=page.t("back_to_run"))
+        bad.status_code = exc.status
+        return bad
     names = figures.commodity_names(ds, lang)
     items = sorted(set(view.summary.get("commodity", [])), key=lambda c: names.get(c, c))
     commodity = commodity if commodity in items else view.worst_commodity(segment)
@@ -325,4 +337,4 @@ def run_page(run_id: str, request: Request, _who: Reader, lang: Lang = "en",
                    top=alliance.to_dict("records") if not alliance.empty else [],
                    has_fans=not view.fans.empty,
                    members=member_table(view).to_dict("records"),
-                   progress=services.runs.progress(run_id))
+                   progress=services.runs.progress(run_id), **by_region)

@@ -20,7 +20,7 @@ from paxsilica.report.view import RunView
 
 __all__ = ["as_dict", "commodity_names", "country_names", "downstream_figure",
            "exposure_colour", "fan_figure", "figure_json", "flows_figure", "producers_figure",
-           "segment_label"]
+           "region_price_figure", "segment_label"]
 
 FONT = '"Noto Sans Arabic", "Noto Sans", "DejaVu Sans", sans-serif'
 _MEMBER, _CONCERN, _OTHER = "#1f5fa8", "#c0392b", "#8a94a6"
@@ -179,6 +179,37 @@ def downstream_figure(downstream: pd.DataFrame, names: Mapping[str, str], lang: 
     fig.update_layout(barmode="group")
     small = not rows.empty and float(rows.get("loss_share_p95", rows.iloc[:, 0] * 0).max()) < 0.1
     fig.update_xaxes(tickformat=".1%" if small else ".0%", autorange="reversed" if lang == "ar" else True)
+    fig.update_yaxes(side="right" if lang == "ar" else "left")
+    return fig
+
+
+def region_price_figure(rows: pd.DataFrame, names: Mapping[str, str], title: str, lang: str,
+                        top: int = 10) -> go.Figure | None:
+    """Horizontal bars: one region's P50 peak price (x baseline) of the ``top`` commodities
+    whose P95 peak price is above the baseline, dearest first, whiskers from P5 to P95.
+
+    ``rows`` has columns commodity and peak_price_ratio_p5/_p50/_p95 (one region's summary);
+    None when no commodity's price rises.
+    """
+    risen = rows[rows["peak_price_ratio_p95"].astype(float) > 1.0 + 1e-9]
+    if risen.empty:
+        return None
+    risen = risen.sort_values(["peak_price_ratio_p50", "peak_price_ratio_p95", "commodity"],
+                              ascending=[False, False, True]).head(top)
+    risen = risen.iloc[::-1]  # Plotly draws the first bar at the bottom: dearest at the top
+    p5, p50, p95 = (risen[f"peak_price_ratio_{q}"].astype(float) for q in ("p5", "p50", "p95"))
+    fig = go.Figure(go.Bar(
+        y=[names.get(c, c) for c in risen["commodity"]], x=p50.tolist(), orientation="h",
+        marker={"color": _FAN["price_ratio"]},
+        error_x={"type": "data", "symmetric": False, "array": (p95 - p50).tolist(),
+                 "arrayminus": (p50 - p5).tolist(), "color": "#555"},
+        customdata=list(zip(p5.tolist(), p95.tolist(), strict=True)),
+        hovertemplate="%{y}: %{x:.2f} (%{customdata[0]:.2f} - %{customdata[1]:.2f})"
+                      "<extra></extra>"))
+    # 300 px: the dashboard's .figure box is never lower
+    _layout(fig, title, lang, height=max(300, 70 + 34 * len(risen)))
+    fig.update_layout(showlegend=False, margin={"b": 40})  # no legend to leave room for
+    fig.update_xaxes(rangemode="tozero", autorange="reversed" if lang == "ar" else True)
     fig.update_yaxes(side="right" if lang == "ar" else "left")
     return fig
 
