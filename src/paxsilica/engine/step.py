@@ -248,7 +248,8 @@ class MonthStep:
             st["strategic"] = xp.broadcast_to(k.strategic0, shape) + zeros
             st["refill_budget"] = xp.broadcast_to(k.refill_budget, shape) + zeros
         if self.has_exits:
-            tranches = (*shape, self.net.options.cost_tranches)
+            # only commodities with costed tranches can lose one: their state alone is held
+            tranches = (n_draws, len(self.exit_idx), self.n_g, self.net.options.cost_tranches)
             st["alive"] = xp.ones(tranches, dtype)
             st["below"] = xp.zeros(tranches, xp.int32)
         if lev.has_investment:
@@ -432,7 +433,7 @@ class MonthStep:
         if self.has_exits:
             # only commodities with costed tranches can lose one (see _exits)
             idx = self.exit_idx
-            weighted = st["alive"][:, idx] * k.tranche_share[v][idx]
+            weighted = st["alive"] * k.tranche_share[v][idx]
             moving = weighted[..., 0]
             for t in range(1, weighted.shape[-1]):  # explicit adds: short-axis sums are slow
                 moving = moving + weighted[..., t]
@@ -636,13 +637,11 @@ class MonthStep:
             idx = self.exit_idx
             cost = k.tranche_cost[v][idx][None]
             below = (st["price"][:, idx][..., None] < cost * (1 - _EXIT_TOL)) & (cost > 0)
-            counted = xp.where(below, st["below"][:, idx] + 1, 0)
+            counted = xp.where(below, st["below"] + 1, 0)
             gone = counted >= exit_months[:, idx][..., None]
             covered = (floor[:, idx][..., None] >= cost) * k.floor_eligible_tranche[v][idx][None]
-            alive = st["alive"][:, idx]
-            st["below"] = put(st["below"], idx, counted)
-            st["alive"] = put(st["alive"], idx, xp.where(gone, xp.minimum(alive, covered),
-                                                             alive))
+            st["below"] = counted
+            st["alive"] = xp.where(gone, xp.minimum(st["alive"], covered), st["alive"])
         if self.levers.has_investment:
             cost = k.invest_cost[None]
             below = (st["price"] < cost * (1 - _EXIT_TOL)) & (cost > 0)
