@@ -1,6 +1,8 @@
 """Peak memory of a long run: N draws of a 60-month scenario streamed in chunks (numpy).
 
     python benchmarks/bench_memory.py --draws 1000000 --out benchmarks/results/memory.json
+    python benchmarks/bench_memory.py --draws 1000000 --months 12 --workers 1 \
+        --out benchmarks/results/memory_regions.json
 
 Uses ga-ge-ban with its horizon set to 60 months and ``keep_paths=False``, so only per-draw
 outcomes are kept and summarised at the end. Peak RSS comes from getrusage (whole process).
@@ -28,6 +30,9 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, default=60)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="threads running blocks at once (default: every core); each "
+                             "block in flight holds its own state")
     args = parser.parse_args()
     # Only the engine's own dependencies (the device machine may lack the service stack).
     ds = Dataset.from_tables(read_package())
@@ -36,7 +41,8 @@ def main() -> None:
         update={"horizon_months": args.months})
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    results = simulate(ds, scn, draws=args.draws, seed=1, keep_paths=False)
+    results = simulate(ds, scn, draws=args.draws, seed=1, keep_paths=False,
+                       workers=args.workers)
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cells = args.draws * args.months * len(results.meta["commodities"]) * 3
@@ -44,6 +50,7 @@ def main() -> None:
               "commodities": len(results.meta["commodities"]), "seconds": seconds,
               "cell_months_per_s": cells / seconds, "peak_rss_mib": peak_kib / 1024,
               "rss_before_run_mib": before / 1024, "cpus": os.cpu_count(),
+              "workers": args.workers or os.cpu_count(),
               "machine": platform.processor() or platform.machine()}
     print(json.dumps(record))
     if args.out is not None:
