@@ -27,10 +27,28 @@ from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
 from paxsilica.model.regions import RegionMap
 
-__all__ = ["MAX_PATH_BYTES", "path_variables", "simulate"]
+__all__ = ["IN_FLIGHT_STATE_BYTES", "MAX_PATH_BYTES", "block_threads", "path_variables",
+           "simulate"]
 
 #: keep_paths=True refuses runs whose paths would exceed this (use keep_paths=False).
 MAX_PATH_BYTES = 4 * 2**30
+#: Blocks run at once (one per thread) hold at most about this much month-step state, unless
+#: the caller sets ``workers``. A block holds about :data:`STATE_ARRAYS` arrays of
+#: (4,096 draws x commodities x regions) float64: measured 0.5 GB on the 19-region map (so
+#: one block at a time there; 10^6 draws then stream in 1.75 GiB), 0.08 GB on the three
+#: segments (two at a time on 2 cores).
+IN_FLIGHT_STATE_BYTES = 768 * 2**20
+STATE_ARRAYS = 22
+
+
+def block_threads(workers: int | None, widest_chunk: int, n_commodities: int,
+                  n_regions: int) -> int:
+    """Threads running blocks: ``workers`` when given, else one per core within
+    :data:`IN_FLIGHT_STATE_BYTES`; never more than the blocks of the widest chunk."""
+    if workers is None:
+        per_block = STATE_ARRAYS * BLOCK_DRAWS * n_commodities * n_regions * 8
+        workers = min(os.cpu_count() or 1, max(1, IN_FLIGHT_STATE_BYTES // per_block))
+    return max(1, min(workers, widest_chunk))
 
 
 def path_variables(keep_paths: bool | Sequence[str]) -> tuple[str, ...]:
@@ -85,7 +103,8 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
     options : EngineOptions, optional
         Model constants (documented assumptions).
     workers : int, optional
-        Threads running blocks in parallel (default: CPU count). No effect on the numbers.
+        Threads running blocks in parallel (default: one per core, as many as
+        :data:`IN_FLIGHT_STATE_BYTES` of state allows). No effect on the numbers.
     backend : {"numpy", "jax"}
         Kernel implementation; numpy is the reference, jax (optional extra) runs the same
         math under ``jax.jit`` on a GPU when present. See :mod:`paxsilica.engine.scale`.
@@ -141,7 +160,7 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
     outcomes = new_outcomes(model, n, n)
     chunks = plan(n, chunk_size)
     # blocks write their paths in place, so they run on threads of this process
-    pool = Threads(max(1, min(workers or os.cpu_count() or 1, max(b - a for a, b in chunks))))
+    pool = Threads(block_threads(workers, max(b - a for a, b in chunks), n_c, n_g))
 
     def one(block: int) -> None:
         lo, hi = block * BLOCK_DRAWS, min(n, (block + 1) * BLOCK_DRAWS)

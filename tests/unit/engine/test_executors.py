@@ -76,3 +76,18 @@ def test_a_sweep_is_the_same_on_threads_as_inline(case, monkeypatch) -> None:
     monkeypatch.setattr(sweep, "executor_for", lambda *a, **k: Threads(2))
     got = run_sweep(ds, variants, draws=40, seed=5)
     assert got.summary.equals(ref.summary)
+
+
+def test_block_threads_keep_the_state_in_flight_within_the_budget(monkeypatch) -> None:
+    import importlib
+
+    sim = importlib.import_module("paxsilica.engine.simulate")  # the module, not the function
+    monkeypatch.setattr(sim.os, "cpu_count", lambda: 4)
+    cell = sim.STATE_ARRAYS * BLOCK_DRAWS * 8  # bytes of state per commodity-region
+    # 19 regions x 39 commodities: 0.53 GB a block, so one at a time within 768 MiB
+    assert sim.block_threads(None, 245, 39, 19) == 1
+    assert 2 * cell * 39 * 19 > sim.IN_FLIGHT_STATE_BYTES >= cell * 39 * 19
+    # three segments: 0.08 GB a block, so one per core
+    assert sim.block_threads(None, 245, 39, 3) == 4
+    assert sim.block_threads(None, 1, 39, 3) == 1  # never more than the blocks
+    assert sim.block_threads(3, 245, 39, 19) == 3  # the caller's choice wins
