@@ -689,7 +689,9 @@ def sweep_scenario(scenario: str | Path, grid: str | Path, *, runs: int | None =
     """Run every variant of ``scenario`` in a grid; summaries stacked on ``scenario``.
 
     Returns the base name, draws, seed, the :class:`~paxsilica.engine.sweep.Sweep` and one
-    row per variant with the alliance's worst mean peak price and shortage share.
+    row per variant with the alliance's worst mean peak price and shortage share, and the
+    member hit hardest (as in the stress test; "N members alike" when the data cannot tell
+    them apart).
     """
     ds = load(data)
     base = load_scenario(scenario, ds)
@@ -708,9 +710,13 @@ def sweep_scenario(scenario: str | Path, grid: str | Path, *, runs: int | None =
     rows = []
     for name, label, res in zip(result.names, result.labels, result.results, strict=True):
         alliance = res.summary[res.summary[SEGMENT] == SEGMENTS[0]]
+        hardest, alike = _hardest_hit(member_table(view_from_results({}, res)))
         rows.append({"scenario": name, "label": label,
                      "alliance_peak_price_ratio_mean": float(
                          alliance["peak_price_ratio_mean"].max()),
-                     "alliance_shortage_share_mean": float(alliance["shortage_share_mean"].max())})
+                     "alliance_shortage_share_mean": float(alliance["shortage_share_mean"].max()),
+                     "hardest_hit": hardest, "members_alike": alike,
+                     "hardest_label": hardest or (f"{alike} members alike" if alike > 1
+                                                  else "none")})
     return {"scenario": base.name, "draws": draws, "seed": root, "sweep": result,
             "variants": rows}

@@ -67,9 +67,9 @@ def sweep(
         emit_json({key: outcome[key] for key in ("scenario", "draws", "seed", "variants")})
         return
     table = Table("variant", "grid values", "max alliance peak price (mean)",
-                  "max alliance shortage share (mean)")
+                  "max alliance shortage share (mean)", "hardest-hit member")
     for row in rows:
         table.add_row(row["scenario"], row["label"],
                       f"{row['alliance_peak_price_ratio_mean']:.3f}",
-                      f"{row['alliance_shortage_share_mean']:.3%}")
+                      f"{row['alliance_shortage_share_mean']:.3%}", row["hardest_label"])
     console.print(table)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from paxsilica.dims import CAPABILITY, COMMODITY, SCENARIO, SEGMENT
+from paxsilica.dims import CAPABILITY, COMMODITY, REGION, SCENARIO, SEGMENT
 from paxsilica.engine.chunks import assemble, check_backend, compile_model
 from paxsilica.engine.executors import Job, executor_for
 from paxsilica.engine.network import EngineOptions
@@ -141,18 +141,29 @@ def run_sweep(ds: Dataset, variants: Sequence[tuple[str, str, Any]], *, draws: i
     return Sweep(names, labels, results, stack_summaries(names, labels, results))
 
 
+def _prefixed(frame: Any) -> xr.Dataset:
+    return frame.add_prefix("region_").to_xarray()
+
+
 def stack_summaries(names: Sequence[str], labels: Sequence[str],
                     results: Sequence[Results]) -> xr.Dataset:
     """Summary statistics of each run stacked on ``scenario``.
 
     Variables: every numeric column of ``summary`` over (scenario, commodity, segment), of
-    ``downstream`` over (scenario, capability), of ``cost`` over (scenario,).
+    ``downstream`` over (scenario, capability), of ``cost`` over (scenario,) and, when every
+    run kept its region outcomes, of ``region_summary`` over (scenario, commodity, region)
+    and ``region_downstream`` over (scenario, capability, region), named ``region_<column>``.
     """
+    regional = all(res.region_summary is not None for res in results)
     parts = []
     for res in results:
         cell = res.summary.set_index([COMMODITY, SEGMENT]).to_xarray()
         down = res.downstream.set_index(CAPABILITY).to_xarray()
         cost = xr.Dataset({k: ((), float(v)) for k, v in res.cost.iloc[0].items()})
-        parts.append(xr.merge([cell, down, cost], compat="override", join="outer"))
+        pieces = [cell, down, cost]
+        if regional:
+            pieces += [_prefixed(res.region_summary.set_index([COMMODITY, REGION])),
+                       _prefixed(res.region_downstream.set_index([CAPABILITY, REGION]))]
+        parts.append(xr.merge(pieces, compat="override", join="outer"))
     out = xr.concat(parts, dim=SCENARIO, join="outer")
     return out.assign_coords({SCENARIO: list(names), "label": (SCENARIO, list(labels))})

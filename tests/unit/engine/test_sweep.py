@@ -63,3 +63,25 @@ def test_sweep_stacks_the_same_numbers_as_single_runs() -> None:
     # common random numbers: a harsher ban never lowers the alliance's ore price
     peak = sweep.summary["peak_price_ratio_mean"].sel(commodity="ore", segment="alliance")
     assert np.all(np.diff(peak.values) >= 0) and peak.values[-1] > peak.values[0]
+
+
+def test_a_sweep_on_the_country_map_stacks_every_region_and_names_the_hardest_hit(
+        tmp_path) -> None:
+    # China's magnet controls aimed at the bloc, then at Japan alone: the second variant
+    # must hit Japan and no other member, region by region.
+    from paxsilica import workflows
+
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("shocks.0.targets: [pax-silica, JPN]\n", encoding="utf-8")
+    out = workflows.sweep_scenario("ree-export-controls", grid, runs=40, seed=5)
+    summary = out["sweep"].summary
+    share = summary["region_shortage_share_p50"]
+    assert share.dims == (SCENARIO, "commodity", "region")
+    magnets = share.sel(commodity="ndfeb_magnets")
+    bloc, japan = out["variants"]
+    assert float(magnets.sel(region="JPN")[1]) > 0
+    assert float(magnets.sel(region="KOR")[1]) == 0.0  # Korea is not targeted
+    assert float(magnets.sel(region="KOR")[0]) > 0  # ...but is when the bloc is
+    assert japan["hardest_hit"] == "JPN"
+    assert bloc["hardest_hit"] is None and bloc["members_alike"] > 1
+    assert summary["region_loss_share_p50"].dims == (SCENARIO, "capability", "region")
