@@ -23,7 +23,10 @@ any surge.
 
 The price then solves ``D(p) = available + release - build - withheld`` in closed form,
 ``p = (net / D1) ** (1 / e_d)``, clipped to ``[min_price, cap]``. At the cap the market
-cannot clear: ``shortage = D(cap) - consumption``. The unsold ``excess`` (withheld output
+cannot clear: ``shortage = D(cap) - consumption``. With a backstop (issue 12) the commodity's
+cap is a kink instead: above it demand falls with the backstop elasticity up to the backstop
+price (``cap`` in :class:`ClearParams`), where what is still unmet is shortage
+(:func:`price_at`). The unsold ``excess`` (withheld output
 included) is returned to the caller: local output is curtailed, and imports nobody buys even
 at the lowest price go back to their exporters (:mod:`paxsilica.engine.step`), so stocks
 never rise above target.
@@ -41,8 +44,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NEWTON_STEPS", "ClearParams", "Cleared", "clear", "clear_loop", "priced_release",
-           "release_share"]
+__all__ = ["NEWTON_STEPS", "ClearParams", "Cleared", "clear", "clear_loop", "price_at",
+           "priced_release", "release_share"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,11 @@ class ClearParams:
     restock_price: float = 1.0  # holders refill up to it and release only above it
     restock_pow: Any = 1.0  # demand ratio at the restocking price (1: refill from surplus)
     sell_pow: Any = 1.0  # demand ratio at the price holders sell over-target stock down to
+    # The backstop (None: a hard cap): above ``kink`` (the commodity's price cap) demand
+    # falls with elasticity 1 / inv_e_b up to ``cap`` (the backstop price); kink_pow = kink**e_d
+    kink: Any = None
+    kink_pow: Any = None
+    inv_e_b: Any = None
 
 
 @dataclass
@@ -149,7 +157,7 @@ def clear(available: Any, demand1: Any, stock: Any, target: Any, params: ClearPa
             withheld = xp.where(no_build, 0.0, withheld)
         net = net - withheld
     ratio = xp.clip(net / demand1, params.cap_pow, params.floor_pow)
-    price = xp.clip(ratio ** params.inv_e_d, params.min_price, params.cap)
+    price = xp.clip(price_at(ratio, params, xp), params.min_price, params.cap)
     demand = xp.where(ratio >= params.floor_pow, demand1 * params.floor_pow,
                       xp.where(ratio <= params.cap_pow, demand1 * params.cap_pow, net))
     consumption = xp.minimum(demand, net)
@@ -158,6 +166,20 @@ def clear(available: Any, demand1: Any, stock: Any, target: Any, params: ClearPa
         excess = excess + withheld
     return Cleared(price, demand, consumption, demand - consumption, release_c, release_s,
                    build_c, build_s, excess)
+
+
+def price_at(ratio: Any, params: ClearParams, xp: Any = np) -> Any:
+    """The price ratio at which demand is ``ratio`` x baseline demand (ratio > 0).
+
+    Iso-elastic up to the kink; above it (with a backstop) demand falls with the backstop
+    elasticity, so the price stays finite and rises faster than the short-run curve would
+    have it only where buyers still hold on: ``p = kink * (ratio / kink_pow) ** inv_e_b``.
+    """
+    short_run = ratio ** params.inv_e_d
+    if params.kink is None:
+        return short_run
+    above = params.kink * (ratio / params.kink_pow) ** params.inv_e_b
+    return xp.where(ratio >= params.kink_pow, short_run, above)
 
 
 NEWTON_STEPS = 6  # from p = 1; monotone, quadratic near the root

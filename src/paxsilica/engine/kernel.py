@@ -14,11 +14,13 @@ import numpy as np
 from paxsilica.engine.levers import Levers
 from paxsilica.engine.network import Network
 from paxsilica.engine.sampling import CompiledShock, draw_shocks, stack_draws
-from paxsilica.engine.step import MONTHLY_VARIABLES, OUTCOMES, MonthStep
+from paxsilica.engine.step import MONTHLY_VARIABLES, OUTCOMES, PRICE_VARIABLES, MonthStep
 
 __all__ = ["OUTCOMES", "PATH_VARIABLES", "run_block"]
 
-PATH_VARIABLES = MONTHLY_VARIABLES
+#: Every monthly path variable; ``keep_paths=True`` keeps the spot and contract prices only
+#: where contracts are modelled (elsewhere they equal ``price_ratio``).
+PATH_VARIABLES = MONTHLY_VARIABLES + PRICE_VARIABLES
 
 
 def run_block(net: Network, shocks: Sequence[CompiledShock], levers: Levers, seed: int,

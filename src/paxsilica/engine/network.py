@@ -128,6 +128,38 @@ class EngineOptions:
         reference demand and so moves nothing in ordinary months; a trigger above 1 would
         switch priority off just after a shock, when members' stocks are empty and
         exporters chase the starved non-member markets' high prices (``docs/policy.md``).
+
+    The crisis-behaviour mechanisms of :mod:`paxsilica.engine.behaviour` and the backstop
+    (issue 12) are off at these defaults, so the shipped engine is unchanged; the episode
+    calibration switches them on (``docs/calibration.md``).
+
+    contract_share : float
+        Share (0 <= s < 1) of volume sold on contracts whose price follows spot with a lag;
+        users pay the blend, and the spot price is reported apart. 0: one price.
+    contract_lag_months : float
+        Contract prices close 1/lag of their gap to spot a month (>= 1).
+    long_run_demand_multiple : float
+        Long-run demand elasticity = this x the short-run one (>= 1); demand moves from its
+        short-run to its long-run curve while a price stays high. 1: off.
+    demand_adjustment_months : float
+        Demand closes 1/months of its gap to the long-run curve a month (>= 1).
+    max_substitution_per_year : float
+        Demand moves by at most this share of baseline demand a year (after 2010: about 10%
+        of rare-earth demand a year, episodes.md section 8).
+    long_run_supply_multiple : float
+        Long-run supply elasticity = this x the short-run one (>= 1); capacity ramps toward the
+        long-run response to the expected price. 1: off.
+    supply_ramp_months : float
+        Capacity closes 1/months of its gap to the long-run response a month (>= 1).
+    max_supply_growth_per_year : float
+        World capacity of a commodity grows by at most this share of its baseline a year
+        (after 2010: non-China rare-earth supply +4% of the market a year, Sprecher et al.).
+    backstop_multiple : float
+        The price cap becomes a backstop: above the commodity's ``price_cap_ratio`` buyers
+        destroy demand with ``backstop_elasticity``, up to a backstop price of this multiple
+        of the cap, where what is still unmet is shortage. 1: the hard cap.
+    backstop_elasticity : float
+        Demand elasticity above the cap (< 0): buyers giving up the unit.
     """
 
     final_demand_share: tuple[float, float, float] = (0.30, 0.30, 0.40)
@@ -144,6 +176,48 @@ class EngineOptions:
     inventory_release_price: float = 1.5
     reservation_price_ratio: float = 0.9
     club_priority_trigger: float = 0.0
+    contract_share: float = 0.0
+    contract_lag_months: float = 3.0
+    long_run_demand_multiple: float = 1.0
+    demand_adjustment_months: float = 12.0
+    max_substitution_per_year: float = 0.10
+    long_run_supply_multiple: float = 1.0
+    supply_ramp_months: float = 12.0
+    max_supply_growth_per_year: float = 0.04
+    backstop_multiple: float = 1.0
+    backstop_elasticity: float = -1.0
+
+    def __post_init__(self) -> None:
+        checks = (("contract_share", 0.0 <= self.contract_share < 1.0, "in [0, 1)"),
+                  ("contract_lag_months", self.contract_lag_months >= 1.0, ">= 1"),
+                  ("long_run_demand_multiple", self.long_run_demand_multiple >= 1.0, ">= 1"),
+                  ("demand_adjustment_months", self.demand_adjustment_months >= 1.0, ">= 1"),
+                  ("max_substitution_per_year", self.max_substitution_per_year >= 0.0, ">= 0"),
+                  ("long_run_supply_multiple", self.long_run_supply_multiple >= 1.0, ">= 1"),
+                  ("supply_ramp_months", self.supply_ramp_months >= 1.0, ">= 1"),
+                  ("max_supply_growth_per_year", self.max_supply_growth_per_year >= 0.0,
+                   ">= 0"),
+                  ("backstop_multiple", self.backstop_multiple >= 1.0, ">= 1"),
+                  ("backstop_elasticity", self.backstop_elasticity < 0.0, "< 0"))
+        bad = [f"{name} = {getattr(self, name)!r} (expected {rule})"
+               for name, ok, rule in checks if not ok]
+        if bad:
+            raise ModelError("invalid engine options: " + "; ".join(bad))
+
+    @property
+    def contracts(self) -> bool:
+        """Whether contract and spot prices differ (``contract_share`` > 0)."""
+        return self.contract_share > 0.0
+
+    @property
+    def adjusts_demand(self) -> bool:
+        """Whether demand moves toward a long-run curve."""
+        return self.long_run_demand_multiple > 1.0
+
+    @property
+    def ramps_supply(self) -> bool:
+        """Whether capacity ramps toward a long-run response."""
+        return self.long_run_supply_multiple > 1.0
 
 
 @dataclass(frozen=True)

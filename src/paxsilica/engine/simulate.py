@@ -12,6 +12,7 @@ from paxsilica.dims import SEGMENTS
 from paxsilica.engine.chunks import Model, new_outcomes, run_meta
 from paxsilica.engine.executors import Threads, plan
 from paxsilica.engine.kernel import PATH_VARIABLES, run_block
+from paxsilica.engine.step import PRICE_VARIABLES
 from paxsilica.engine.levers import compile_levers
 from paxsilica.engine.network import EngineOptions, compile_network
 from paxsilica.engine.results import (
@@ -51,10 +52,14 @@ def block_threads(workers: int | None, widest_chunk: int, n_commodities: int,
     return max(1, min(workers, widest_chunk))
 
 
-def path_variables(keep_paths: bool | Sequence[str]) -> tuple[str, ...]:
-    """The path variables ``keep_paths`` asks for (ModelError naming an unknown one)."""
+def path_variables(keep_paths: bool | Sequence[str],
+                   options: EngineOptions | None = None) -> tuple[str, ...]:
+    """The path variables ``keep_paths`` asks for (ModelError naming an unknown one); True:
+    all, the spot and contract prices only where ``options`` model contracts."""
     if keep_paths is True:
-        return PATH_VARIABLES
+        if options is not None and options.contracts:
+            return PATH_VARIABLES
+        return tuple(v for v in PATH_VARIABLES if v not in PRICE_VARIABLES)
     if not keep_paths:
         return ()
     unknown = sorted(set(keep_paths) - set(PATH_VARIABLES))
@@ -138,7 +143,8 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
     levers = compile_levers(ds, net, scn)
     n_c, months, caps, n_g = net.n_commodities, net.horizon, net.capabilities, net.n_regions
     paths = cap_paths = cost_paths = by_region = None
-    variables, regional = path_variables(keep_paths), path_variables(region_paths)
+    variables = path_variables(keep_paths, net.options)
+    regional = path_variables(region_paths, net.options)
     if variables or regional:
         if path_precision not in ("float64", "float32"):
             raise ModelError(f"path_precision must be float64 or float32, got "

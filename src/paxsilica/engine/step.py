@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from paxsilica.engine.behaviour import demand_shift, next_contract, ramp_step, spot_price
 from paxsilica.engine.clearing import ClearParams, clear
 from paxsilica.engine.levers import TRIGGER_PRICE, Levers
 from paxsilica.engine.network import ALLIANCE, Network
@@ -45,11 +46,16 @@ from paxsilica.engine.propagation import input_ratio, input_slots
 from paxsilica.engine.sampling import CompiledShock
 from paxsilica.engine.trade import Club, pull, route, sent_back
 
-__all__ = ["MONTHLY_VARIABLES", "NEGLIGIBLE_DEMAND", "OUTCOMES", "MonthStep", "release_prices"]
+__all__ = ["MONTHLY_VARIABLES", "NEGLIGIBLE_DEMAND", "OUTCOMES", "PRICE_VARIABLES", "MonthStep",
+           "release_prices"]
 
 #: Per-month outputs of :meth:`MonthStep.step` when paths are kept, (draw, commodity, region).
 MONTHLY_VARIABLES = ("price_ratio", "demand", "supply", "consumption", "shortage", "imports",
                      "exports", "stock_commercial", "stock_strategic", "release", "build")
+#: Spot and contract price ratios, monthly with paths (both the price where no contracts are
+#: modelled: ``EngineOptions.contract_share`` = 0).
+PRICE_VARIABLES = ("spot_price_ratio", "contract_price_ratio")
+_PRICES = ("price_ratio", *PRICE_VARIABLES)  # averaged, not summed, into the aggregates
 #: Per-draw outcomes of :meth:`MonthStep.finish`: bloc aggregates (commodity, segment) and
 #: capability loss of the alliance, then the same per region.
 OUTCOMES = ("peak_price_ratio", "shortage_share", "stock_out_month", "loss_share",
@@ -136,6 +142,14 @@ class _Tables:
         for t in range(1, share.shape[-1]):
             whole = whole + share[..., t]
         self.tranche_capacity = whole * self.capacity0
+        options = net.options
+        # demand: e_long - e_short per commodity; supply: the long-run elasticity and the most
+        # the world may add a month (units, per view and commodity)
+        self.demand_gap = f(net.demand_elasticity * (options.long_run_demand_multiple - 1.0))
+        self.e_s_long = f(net.supply_elasticity * options.long_run_supply_multiple)
+        self.max_world_add = f(np.stack([v.capacity0.sum(axis=-1, keepdims=True)
+                                         for v in views])
+                               * options.max_supply_growth_per_year / 12.0)
 
     @staticmethod
     def _params(net: Network, levers: Levers, sl: slice, f: Any) -> ClearParams:
@@ -146,14 +160,27 @@ class _Tables:
         thr_price = np.where(price_rule, np.maximum(levers.threshold[sl], 1.0), 1.0)
         full, reservation = release_prices(net.options, cap)
         restock = net.options.restock_price_ratio
+        backstop = _backstop(net.options, cap, e_d, f)
         return ClearParams(
             restock_price=restock, restock_pow=f(restock ** e_d),
             sell_pow=f((1.0 / restock) ** e_d),
-            inv_e_d=f(1.0 / e_d), cap=f(cap), min_price=p_min, cap_pow=f(cap ** e_d),
+            inv_e_d=f(1.0 / e_d), min_price=p_min,
             floor_pow=f(p_min ** e_d), rebuild_share=1.0 / net.options.rebuild_months,
             price_trigger=price_rule, threshold=f(levers.threshold[sl]),
             threshold_pow=f(thr_price ** e_d), release_full=None if full is None else f(full),
-            reservation_pow=None if reservation is None else f(reservation ** e_d))
+            reservation_pow=None if reservation is None else f(reservation ** e_d),
+            **backstop)
+
+
+def _backstop(options: Any, cap: np.ndarray, e_d: np.ndarray, f: Any) -> dict[str, Any]:
+    """ClearParams fields of the backstop: the top price (cap x backstop_multiple), its
+    demand ratio and the kink at the cap; only ``cap`` and ``cap_pow`` without one."""
+    m = options.backstop_multiple
+    if m <= 1.0:
+        return dict(cap=f(cap), cap_pow=f(cap ** e_d))
+    e_b = options.backstop_elasticity
+    return dict(cap=f(cap * m), cap_pow=f(cap ** e_d * m ** e_b), kink=f(cap),
+                kink_pow=f(cap ** e_d), inv_e_b=1.0 / e_b)
 
 
 def _normalised(values: np.ndarray, aggregate: np.ndarray) -> np.ndarray:
@@ -222,6 +249,7 @@ class MonthStep:
         self.cap_idx = np.asarray(net.capability_index)
         self.n_g = net.n_regions
         self.same = net.region_map.by_scenario  # regions are the aggregates
+        self.price_names = PRICE_VARIABLES if net.options.contracts and paths else ()
 
     # -- state ------------------------------------------------------------------------------
 
@@ -255,6 +283,11 @@ class MonthStep:
         if lev.has_investment:
             st["invest_alive"] = xp.ones(shape, dtype)
             st["invest_below"] = xp.zeros(shape, xp.int32)
+        options = self.net.options
+        for key, on in (("contract", options.contracts), ("shift", options.adjusts_demand),
+                        ("ramp", options.ramps_supply)):
+            if on:
+                st[key] = xp.ones(shape, dtype)
         return st
 
     def finish(self, st: dict[str, Any]) -> dict[str, Any]:
@@ -312,8 +345,10 @@ class MonthStep:
             bloc_cap = self._accumulate_aggregates(st, out, month, v)
         monthly = {"cost": cost}
         if self.paths:
-            monthly |= {name: out[name] for name in MONTHLY_VARIABLES} | {
+            monthly |= {name: out[name] for name in MONTHLY_VARIABLES + self.price_names} | {
                 "capability": bloc_cap}
+            if not self.price_names:  # one price: spot and contract are the price
+                monthly |= dict.fromkeys(PRICE_VARIABLES, out["price_ratio"])
         return st, monthly
 
     def _advance(self, st: dict[str, Any], shock_params: tuple[Any, Any, Any, Any],
@@ -326,9 +361,11 @@ class MonthStep:
         demand1 = xp.broadcast_to(k.demand0[v], capacity.shape)
         if effects["surge"] is not None:
             demand1 = demand1 * (1.0 + effects["surge"])
+        if "shift" in st:
+            demand1 = demand1 * st["shift"]
         names = ("shortage", "demand", "stock_left", "cost", "deficit") + (
-            tuple(n for n in MONTHLY_VARIABLES if n not in ("shortage", "demand"))
-            if self.paths else ())
+            tuple(n for n in MONTHLY_VARIABLES + self.price_names
+                  if n not in ("shortage", "demand")) if self.paths else ())
         if self.calm is None:
             out = {name: xp.zeros(capacity.shape, bool if name == "deficit" else self.dtype)
                    for name in names}
@@ -341,7 +378,20 @@ class MonthStep:
         st["expected"] = st["expected"] + k.adjustment[None, :, None] * (st["price"]
                                                                          - st["expected"])
         self._exits(st, v)
+        self._adjust(st, v)
         return out
+
+    def _adjust(self, st: dict[str, Any], v: Any) -> None:
+        """Next month's demand shift and capacity ramp (:mod:`paxsilica.engine.behaviour`)."""
+        xp, k, options = self.xp, self.k, self.net.options
+        if "shift" in st:
+            st["shift"] = demand_shift(st["shift"], st["price"], k.demand_gap[None, :, None],
+                                       options.demand_adjustment_months,
+                                       options.max_substitution_per_year / 12.0, xp)
+        if "ramp" in st:
+            st["ramp"] = ramp_step(st["ramp"], st["expected"], k.e_s_long[None, :, None],
+                                   options.supply_ramp_months, k.capacity0[v],
+                                   k.max_world_add[v][None], xp)
 
     def _calm(self, shocks: Sequence[CompiledShock], levers: Levers) -> dict[str, Any]:
         """Every cell's outputs in a month without shocks at the baseline state
@@ -361,7 +411,7 @@ class MonthStep:
         xp, k = self.xp, self.k
         if self.same:
             return values
-        if name == "price_ratio":
+        if name in _PRICES:
             w = k.price_weight[v]  # (c, g, a)
             if xp is np:  # batched BLAS over commodities
                 mean = np.matmul(values.transpose(1, 0, 2), w).transpose(1, 0, 2)
@@ -441,6 +491,8 @@ class MonthStep:
                            idx, moving * k.capacity0[v][idx])
         else:
             capacity = xp.broadcast_to(k.capacity0[v], st["price"].shape)
+        if "ramp" in st:
+            capacity = capacity * st["ramp"]
         if self.levers.has_investment:
             capacity = capacity + k.invest_capacity[month] * st["invest_alive"]
         if capacity_keep is not None:
@@ -521,6 +573,7 @@ class MonthStep:
             gap = xp.maximum(k.floor_ratio[sl][None, :, None] - c.price, 0.0)
             cost = cost + gap * price_usd * production * k.floor_eligible[v][sl]
         st["price"] = put(st["price"], sl, c.price)
+        prices = self._spot(st, sl, c.price) if "contract" in st else {}
         ratio = xp.where(c.demand > 0, c.consumption / xp.where(c.demand > 0, c.demand, 1.0),
                          1.0)
         st["ratio"] = put(st["ratio"], sl, ratio)
@@ -533,9 +586,20 @@ class MonthStep:
                 imports=imports, exports=exports, stock_commercial=stock,
                 stock_strategic=xp.zeros_like(stock) if strategic is None else strategic,
                 release=c.release_commercial + c.release_strategic,
-                build=build_c + c.build_strategic)
+                build=build_c + c.build_strategic) | prices
         for name, value in values.items():
             out[name] = put(out[name], sl, value)
+
+    def _spot(self, st: dict[str, Any], sl: slice, blend: Any) -> dict[str, Any]:
+        """This month's spot and contract prices behind the blended ``blend`` (the contract
+        price then moves toward spot for next month)."""
+        options = self.net.options
+        contract = st["contract"][:, sl]
+        spot = spot_price(blend, contract, options.contract_share, options.min_price_ratio,
+                          self.xp)
+        st["contract"] = put(st["contract"], sl,
+                             next_contract(contract, spot, options.contract_lag_months))
+        return dict(spot_price_ratio=spot, contract_price_ratio=contract)
 
     def _trade_keep(self, restrictions: list, sl: slice) -> tuple[np.ndarray, Any] | None:
         """(layer-local indices of the restricted commodities, the share of each route's
