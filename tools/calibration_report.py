@@ -93,6 +93,33 @@ ENGINE_BASIS = {
     "club_priority_trigger": "modelling choice: trade-club priority always on; it redirects "
                              "club volume only up to members' shortfall against reference "
                              "demand, so it moves nothing in ordinary months",
+    # issue 12 part 1: off as shipped (0 or 1 switches each off); `paxsilica calibrate` fits
+    # them to the episodes (section 4) and `simulate --parameters median|posterior` uses them
+    "contract_share": "off as shipped (one price); fitted in section 4: share of volume on "
+                      "contracts following spot with a lag (users pay the blend)",
+    "contract_lag_months": "fitted in section 4 (unused while contract_share is 0)",
+    "long_run_demand_multiple": "off as shipped (1); fitted in section 4: long-run / short-run "
+                                "demand elasticity (Fally & Sayre 2018, mp_7: more elastic in "
+                                "the long run)",
+    "demand_adjustment_months": "fitted in section 4 (unused while the multiple is 1)",
+    "max_substitution_per_year": "sourced: substitution up to 10% of rare-earth demand a year "
+                                 "after 2010 (episodes.md section 8); a cap, not a rate",
+    "long_run_supply_multiple": "off as shipped (1); fitted in section 4: long-run / short-run "
+                                "supply elasticity (capacity ramping where prices stay high)",
+    "supply_ramp_months": "fitted in section 4 (unused while the multiple is 1)",
+    "max_supply_growth_per_year": "sourced: non-China rare-earth supply +4% of the market a "
+                                  "year after 2010 (Sprecher et al. 2017, episodes.md section "
+                                  "8); a cap, and the ree-adjustment observation's own source, "
+                                  "so that observation is not an independent check",
+    "backstop_multiple": "off as shipped (1: the hard cap); fitted in section 4: backstop "
+                         "price / price cap",
+    "backstop_elasticity": "fitted in section 4 (unused while backstop_multiple is 1)",
+    "front_running": "off as shipped (0); fitted in section 4: extra weight of restricted "
+                     "routes between a restriction's announcement and its start",
+    "precaution_cover": "off as shipped (0); fitted in section 4: extra target cover while "
+                        "alarmed (restriction announced or in force, expected price high)",
+    "precaution_trigger_price": "estimate: expected price ratio that keeps holders alarmed "
+                                "(unused while precaution_cover is 0)",
 }
 
 
@@ -571,6 +598,54 @@ def calibrated_markdown() -> str:
     return "\n".join(lines)
 
 
+BUILTIN_DRAWS, BUILTIN_SEED = 100, 20261204
+
+
+def builtin_peaks(ds: Dataset) -> pd.DataFrame:
+    """Per built-in scenario, shipped against the calibrated (posterior P50) parameters: the
+    bloc commodity with the highest P50 peak price, that P50, and how many commodities' P50
+    peak sits exactly at the cap (shipped) or at the backstop (calibrated), with the largest
+    share of draws reaching it (segments map, as the calibration)."""
+    from paxsilica.calibration.evaluate import CALIBRATION_REGIONS, options_and_dataset
+    from paxsilica.data.yaml_lines import list_builtin
+
+    rows = []
+    median_options, median_ds = options_and_dataset(ds, calibrated_values())
+    runs = {"shipped": (EngineOptions(), ds), "calibrated": (median_options, median_ds)}
+    for name in list_builtin():
+        scn = workflows.load_scenario(name, ds)
+        row: dict = {"scenario": name}
+        for label, (options, data) in runs.items():
+            res = simulate(data, scn, draws=BUILTIN_DRAWS, seed=BUILTIN_SEED, options=options,
+                           keep_paths=False, regions=CALIBRATION_REGIONS, workers=1)
+            peak = res.outcomes["peak_price_ratio"].sel(segment="alliance")
+            caps = data.tables["commodities"].set_index("id").loc[
+                list(peak["commodity"].values), "price_cap_ratio"].to_numpy(float)
+            top = caps * max(options.backstop_multiple, 1.0)
+            at_top = peak.values >= top[None, :] * (1 - 1e-9)
+            p50 = np.median(peak.values, axis=0)
+            k = int(np.argmax(p50))
+            row |= {f"{label}_commodity": str(peak["commodity"].values[k]),
+                    f"{label}_p50": float(p50[k]),
+                    f"{label}_p50_at_top": int((p50 >= top * (1 - 1e-9)).sum()),
+                    f"{label}_draws_at_top": float(at_top.mean(axis=0).max())}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def builtin_markdown(table: pd.DataFrame) -> str:
+    lines = ["| built-in | shipped: dearest bloc commodity, P50 peak (x) | commodities with P50 "
+             "peak at the cap | calibrated: dearest, P50 peak (x) | commodities with P50 peak "
+             "at the backstop | most draws at the backstop (one commodity) |",
+             "|---|---|---|---|---|---|"]
+    for _, r in table.iterrows():
+        lines.append(f"| {r['scenario']} | {r['shipped_commodity']} {r['shipped_p50']:.2f} | "
+                     f"{r['shipped_p50_at_top']} | {r['calibrated_commodity']} "
+                     f"{r['calibrated_p50']:.2f} | {r['calibrated_p50_at_top']} | "
+                     f"{r['calibrated_draws_at_top']:.0%} |")
+    return "\n".join(lines)
+
+
 # -------------------------------------------------------------------------------------------
 # 6. Output
 # -------------------------------------------------------------------------------------------
@@ -590,7 +665,7 @@ def episode_sections(ds: Dataset) -> dict[str, str]:
     """The generated blocks of the episodes section (fit before and after)."""
     tables = episode_tables(ds)
     return {"episodes": episodes_markdown(tables), "episode_coverage": coverage_markdown(tables),
-            "calibrated": calibrated_markdown()}
+            "calibrated": calibrated_markdown(), "builtins": builtin_markdown(builtin_peaks(ds))}
 
 
 def write(doc: Path, parts: Mapping[str, str]) -> None:

@@ -23,6 +23,7 @@ from paxsilica import __version__
 from paxsilica.data.package import read_package
 from paxsilica.data.regions import read_region_map
 from paxsilica.data.schema import REST_OF_WORLD, TABLES
+from paxsilica.calibration.posterior import simulate_with_parameters
 from paxsilica.data.yaml_lines import list_builtin, parse_yaml, read_scenario_document
 from paxsilica.dims import CAPABILITY, COMMODITY, REGION, SEGMENT, SEGMENTS
 from paxsilica.engine import Results, simulate
@@ -299,12 +300,15 @@ def simulate_scenario(
     store: bool = True,
     scale: Scale | None = None,
     regions: str | Path | None = None,
+    parameters: str = "shipped",
 ) -> RunOutcome:
     """Load -> check -> simulate -> store one scenario.
 
     The run is registered in the DuckDB store before it starts and marked complete, with its
     summaries (and fans), in one transaction at the end; a failure marks it failed.
-    ``regions``: a region map id or YAML file overriding the scenario's.
+    ``regions``: a region map id or YAML file overriding the scenario's. ``parameters``:
+    ``shipped``, ``median`` or ``posterior`` behavioural parameters
+    (:mod:`paxsilica.calibration.posterior`).
     """
     ds = ds if ds is not None else load(data)
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, ds)
@@ -315,11 +319,13 @@ def simulate_scenario(
     seed = resolve_seed(seed, scn)
     if not store:
         started = time.perf_counter()
-        results = simulate(ds, scn, draws=draws, seed=seed, keep_paths=False,
-                           **(scale or Scale()).engine_kwargs())
+        results = simulate_with_parameters(ds, scn, parameters=parameters, draws=draws,
+                                           seed=seed, keep_paths=False,
+                                           **(scale or Scale()).engine_kwargs())
         return RunOutcome(results, None, time.perf_counter() - started)
     run_id = begin_run(scn, draws, seed, ds, db)
-    results, seconds = execute_run(run_id, scn, draws, seed, ds, db, scale=scale)
+    results, seconds = execute_run(run_id, scn, draws, seed, ds, db, scale=scale,
+                                   parameters=parameters)
     return RunOutcome(results, run_id, seconds)
 
 
@@ -359,16 +365,17 @@ class ComputedRun:
 
 
 def compute_run(scn: Scenario, draws: int, seed: int, ds: Dataset,
-                scale: Scale | None = None) -> tuple[Results, ComputedRun]:
+                scale: Scale | None = None,
+                parameters: str = "shipped") -> tuple[Results, ComputedRun]:
     """Simulate a run and reduce it to what the store keeps (no store access: the service
     runs this on a Dask worker, which cannot open the service's DuckDB file)."""
     scale = scale or Scale()
     keep_paths = draws <= FAN_MAX_DRAWS and scale.local_numpy
     started = time.perf_counter()
     # the paths are kept only for the fans' percentiles (6 digits): float32 halves them
-    results = simulate(ds, scn, draws=draws, seed=seed,
-                       keep_paths=FAN_PATHS if keep_paths else False,
-                       path_precision="float32", **scale.engine_kwargs())
+    results = simulate_with_parameters(ds, scn, parameters=parameters, draws=draws, seed=seed,
+                                       keep_paths=FAN_PATHS if keep_paths else False,
+                                       path_precision="float32", **scale.engine_kwargs())
     seconds = time.perf_counter() - started
     fans = fan_frame(results.paths) if keep_paths else None
     # the fans are what is kept of the paths: callers holding many runs (stress-test) or
@@ -388,7 +395,8 @@ def store_computed_run(run_id: str, computed: ComputedRun, db: str | Path | None
 def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
                 db: str | Path | None = None,
                 phase: Phase | None = None,
-                scale: Scale | None = None) -> tuple[Results, float]:
+                scale: Scale | None = None,
+                parameters: str = "shipped") -> tuple[Results, float]:
     """Simulate a registered run and store its summaries and fans; mark it failed on error.
 
     Returns the results and the seconds the simulation took.
@@ -396,7 +404,7 @@ def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
     report: Phase = phase or (lambda _name, _error=None: None)
     try:
         report("simulating")
-        results, computed = compute_run(scn, draws, seed, ds, scale)
+        results, computed = compute_run(scn, draws, seed, ds, scale, parameters)
         seconds = computed.seconds
         report("storing")
         store_computed_run(run_id, computed, db)

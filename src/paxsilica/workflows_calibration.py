@@ -14,25 +14,22 @@ The fit's output is two CSV files shipped with the data package, in ``data/calib
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
 from paxsilica.calibration.episodes import Episode, load_episodes
-from paxsilica.calibration.evaluate import PARAMETERS, coverage, evaluate, shipped_values
+from paxsilica.calibration.evaluate import coverage, evaluate, shipped_values
 from paxsilica.calibration.fit import FitResult, fit
-from paxsilica.errors import DataError
+from paxsilica.calibration.posterior import (PARAMETERS_FILE, POSTERIOR_FILE, calibrated_values,
+                                             read_calibrated)
 from paxsilica.model.dataset import Dataset
 from paxsilica.workflows import load
 
 __all__ = ["PARAMETERS_FILE", "POSTERIOR_FILE", "CalibrationOutcome", "calibrate",
            "calibrated_values", "read_calibrated"]
 
-PARAMETERS_FILE = "calibrated_parameters.csv"
-POSTERIOR_FILE = "calibrated_posterior.csv"
 
 
 @dataclass(frozen=True)
@@ -84,40 +81,6 @@ def calibrate(*, population: int = 40, generations: int = 6, draws: int = 30, se
         written = (out / PARAMETERS_FILE, out / POSTERIOR_FILE)
     return CalibrationOutcome(before=before, after=after, result=result, parameters=parameters,
                               seconds=time.perf_counter() - started, written=written)
-
-
-def read_calibrated(folder: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(parameters, posterior) tables of a calibration (default: the shipped data package).
-
-    Raises
-    ------
-    DataError
-        A file is missing or lacks a parameter's column or row.
-    """
-    base = Path(str(resources.files("paxsilica") / "data" / "calibrated")) if folder is None \
-        else folder
-    try:
-        parameters = pd.read_csv(base / PARAMETERS_FILE)
-        posterior = pd.read_csv(base / POSTERIOR_FILE)
-    except FileNotFoundError as exc:
-        raise DataError(f"no calibration in {base}: run `paxsilica calibrate --out {base}`",
-                        file=Path(exc.filename).name) from None
-    names = [p.name for p in PARAMETERS]
-    for name in names:
-        if name not in set(parameters.get("parameter", [])):
-            raise DataError(f"parameter '{name}' has no row", file=PARAMETERS_FILE,
-                            field="parameter")
-        if name not in posterior.columns:
-            raise DataError(f"parameter '{name}' has no column", file=POSTERIOR_FILE,
-                            field=name)
-    return parameters, posterior
-
-
-def calibrated_values(folder: Path | None = None) -> Mapping[str, float]:
-    """The posterior P50 of each behavioural parameter (the point estimate)."""
-    parameters, _ = read_calibrated(folder)
-    return {str(k): float(v) for k, v in zip(parameters["parameter"], parameters["p50"],
-                                               strict=True)}
 
 
 def coverage_line(table: pd.DataFrame) -> str:

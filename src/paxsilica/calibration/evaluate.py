@@ -1,7 +1,9 @@
 """Run the episodes under a set of behavioural parameters and compare with the bands.
 
-The behavioural parameters are existing :class:`~paxsilica.engine.EngineOptions` fields and
-one multiplier on every commodity's demand elasticity (applied to a copy of the dataset).
+The behavioural parameters are :class:`~paxsilica.engine.EngineOptions` fields (among them
+the crisis-behaviour mechanisms of :mod:`paxsilica.engine.behaviour` and the backstop, off as
+shipped) and one multiplier on every commodity's demand elasticity (applied to a copy of the
+dataset).
 :data:`PARAMETERS` declares each with its prior range and the shipped value.
 """
 
@@ -58,6 +60,28 @@ PARAMETERS: tuple[Parameter, ...] = (
               "inverse)"),
     Parameter(DEMAND_SCALE, 0.25, 4.0, 1.0,
               "multiplier on every commodity's (short-run) demand elasticity"),
+    # the crisis-behaviour mechanisms of issue 12 (paxsilica.engine.behaviour; off as shipped)
+    Parameter("contract_share", 0.0, 0.9, 0.0,
+              "share of volume on contracts whose price follows spot with a lag"),
+    Parameter("contract_lag_months", 1.0, 12.0, 3.0,
+              "months over which contract prices follow spot (1/lag of the gap a month)"),
+    Parameter("long_run_demand_multiple", 1.0, 6.0, 1.0,
+              "long-run demand elasticity / short-run (substitution while prices stay high)"),
+    Parameter("demand_adjustment_months", 3.0, 36.0, 12.0,
+              "months over which demand closes its gap to the long-run curve"),
+    Parameter("long_run_supply_multiple", 1.0, 10.0, 1.0,
+              "long-run supply elasticity / short-run (capacity ramping outside the "
+              "restricting region)"),
+    Parameter("supply_ramp_months", 6.0, 36.0, 12.0,
+              "months over which capacity closes its gap to the long-run response"),
+    Parameter("backstop_multiple", 1.0, 10.0, 1.0,
+              "backstop price / price cap (1: the hard cap)"),
+    Parameter("backstop_elasticity", -3.0, -0.3, -1.0,
+              "demand elasticity above the price cap (demand destruction)"),
+    Parameter("front_running", 0.0, 5.0, 0.0,
+              "extra weight of restricted routes between announcement and start"),
+    Parameter("precaution_cover", 0.0, 2.0, 0.0,
+              "share by which holders raise their target cover when alarmed"),
 )
 
 

@@ -3,7 +3,9 @@
 Each observable is a function ``(results, dataset, **args) -> ndarray of shape (draw,)`` over
 the monthly paths of :class:`paxsilica.engine.Results` (``keep_paths=True``). NaN means "did
 not happen in this draw" (a stock that never ran out). Prices are ratios to the baseline
-price, months are 0-based simulation months, segments are named (``alliance``,
+price and read the *spot* price (``spot_price_ratio``): every price observation of the
+episodes is a market quote (Fastmarkets, Argus, SMM, Asian Metal), which is a spot price;
+where the engine models no contracts the spot price is the one price, months are 0-based simulation months, segments are named (``alliance``,
 ``restricting``, ``others``). :data:`OBSERVABLES` names each one with the arguments it takes;
 episode files (``paxsilica/scenarios/episodes``) refer to them by that name.
 """
@@ -30,21 +32,28 @@ def _path(res: Any, var: str, commodity: str) -> np.ndarray:
     return np.asarray(res.paths[var].sel(commodity=commodity).values, dtype=float)
 
 
+def _quote(res: Any, commodity: str) -> np.ndarray:
+    """(draw, month, segment) spot price ratio: the quoted price (the price where no contracts
+    are modelled and the run kept no spot path)."""
+    name = "spot_price_ratio" if "spot_price_ratio" in res.paths else "price_ratio"
+    return _path(res, name, commodity)
+
+
 def price(res: Any, ds: Dataset, *, commodity: str, segment: str, month: int) -> np.ndarray:
-    """Price ratio (x baseline) of ``segment`` in ``month``."""
-    return _path(res, "price_ratio", commodity)[:, month, SEGMENT_INDEX[segment]]
+    """Spot price ratio (x baseline) of ``segment`` in ``month``."""
+    return _quote(res, commodity)[:, month, SEGMENT_INDEX[segment]]
 
 
 def price_split(res: Any, ds: Dataset, *, commodity: str, months: list[int]) -> np.ndarray:
-    """Median over months ``[first, last]`` of alliance price / restricting price."""
-    p = _path(res, "price_ratio", commodity)[:, months[0]:months[1] + 1]
+    """Median over months ``[first, last]`` of alliance / restricting spot price."""
+    p = _quote(res, commodity)[:, months[0]:months[1] + 1]
     return np.median(p[..., 0] / p[..., 1], axis=1)
 
 
 def peak_price(res: Any, ds: Dataset, *, commodity: str, segment: str,
                months: list[int]) -> np.ndarray:
-    """Highest price ratio of ``segment`` over months ``[first, last]``."""
-    p = _path(res, "price_ratio", commodity)[:, months[0]:months[1] + 1, SEGMENT_INDEX[segment]]
+    """Highest spot price ratio of ``segment`` over months ``[first, last]``."""
+    p = _quote(res, commodity)[:, months[0]:months[1] + 1, SEGMENT_INDEX[segment]]
     return p.max(axis=1)
 
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from paxsilica.errors import PaxsilicaError
 from paxsilica.model.records import json_safe
 
-__all__ = ["DataOption", "DbOption", "Format", "FormatOption", "Lang", "emit_json", "err",
+__all__ = ["DataOption", "DbOption", "Format", "FormatOption", "Lang", "ParameterChoice", "emit_json", "err",
            "user_errors"]
 
 err = Console(stderr=True, soft_wrap=True)
@@ -30,6 +30,14 @@ class Format(str, Enum):
 class Lang(str, Enum):
     en = "en"
     ar = "ar"
+
+
+class ParameterChoice(str, Enum):
+    """Behavioural parameters of a run (paxsilica.calibration.posterior)."""
+
+    shipped = "shipped"
+    median = "median"
+    posterior = "posterior"
 
 
 DataOption = Annotated[Path | None, typer.Option(

@@ -16,8 +16,8 @@ import typer
 from paxsilica import workflows, workflows_trade
 from paxsilica.cli import calibrate, optimize, render, scale, spof, web
 from paxsilica.cli.service_client import service_for
-from paxsilica.cli.common import (DataOption, DbOption, Format, FormatOption, Lang, emit_json,
-                                  err, user_errors)
+from paxsilica.cli.common import (DataOption, DbOption, Format, FormatOption, Lang,
+                                  ParameterChoice, emit_json, err, user_errors)
 
 __all__ = ["app", "main"]
 
@@ -150,11 +150,17 @@ def simulate(
     backend: scale.BackendOption = scale.Backend.numpy,
     precision: scale.PrecisionOption = scale.Precision.float64,
     regions: RegionsOption = None,
+    parameters: Annotated[ParameterChoice, typer.Option(
+        help="Behavioural parameters: shipped (the engine's defaults), median (the "
+             "calibration's posterior P50) or posterior (drawn from the calibration's "
+             "posterior sample: parameter uncertainty inside the fan).")
+    ] = ParameterChoice.shipped,
 ) -> None:
     """Run one scenario as a Monte Carlo simulation and record it in the results store."""
     outcome = workflows.simulate_scenario(
         scenario, runs=runs, seed=seed, db=db, data=data, regions=regions,
-        scale=workflows.Scale(workers, scheduler, backend.value, precision.value))
+        scale=workflows.Scale(workers, scheduler, backend.value, precision.value),
+        parameters=parameters.value)
     payload = workflows.simulation_payload(outcome)
     if format is Format.json:
         emit_json(payload)

@@ -160,6 +160,16 @@ class EngineOptions:
         of the cap, where what is still unmet is shortage. 1: the hard cap.
     backstop_elasticity : float
         Demand elasticity above the cap (< 0): buyers giving up the unit.
+    front_running : float
+        Between a restriction's ``announce_month`` and its start, the restricted routes'
+        weight is raised by this share (exporters ship ahead of the controls). 0: off.
+    precaution_cover : float
+        Holders raise their target cover by this share while a restriction aimed at them is
+        announced or in force, and while their expected price is above
+        ``precaution_trigger_price``; they refill only in calm months (never during a
+        shortage) and sell the extra back once the alarm ends. 0: off.
+    precaution_trigger_price : float
+        Expected price ratio above which holders keep precautionary cover (> 1).
     """
 
     final_demand_share: tuple[float, float, float] = (0.30, 0.30, 0.40)
@@ -186,6 +196,9 @@ class EngineOptions:
     max_supply_growth_per_year: float = 0.04
     backstop_multiple: float = 1.0
     backstop_elasticity: float = -1.0
+    front_running: float = 0.0
+    precaution_cover: float = 0.0
+    precaution_trigger_price: float = 1.5
 
     def __post_init__(self) -> None:
         checks = (("contract_share", 0.0 <= self.contract_share < 1.0, "in [0, 1)"),
@@ -198,7 +211,10 @@ class EngineOptions:
                   ("max_supply_growth_per_year", self.max_supply_growth_per_year >= 0.0,
                    ">= 0"),
                   ("backstop_multiple", self.backstop_multiple >= 1.0, ">= 1"),
-                  ("backstop_elasticity", self.backstop_elasticity < 0.0, "< 0"))
+                  ("backstop_elasticity", self.backstop_elasticity < 0.0, "< 0"),
+                  ("front_running", self.front_running >= 0.0, ">= 0"),
+                  ("precaution_cover", self.precaution_cover >= 0.0, ">= 0"),
+                  ("precaution_trigger_price", self.precaution_trigger_price > 1.0, "> 1"))
         bad = [f"{name} = {getattr(self, name)!r} (expected {rule})"
                for name, ok, rule in checks if not ok]
         if bad:

@@ -207,6 +207,9 @@ def _shock_tables(net: Network, shocks: Sequence[CompiledShock], xp: Any,
             # (draw, commodity, G, G) factor per month would dominate the month's work
             entry["idx"] = np.asarray(idx)
             entry["small"] = xp.asarray(np.stack(shock.geometry), dtype=dtype)
+            entry["announce"] = getattr(shock.source, "announce_month", None)
+            # (view, commodity, G): 1 where a region imports on a restricted route
+            entry["exposed"] = xp.asarray(full.max(axis=2) > 0, dtype=dtype)
         if shock.type == "price_suppression":
             flooder = np.full((n_v, n_c), -1, dtype=np.int32)
             for v, fl in enumerate(shock.flooder):
@@ -449,11 +452,22 @@ class MonthStep:
         """This month's shock effects; None where no shock of that kind acts."""
         xp = self.xp
         start, end, value, leakage = shock_params
-        cap_keep = surge = None
+        cap_keep = surge = alarm = None
         restrictions = []
         suppression = []
+        options = self.net.options
         for s, table in enumerate(self.tables):
             active = (start[s] <= month) & (month < end[s])
+            if table.get("announce") is not None:
+                announced = (table["announce"] <= month) & (month < start[s]) \
+                    & (start[s] < end[s])
+                if options.front_running > 0 and not _eager_idle(xp, announced):
+                    restrictions.append((table["idx"], 1.0 + options.front_running
+                                         * announced[:, None, None, None]
+                                         * table["small"][v][None]))
+                if options.precaution_cover > 0:
+                    warned = (announced | active)[:, None, None] * table["exposed"][v][None]
+                    alarm = warned if alarm is None else xp.maximum(alarm, warned)
             if _eager_idle(xp, active):
                 continue
             val = xp.where(active, value[s], 0.0)
@@ -476,7 +490,7 @@ class MonthStep:
             else:
                 suppression.append((table, active, value[s], geometry, table["flooder"][v]))
         return dict(capacity_keep=cap_keep, restrictions=restrictions, surge=surge,
-                    suppression=suppression)
+                    suppression=suppression, alarm=alarm)
 
     def _capacity(self, st: dict[str, Any], capacity_keep: Any, month: Any, v: Any) -> Any:
         xp, k = self.xp, self.k
@@ -537,6 +551,8 @@ class MonthStep:
             exports = exports + flood[..., None] * hot
         stock = st["stock"][:, sl]
         target = xp.broadcast_to(k.stock_target[v][sl], stock.shape)
+        if self.net.options.precaution_cover > 0:
+            target = target * self._precaution(st, effects["alarm"], sl)
         strategic, release_limit, refill = self._strategic_limits(st, sl)
         retained = xp.maximum(production - exports, 0.0)
         c = clear(xp.where(zero_demand, 0.0, available), demand1, stock, target, k.params[li],
@@ -589,6 +605,16 @@ class MonthStep:
                 build=build_c + c.build_strategic) | prices
         for name, value in values.items():
             out[name] = put(out[name], sl, value)
+
+    def _precaution(self, st: dict[str, Any], alarm: Any, sl: slice) -> Any:
+        """Multiplier of the target cover ``(draw, c, G)``: 1 + precaution_cover where a
+        restriction aimed at the region is announced or in force, or its expected price is
+        above the trigger."""
+        options = self.net.options
+        high = st["expected"][:, sl] > options.precaution_trigger_price
+        if alarm is not None:
+            high = high | (alarm[:, sl] > 0)
+        return 1.0 + options.precaution_cover * high
 
     def _spot(self, st: dict[str, Any], sl: slice, blend: Any) -> dict[str, Any]:
         """This month's spot and contract prices behind the blended ``blend`` (the contract

@@ -126,13 +126,19 @@ class ExportRestriction(_ShockBase):
     country's ISO3 such as ``JPN`` for China's 2010 halt to Japan, or ``"all"``) to its
     ``bloc``. A target country cuts the route into its whole region (its own with the default
     region map). ``leakage`` is the share of the cut volume still reaching the
-    targets through third countries.
+    targets through third countries. ``announce_month`` (optional) is when the restriction is
+    announced, at or before ``start_month``: in between, buyers in the targets pull volume
+    forward and build precautionary stock (``EngineOptions.front_running``,
+    ``precaution_cover``).
     """
 
     type: Literal["export_restriction"]
     countries: Ids | None = None
     commodities: Ids
     targets: str | None = None
+    announce_month: Annotated[int, Field(ge=0, description="0-based month the restriction "
+                                          "is announced, before it bites (front-running)")
+                              ] | None = None
     severity: _ShareParam
     leakage: _ShareParam = 0.0
 
@@ -373,6 +379,12 @@ class Scenario(Frozen):
                     f"start_month {param_support(shock.start_month)[0]:g} is not before the "
                     f"horizon's end (horizon_months {self.horizon_months})",
                     "shocks", i, "start_month")
+            announce = getattr(shock, "announce_month", None)
+            if announce is not None and announce > param_support(shock.start_month)[0]:
+                raise _scenario_error(
+                    f"announce_month {announce} is after the earliest start_month "
+                    f"{param_support(shock.start_month)[0]:g}: a restriction is announced "
+                    "before (or when) it bites", "shocks", i, "announce_month")
             needs_default = isinstance(shock, ExportRestriction | PriceSuppression)
             if needs_default and shock.countries is None and not self.restricting:
                 raise _scenario_error(
