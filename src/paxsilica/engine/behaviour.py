@@ -18,8 +18,10 @@ shipped engine's numbers are unchanged); the episode calibration switches them o
   the long-run one ``p**e_l`` at the last price: substitution while a shock lasts, recovery
   after it, by ``1 / months`` of the gap a month and never faster than a stated share of
   demand a year (after 2010: about 10% of rare-earth demand a year, episodes.md section 8).
-* **Supply ramp.** Capacity carries a multiplier ``y`` that moves toward the long-run supply
-  response ``max(expected price, 1)**e_long`` by ``1 / months`` of the gap a month; the world's
+* **Supply ramp.** Capacity carries a multiplier ``y`` that moves toward
+  ``max(expected price, 1)**(e_long - e_short)`` by ``1 / months`` of the gap a month, so that
+  output, capacity x y x expected price**e_short below full utilisation, reaches the long-run
+  response expected price**e_long (growth only: a depressed price builds nothing); the world's
   additions of a commodity are at most a stated share of the world market a year (after
   2010: non-China rare-earth supply +4% of the market a year, Sprecher et al. 2017). A region
   whose price is held down (the restricting one) does not expand.
@@ -57,17 +59,18 @@ def demand_shift(shift: Any, price: Any, gap_exponent: Any, months: float, max_s
     return shift + xp.clip((target - shift) / months, -max_step, max_step)
 
 
-def ramp_step(ramp: Any, expected: Any, e_long: Any, months: float, capacity0: Any,
+def ramp_step(ramp: Any, expected: Any, gap_exponent: Any, months: float, capacity0: Any,
               max_world_step: Any, xp: Any) -> Any:
     """Next month's capacity multiplier ``y`` (multiplies each cell's capacity).
 
-    ``y`` closes ``1 / months`` of its gap to ``max(expected, 1) ** e_long`` a month (the
-    long-run supply response; no region grows at a depressed price). Additions are scaled
+    ``y`` closes ``1 / months`` of its gap to ``max(expected, 1) ** gap_exponent`` a month
+    (``gap_exponent`` = e_long - e_short of supply, per commodity: capacity makes up what the
+    short-run response lacks of the long-run one; no region grows at a depressed price). Additions are scaled
     down pro rata so that each commodity's world capacity grows by at most
     ``max_world_step`` (units a month, per commodity) a month; retirements are not limited.
     ``capacity0`` is ``(commodity, region)``, the rest ``(draw, commodity, region)``.
     """
-    target = xp.maximum(expected, 1.0) ** e_long
+    target = xp.maximum(expected, 1.0) ** gap_exponent
     step = (target - ramp) / months
     added = xp.maximum(step, 0.0) * capacity0
     total = added.sum(axis=-1, keepdims=True)

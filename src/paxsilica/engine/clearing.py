@@ -25,8 +25,9 @@ The price then solves ``D(p) = available + release - build - withheld`` in close
 ``p = (net / D1) ** (1 / e_d)``, clipped to ``[min_price, cap]``. At the cap the market
 cannot clear: ``shortage = D(cap) - consumption``. With a backstop (issue 12) the commodity's
 cap is a kink instead: above it demand falls with the backstop elasticity up to the backstop
-price (``cap`` in :class:`ClearParams`), where what is still unmet is shortage
-(:func:`price_at`). The unsold ``excess`` (withheld output
+price (``cap`` in :class:`ClearParams`; :func:`price_at`), so the price stays finite and is
+set by the model, while the quantities are those of the hard cap: what buyers wanted at the
+cap and gave up is shortage, and reaches downstream output. The unsold ``excess`` (withheld output
 included) is returned to the caller: local output is curtailed, and imports nobody buys even
 at the lowest price go back to their exporters (:mod:`paxsilica.engine.step`), so stocks
 never rise above target.
@@ -158,14 +159,24 @@ def clear(available: Any, demand1: Any, stock: Any, target: Any, params: ClearPa
         net = net - withheld
     ratio = xp.clip(net / demand1, params.cap_pow, params.floor_pow)
     price = xp.clip(price_at(ratio, params, xp), params.min_price, params.cap)
+    # Above the cap (hard or a backstop's kink) what buyers wanted at the cap and did not get
+    # is shortage: under a backstop the price rises on, but the units given up are lost to
+    # their users (and to downstream output), as under the hard cap.
+    short_pow = _short_pow(params)
     demand = xp.where(ratio >= params.floor_pow, demand1 * params.floor_pow,
-                      xp.where(ratio <= params.cap_pow, demand1 * params.cap_pow, net))
+                      xp.where(ratio <= short_pow, demand1 * short_pow, net))
     consumption = xp.minimum(demand, net)
     excess = net - consumption
     if withheld is not None:
         excess = excess + withheld
     return Cleared(price, demand, consumption, demand - consumption, release_c, release_s,
                    build_c, build_s, excess)
+
+
+def _short_pow(params: ClearParams) -> Any:
+    """Demand ratio at the price above which unmet demand is shortage: the cap (a backstop's
+    kink)."""
+    return params.cap_pow if params.kink is None else params.kink_pow
 
 
 def price_at(ratio: Any, params: ClearParams, xp: Any = np) -> Any:
@@ -237,7 +248,7 @@ def _strategic_release(net: Any, demand1: Any, gap_left: Any, params: ClearParam
     """Strategic release: price rule brings the price down to its threshold; shortage rule
     fills the shortage once it exceeds the threshold share. Never more than the gap left."""
     to_threshold = demand1 * params.threshold_pow - net
-    shortfall = demand1 * params.cap_pow - net
+    shortfall = demand1 * _short_pow(params) - net
     by_shortage = xp.where(shortfall > params.threshold * demand1, shortfall, 0.0)
     need = xp.where(params.price_trigger, to_threshold, by_shortage)
     out = xp.clip(xp.minimum(need, gap_left), 0.0, None)

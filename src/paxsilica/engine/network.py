@@ -147,19 +147,21 @@ class EngineOptions:
         Demand moves by at most this share of baseline demand a year (after 2010: about 10%
         of rare-earth demand a year, episodes.md section 8).
     long_run_supply_multiple : float
-        Long-run supply elasticity = this x the short-run one (>= 1); capacity ramps toward the
-        long-run response to the expected price. 1: off.
+        Long-run supply elasticity = this x the short-run one (>= 1); capacity ramps so that
+        output reaches the long-run response to the expected price. 1: off.
     supply_ramp_months : float
         Capacity closes 1/months of its gap to the long-run response a month (>= 1).
     max_supply_growth_per_year : float
         World capacity of a commodity grows by at most this share of its baseline a year
         (after 2010: non-China rare-earth supply +4% of the market a year, Sprecher et al.).
     backstop_multiple : float
-        The price cap becomes a backstop: above the commodity's ``price_cap_ratio`` buyers
-        destroy demand with ``backstop_elasticity``, up to a backstop price of this multiple
-        of the cap, where what is still unmet is shortage. 1: the hard cap.
+        The price cap becomes a backstop: above the commodity's ``price_cap_ratio`` the price
+        is set by the demand curve of ``backstop_elasticity`` up to a backstop price of this
+        multiple of the cap (where it stops). Quantities are those of the hard cap: what
+        buyers wanted at the cap and gave up is shortage. 1: the hard cap.
     backstop_elasticity : float
-        Demand elasticity above the cap (< 0): buyers giving up the unit.
+        Demand elasticity above the cap (< 0): how far the price must rise for buyers to give
+        up each further unit.
     front_running : float
         Between a restriction's ``announce_month`` and its start, the restricted routes'
         weight is raised by this share (exporters ship ahead of the controls). 0: off.

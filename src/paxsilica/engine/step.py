@@ -143,10 +143,10 @@ class _Tables:
             whole = whole + share[..., t]
         self.tranche_capacity = whole * self.capacity0
         options = net.options
-        # demand: e_long - e_short per commodity; supply: the long-run elasticity and the most
-        # the world may add a month (units, per view and commodity)
+        # e_long - e_short per commodity (demand, supply) and the most the world may add to
+        # a commodity's capacity a month (units, per view and commodity)
         self.demand_gap = f(net.demand_elasticity * (options.long_run_demand_multiple - 1.0))
-        self.e_s_long = f(net.supply_elasticity * options.long_run_supply_multiple)
+        self.e_s_gap = f(net.supply_elasticity * (options.long_run_supply_multiple - 1.0))
         self.max_world_add = f(np.stack([v.capacity0.sum(axis=-1, keepdims=True)
                                          for v in views])
                                * options.max_supply_growth_per_year / 12.0)
@@ -392,7 +392,7 @@ class MonthStep:
                                        options.demand_adjustment_months,
                                        options.max_substitution_per_year / 12.0, xp)
         if "ramp" in st:
-            st["ramp"] = ramp_step(st["ramp"], st["expected"], k.e_s_long[None, :, None],
+            st["ramp"] = ramp_step(st["ramp"], st["expected"], k.e_s_gap[None, :, None],
                                    options.supply_ramp_months, k.capacity0[v],
                                    k.max_world_add[v][None], xp)
 
@@ -620,7 +620,7 @@ class MonthStep:
         """This month's spot and contract prices behind the blended ``blend`` (the contract
         price then moves toward spot for next month)."""
         options = self.net.options
-        contract = st["contract"][:, sl]
+        contract = st["contract"][:, sl].copy()  # a NumPy view would see the update below
         spot = spot_price(blend, contract, options.contract_share, options.min_price_ratio,
                           self.xp)
         st["contract"] = put(st["contract"], sl,

@@ -131,6 +131,21 @@ def test_start_month_must_fall_inside_the_horizon():
     assert info.value.field == "shocks[0].start_month"
 
 
+def test_announce_month_comes_before_the_restriction_bites():
+    ok = Scenario.from_mapping(_minimal(shocks=[_shock(announce_month=1, start_month=2)]))
+    assert ok.shocks[0].announce_month == 1
+    same = Scenario.from_mapping(_minimal(shocks=[_shock(announce_month=2, start_month=2)]))
+    assert same.shocks[0].announce_month == 2
+    # a distribution's lowest start counts: announced at 3 but may start at 2
+    with pytest.raises(ScenarioError, match="announce_month 3 is after the earliest "
+                                            "start_month 2") as info:
+        Scenario.from_mapping(_minimal(shocks=[_shock(
+            announce_month=3, start_month={"dist": "uniform", "low": 2, "high": 5})]))
+    assert info.value.field == "shocks[0].announce_month"
+    with pytest.raises(ScenarioError):
+        Scenario.from_mapping(_minimal(shocks=[_shock(announce_month=-1)]))
+
+
 def test_default_countries_need_a_restricting_list():
     data = {"name": "t", "title": "T", "shocks": [_shock()]}
     with pytest.raises(ScenarioError, match="'restricting' list is empty"):

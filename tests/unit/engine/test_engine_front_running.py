@@ -1,0 +1,80 @@
+"""Front-running and precautionary cover between a restriction's announcement and its start.
+
+Hand calculation: before any shock every price is 1, so in the first announced month an
+exporter's routes carry route0 x pull(1) = route0, the restricted ones (1 + front_running)
+times more; each exporter's output is split in proportion to these weights
+(paxsilica.engine.trade.flows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from paxsilica.engine import EngineOptions, simulate
+from paxsilica.engine.network import compile_network
+from tests.unit.engine.conftest import (assert_invariants, ban, mini, scenario,
+                                        stock_targets)
+
+ANNOUNCE, START = 2, 4
+RESTRICTING = 1  # segments map: alliance, restricting, others
+
+
+def _run(options: EngineOptions, announce: int | None = ANNOUNCE, **kw):
+    shock = ban(start_month=START, duration_months=2, targets="all")
+    if announce is not None:
+        shock["announce_month"] = announce
+    scn = scenario([shock], horizon_months=18, **kw)
+    ds = mini()
+    return ds, scn, simulate(ds, scn, draws=8, seed=3, regions="segments", options=options,
+                             workers=1)
+
+
+def test_exporters_ship_ahead_of_the_controls_by_hand() -> None:
+    f = 2.0
+    ds, scn, res = _run(EngineOptions(front_running=f))
+    net = compile_network(ds, scn, EngineOptions(front_running=f), "segments")
+    c = net.commodity_index["ore"]
+    route = net.views[0].route0[c, RESTRICTING]  # China's baseline shares to each segment
+    weights = route * (1.0 + f)
+    weights[RESTRICTING] = route[RESTRICTING]  # its home market is not restricted
+    share_abroad = 1.0 - weights[RESTRICTING] / weights.sum()
+    exports = res.paths["exports"].sel(commodity="ore").values[:, :, RESTRICTING]
+    supply = res.paths["supply"].sel(commodity="ore").values[:, :, RESTRICTING]
+    assert exports[:, ANNOUNCE] == pytest.approx(supply[:, ANNOUNCE] * share_abroad, rel=1e-9)
+    # before the announcement nothing moves: China exports its baseline share
+    assert exports[:, 0] == pytest.approx(supply[:, 0] * (1.0 - route[RESTRICTING]), rel=1e-9)
+    assert (exports[:, ANNOUNCE] > exports[:, 0] * 1.15).all()  # 60.3 against 50.7
+    _, _, plain = _run(EngineOptions(front_running=f), announce=None)
+    np.testing.assert_array_equal(plain.paths["exports"].values[:, :ANNOUNCE],
+                                  res.paths["exports"].values[:, :ANNOUNCE])
+    assert_invariants(res.paths)
+
+
+def test_nothing_is_pulled_forward_without_an_announcement_or_once_the_ban_bites() -> None:
+    _, _, announced = _run(EngineOptions(front_running=2.0))
+    _, _, silent = _run(EngineOptions(front_running=2.0), announce=None)
+    _, _, off = _run(EngineOptions(), announce=ANNOUNCE)
+    # the option alone, or the announcement alone, changes nothing
+    np.testing.assert_array_equal(silent.paths["exports"].values, off.paths["exports"].values)
+    exports = announced.paths["exports"].sel(commodity="ore").values[:, :, RESTRICTING]
+    # once in force the ban cuts every route abroad (severity 1): only home sales are left
+    assert exports[:, START] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_holders_raise_cover_when_warned_and_sell_it_back_after() -> None:
+    h = 1.0
+    ds, scn, res = _run(EngineOptions(front_running=2.0, precaution_cover=h))
+    target = stock_targets(ds, scn).sel(commodity="ore").values[:, 0]  # alliance, per month
+    stock = res.paths["stock_commercial"].sel(commodity="ore", segment="alliance").values
+    # the pulled-forward imports are stocked above the ordinary target, never above (1 + h)x
+    assert (stock[:, START - 1] > target[START - 1] * 1.05).all()
+    assert (stock <= target[None, :] * (1.0 + h) * (1 + 1e-9)).all()
+    # without precaution the same imports cannot be stocked above the target
+    _, _, plain = _run(EngineOptions(front_running=2.0))
+    plain_stock = plain.paths["stock_commercial"].sel(commodity="ore",
+                                                      segment="alliance").values
+    assert (plain_stock <= target[None, :] * (1 + 1e-9)).all()
+    # after the ban and the price alarm, the extra is sold back toward the target
+    assert (stock[:, -1] < stock[:, START - 1]).all()
+    assert_invariants(res.paths)
