@@ -605,7 +605,7 @@ def builtin_peaks(ds: Dataset) -> pd.DataFrame:
     """Per built-in scenario, shipped against the calibrated (posterior P50) parameters: the
     bloc commodity with the highest P50 peak price, that P50, and how many commodities' P50
     peak sits exactly at the cap (shipped) or at the backstop (calibrated), with the largest
-    share of draws reaching it (segments map, as the calibration)."""
+    share of draws reaching it (on the calibration's map)."""
     from paxsilica.calibration.evaluate import CALIBRATION_REGIONS, options_and_dataset
     from paxsilica.data.yaml_lines import list_builtin
 

@@ -535,7 +535,7 @@ def simulation_payload(outcome: RunOutcome) -> dict[str, object]:
     results = outcome.results
     meta = {key: results.meta.get(key) for key in (
         "draws", "months", "commodities", "segments", "region_map", "regions",
-        "region_segments", "seed", "scenario", "dataset_hash")}
+        "region_segments", "seed", "scenario", "dataset_hash", "parameters")}
     meta.update(seconds=round(outcome.seconds, 3), run_id=outcome.run_id)
     payload = {"meta": meta,
                "summary": results.summary.to_dict(orient="records"),

@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from paxsilica.calibration.episodes import Episode, load_episodes
-from paxsilica.calibration.evaluate import coverage, evaluate, shipped_values
+from paxsilica.calibration.evaluate import (CALIBRATION_REGIONS, coverage, evaluate,
+                                            shipped_values)
 from paxsilica.calibration.fit import FitResult, fit
 from paxsilica.calibration.posterior import (PARAMETERS_FILE, POSTERIOR_FILE, calibrated_values,
                                              read_calibrated)
@@ -52,13 +53,15 @@ def parameter_rows(result: FitResult, episodes: list[Episode]) -> pd.DataFrame:
     table["fitted_to"] = ";".join(result.observations)
     table["heldout"] = ";".join(heldout)
     table["method"] = (f"ABC-SMC (pyabc), seed {result.seed}, {len(result.posterior)} "
-                       f"particles, {len(result.epsilons)} generations, {result.draws} draws "
-                       f"per episode, final epsilon {result.epsilons[-1]:.4g}")
+                       f"particles, {len(result.epsilons)} generations, {result.simulations} "
+                       f"simulations, {result.draws} draws per episode on the "
+                       f"{CALIBRATION_REGIONS} map, final epsilon {result.epsilons[-1]:.4g}")
     return table
 
 
 def calibrate(*, population: int = 40, generations: int = 6, draws: int = 30, seed: int = 12,
-              out: Path | None = None, ds: Dataset | None = None) -> CalibrationOutcome:
+              out: Path | None = None, ds: Dataset | None = None,
+              max_simulations: int | None = None) -> CalibrationOutcome:
     """Fit the behavioural parameters to the shipped episodes; write the CSVs to ``out``.
 
     The before/after tables use each episode's own draws (200) and seed: before at the
@@ -69,7 +72,7 @@ def calibrate(*, population: int = 40, generations: int = 6, draws: int = 30, se
     episodes = load_episodes(ds=ds)
     before = evaluate(episodes, ds, shipped_values())
     result = fit(episodes, ds, population=population, generations=generations, draws=draws,
-                 seed=seed)
+                 seed=seed, max_simulations=max_simulations)
     parameters = parameter_rows(result, episodes)
     after = evaluate(episodes, ds, dict(zip(parameters["parameter"], parameters["p50"],
                                             strict=True)))

@@ -44,6 +44,30 @@ def test_simulate_json_contract_and_stored_run(tmp_path: Path) -> None:
     assert stored[("policy", None, "policy_cost_usd_mean")] == 0.0  # no policy in ga-ge-ban
 
 
+def test_simulate_under_calibrated_parameters(tmp_path: Path) -> None:
+    # the shipped calibration's posterior P50 and posterior sample change the numbers; the
+    # run records which parameters it used, and a seed reproduces a posterior run
+    db = str(tmp_path / "runs.duckdb")
+
+    def run(choice: str) -> dict:
+        return _json(["simulate", "ga-ge-ban", "--runs", "40", "--seed", "5", "--db", db,
+                      "--format", "json", "--parameters", choice])
+
+    def gallium(payload: dict) -> dict:
+        return next(r for r in payload["summary"]
+                    if r["commodity"] == "gallium_refining" and r["segment"] == "alliance")
+
+    shipped, median, posterior = run("shipped"), run("median"), run("posterior")
+    assert [p["meta"]["parameters"] for p in (shipped, median, posterior)] == [
+        "shipped", "median", "posterior"]
+    assert posterior["meta"]["draws"] == 40
+    assert gallium(median) != gallium(shipped) and gallium(posterior) != gallium(median)
+    assert run("posterior")["summary"] == posterior["summary"]
+    bad = runner.invoke(app, ["simulate", "ga-ge-ban", "--runs", "4", "--db", db,
+                              "--parameters", "mean"])
+    assert bad.exit_code != 0 and "mean" in bad.output
+
+
 def test_same_seed_same_numbers(tmp_path: Path) -> None:
     args = ["simulate", "ga-ge-ban", "--runs", "100", "--seed", "9", "--format", "json",
             "--db", str(tmp_path / "a.duckdb")]

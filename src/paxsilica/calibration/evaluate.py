@@ -25,10 +25,9 @@ from paxsilica.model.dataset import Dataset
 __all__ = ["PARAMETERS", "Parameter", "coverage", "episode_values", "evaluate",
            "evaluate_posterior", "options_and_dataset", "quantiles", "shipped_values"]
 
-#: The market the episodes are fitted on: the first release's three segments (the fit and its
-#: posterior predate the region engine; moving them to the country map is issue 12's next
-#: step, and the observables read segment aggregates).
-CALIBRATION_REGIONS = "segments"
+#: The market the episodes are fitted on: the engine's default country map (the observables
+#: read the bloc aggregates alliance / restricting / others, which every map reports).
+CALIBRATION_REGIONS = "countries"
 
 #: The dataset multiplier's name (every commodity's demand elasticity x this).
 DEMAND_SCALE = "demand_elasticity_scale"

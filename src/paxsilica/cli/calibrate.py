@@ -21,13 +21,15 @@ def calibrate(
     draws: Annotated[int, typer.Option(min=5, help="Monte Carlo draws per episode and "
                                                    "particle.")] = 30,
     seed: Annotated[int, typer.Option(help="Seed of the ABC-SMC sampler.")] = 12,
+    max_simulations: Annotated[int | None, typer.Option(
+        min=1, help="Start no new generation after this many simulations.")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Folder for calibrated_parameters.csv and calibrated_posterior.csv (the "
              "shipped ones: src/paxsilica/data/calibrated).")] = None,
 ) -> None:
     """Fit behavioural parameters to the training episodes by ABC-SMC; report coverage."""
     outcome = wc.calibrate(population=population, generations=generations, draws=draws,
-                           seed=seed, out=out)
+                           seed=seed, out=out, max_simulations=max_simulations)
     typer.echo(outcome.parameters[["parameter", "prior_low", "prior_high", "shipped", "p5",
                                    "p50", "p95"]].to_string(index=False, float_format="%.3f"))
     typer.echo(f"before (shipped values): {wc.coverage_line(outcome.before)}")
