@@ -161,3 +161,22 @@ def assert_stocks_within_target(paths: Any, target: Any, rtol: float = 1e-9) -> 
         f"stock above target by {float(above.max()):g}"
     assert np.isfinite(paths.stock_commercial.values).all()
 
+
+
+def assert_jax_agrees(scn: Scenario, options: Any, draws: int = 32) -> None:
+    """NumPy and JAX give the same summary and downstream tables (1e-6 relative) under
+    ``options``, and the options move the numbers away from the defaults'."""
+    import numpy as np
+
+    from paxsilica.engine import simulate
+
+    pytest.importorskip("jax")
+    ref = simulate(mini(), scn, draws=draws, keep_paths=False, options=options)
+    res = simulate(mini(), scn, draws=draws, keep_paths=False, options=options, backend="jax")
+    plain = simulate(mini(), scn, draws=draws, keep_paths=False)
+    for table in ("summary", "downstream"):
+        np.testing.assert_allclose(getattr(res, table).select_dtypes("number").to_numpy(float),
+                                   getattr(ref, table).select_dtypes("number").to_numpy(float),
+                                   rtol=1e-6, atol=1e-9, equal_nan=True, err_msg=table)
+    assert not np.allclose(ref.summary.peak_price_ratio_mean,
+                           plain.summary.peak_price_ratio_mean)

@@ -21,7 +21,8 @@ from paxsilica.engine.network import compile_network
 from paxsilica.engine.sampling import compile_shocks, draw_shocks, stack_draws
 from paxsilica.engine.step import PRICE_VARIABLES, MonthStep
 from paxsilica.errors import ModelError
-from tests.unit.engine.conftest import assert_invariants, ban, mini, region_paths, scenario
+from tests.unit.engine.conftest import (assert_invariants, assert_jax_agrees, ban, mini,
+                                        region_paths, scenario)
 
 MIN_PRICE = EngineOptions().min_price_ratio
 ORE, CHIP = 0, 1
@@ -356,21 +357,11 @@ def test_supply_ramp_grows_outside_the_restricting_region_within_the_world_cap()
 # -- NumPy and JAX agree with the mechanisms on -------------------------------------------
 
 def test_jax_matches_numpy_with_every_mechanism_on() -> None:
-    pytest.importorskip("jax")
-    scn = scenario([ban(1.0, targets="all", start_month=1, duration_months=8)],
-                   horizon_months=12)
-    opts = EngineOptions(contract_share=0.5, long_run_demand_multiple=3.0,
-                         long_run_supply_multiple=3.0, backstop_multiple=3.0,
-                         backstop_elasticity=-0.5)
-    ref = simulate(mini(), scn, draws=64, keep_paths=False, options=opts)
-    res = simulate(mini(), scn, draws=64, keep_paths=False, options=opts, backend="jax")
-    plain = simulate(mini(), scn, draws=64, keep_paths=False)
-    for table in ("summary", "downstream"):
-        np.testing.assert_allclose(getattr(res, table).select_dtypes("number").to_numpy(float),
-                                   getattr(ref, table).select_dtypes("number").to_numpy(float),
-                                   rtol=1e-6, atol=1e-9, equal_nan=True, err_msg=table)
-    # and the mechanisms moved the numbers the two backends agree on
-    assert not np.allclose(ref.summary.peak_price_ratio_mean, plain.summary.peak_price_ratio_mean)
+    assert_jax_agrees(scenario([ban(1.0, targets="all", start_month=1, duration_months=8)],
+                               horizon_months=12),
+                      EngineOptions(contract_share=0.5, long_run_demand_multiple=3.0,
+                                    long_run_supply_multiple=3.0, backstop_multiple=3.0,
+                                    backstop_elasticity=-0.5), draws=64)
 
 
 # -- option checks --------------------------------------------------------------------------

@@ -13,8 +13,8 @@ import pytest
 
 from paxsilica.engine import EngineOptions, simulate
 from paxsilica.engine.network import compile_network
-from tests.unit.engine.conftest import (assert_invariants, ban, mini, scenario,
-                                        stock_targets)
+from tests.unit.engine.conftest import (assert_invariants, assert_jax_agrees, ban, mini,
+                                        scenario, stock_targets)
 
 ANNOUNCE, START = 2, 4
 RESTRICTING = 1  # segments map: alliance, restricting, others
@@ -81,15 +81,6 @@ def test_holders_raise_cover_when_warned_and_sell_it_back_after() -> None:
 
 
 def test_jax_matches_numpy_with_front_running_and_precaution() -> None:
-    pytest.importorskip("jax")
-    options = EngineOptions(front_running=2.0, precaution_cover=1.0)
-    scn = scenario([ban(start_month=START, duration_months=2, targets="all",
-                        announce_month=ANNOUNCE)], horizon_months=12)
-    ref = simulate(mini(), scn, draws=32, keep_paths=False, options=options)
-    res = simulate(mini(), scn, draws=32, keep_paths=False, options=options, backend="jax")
-    plain = simulate(mini(), scn, draws=32, keep_paths=False)
-    for table in ("summary", "downstream"):
-        np.testing.assert_allclose(getattr(res, table).select_dtypes("number").to_numpy(float),
-                                   getattr(ref, table).select_dtypes("number").to_numpy(float),
-                                   rtol=1e-6, atol=1e-9, equal_nan=True, err_msg=table)
-    assert not np.allclose(ref.summary.peak_price_ratio_mean, plain.summary.peak_price_ratio_mean)
+    assert_jax_agrees(scenario([ban(start_month=START, duration_months=2, targets="all",
+                                    announce_month=ANNOUNCE)], horizon_months=12),
+                      EngineOptions(front_running=2.0, precaution_cover=1.0))
