@@ -17,29 +17,44 @@ import pytest
 from paxsilica import workflows
 from paxsilica import workflows_calibration as wc
 from paxsilica.calibration.episodes import load_episodes
-from paxsilica.calibration.evaluate import PARAMETERS, coverage, evaluate
+from paxsilica.calibration.evaluate import PARAMETERS, coverage, evaluate, evaluate_posterior
 from paxsilica.calibration.fit import fit, weighted_quantile
 
-_ONE_RESERVATION = ("one reservation price for every commodity (docs/calibration.md gap 2): "
-                    "China's gallium price fell 9%, its antimony price 10.5-11.5%, and a "
-                    "single reservation_price_ratio cannot hold both")
-_NO_FRONT_RUNNING = ("front-running and precautionary buying (issue 12 part 1): Rotterdam rose "
-                     "from the 3 Jul announcement, before the controls bit; the engine's "
-                     "bloc price rises only as stocks are drawn")
+_CHINA_PRICE = ("the restricting region's domestic price: one reservation_price_ratio for "
+                 "every commodity and no Chinese traders holding the stranded volume, so "
+                 "China's price falls to 0.71-0.81 of its pre-ban level where gallium fell 9% "
+                 "and antimony 10.5-11.5% (docs/calibration.md gap 2)")
+_NO_SPECULATION = ("speculative buying in a thin spot market during a shortage: the engine's "
+                   "spot price clears all volume and stocks are released from "
+                   "inventory_release_price (about 1.6x) on, so peaks stay at 1.2-1.5x where "
+                   "the spot quotes of 2010 and 2022 went 8-26x")
 #: Fitted observations whose P50 stays outside the band at the calibrated values, and why.
 FIT_MISSES: dict[str, str] = {
-    "antimony-2024/china-price-nov": _ONE_RESERVATION,
-    "gallium-2023/china-aug": _ONE_RESERVATION,
-    "gallium-2023/rotterdam-aug": _NO_FRONT_RUNNING,
-    "gallium-2023/rotterdam-oct": _NO_FRONT_RUNNING,
-    "gallium-2023/rotterdam-dec": _NO_FRONT_RUNNING + " (the posterior sample's P50 is in "
-                                                      "the band, the posterior P50 point's "
-                                                      "is not)",
+    "antimony-2024/china-price-nov": _CHINA_PRICE,
+    "gallium-2023/china-aug": _CHINA_PRICE,
+    "gallium-2023/rotterdam-oct": "the rise after the controls bit: precautionary cover fills "
+                                  "and the outside-supply ramp answers, so Rotterdam's P50 "
+                                  "stays at 1.4x where it kept climbing to 1.8-1.9x",
+    "gallium-2023/rotterdam-dec": "as rotterdam-oct (1.5x against 1.9-2.4x); the posterior "
+                                  "sample's P50 (parameter uncertainty inside the draws) is in "
+                                  "the band, the posterior P50 point's is not",
+    "germanium-2023/july-surge": "exporters' own stocks: China's exporters shipped from stock "
+                                 "ahead of the licence regime; the engine's front-running "
+                                 "pulls forward only the bloc's purchases against the "
+                                 "region's monthly output (1.24x, band at least 2x)",
     "antimony-2024/force-majeure": "an antimony refining stage (docs/calibration.md gap 5): "
                                    "with only the mine stage the bloc keeps most of its "
                                    "supply and its stock lasts 15-40 weeks, not 8",
-    "ree-2010/two-tier": "a border price wedge (export duties, licence premia) and speculative "
-                         "buying outside China: the engine's split under a quota is 1.4-2",
+    "neon-2022/china-spike": _NO_SPECULATION,
+    "ree-2010/dy-peak": _NO_SPECULATION,
+    "ree-2010/two-tier": "a border price wedge (export duties, licence premia) and "
+                         + _NO_SPECULATION,
+    "ree-adjustment/outside-supply-ramp": "supply that ramps on the price signal alone: the "
+                                          "engine's ramp follows the spot price, which falls "
+                                          "back once stocks and demand cuts clear the market, "
+                                          "so outside supply gains 0.6-1.5 points of the "
+                                          "market in the first year, not 3.5-4.5 (planned "
+                                          "capacity and offtake contracts are not modelled)",
 }
 
 EPISODES = load_episodes()
@@ -118,28 +133,49 @@ def test_fit_moves_toward_the_bands(ds) -> None:
     assert total(after) < total(before)
 
 
-#: Training coverage (band inside P5-P95) at the calibrated values, measured (4 of 15).
-MEASURED_COVERAGE = 4 / 15
+#: Training coverage (band inside P5-P95) at the calibrated values, measured (5 of 15).
+MEASURED_COVERAGE = 5 / 15
+#: The same with parameter uncertainty inside the draws (10 posterior particles x 20 draws,
+#: seed 12, as docs/calibration.md section 4.1), measured (7 of 15).
+MEASURED_SAMPLE_COVERAGE = 7 / 15
 
 
-def test_training_coverage_does_not_regress(after) -> None:
+@pytest.fixture(scope="module")
+def sample(ds):
+    _, posterior = wc.read_calibrated()
+    return evaluate_posterior(EPISODES, ds, posterior, particles=10, draws=20, seed=12)
+
+
+def test_training_coverage_does_not_regress(after, sample) -> None:
     # Measured, so an engine or data change that loses covered observations fails here.
     assert coverage(after.reset_index()) >= MEASURED_COVERAGE - 1e-9
+    assert coverage(sample) >= MEASURED_SAMPLE_COVERAGE - 1e-9
 
 
-@pytest.mark.xfail(strict=True, reason="done-when of issue 12 not met: 4 of 15 training "
-                   "observations (27%) inside P5-P95 at the calibrated values; the misses "
-                   "need the mechanisms of issue 12 part 1 (front-running, precautionary "
-                   "demand, backstop, supply ramp) and an antimony refining stage")
-def test_training_coverage_reaches_80_percent(after) -> None:
-    assert coverage(after.reset_index()) >= 0.8
+def test_parameter_uncertainty_widens_the_fans(after, sample) -> None:
+    # Sampling the posterior adds parameter spread to the draws' spread: summed over the
+    # training observations, the P5-P95 width is larger than at the posterior P50 point.
+    point = after.reset_index().set_index("key")
+    pooled = sample.set_index("key")
+    keys = [o.key for o in OBSERVATIONS if o.role == "training"]
+    width = lambda t: float((t.loc[keys, "p95"] - t.loc[keys, "p5"]).sum())  # noqa: E731
+    assert width(pooled) > width(point)
 
 
-@pytest.mark.xfail(strict=True, reason="held-out check fails: the fitted demand-elasticity "
-                   "multiplier (x2.5, pulled up mainly by neon's no-loss observation) lets "
-                   "buyers cut magnet demand so far that the bloc's stock never runs out; one "
-                   "multiplier for every commodity is too coarse (per-commodity short- and "
-                   "long-run elasticities: issue 12 part 1)")
+@pytest.mark.xfail(strict=True, reason="done-when of issue 12 not met: 5 of 15 training "
+                   "observations (33%) inside P5-P95 at the posterior P50 and 7 of 15 (47%) "
+                   "with the posterior sampled inside the draws; the misses need speculative "
+                   "spot buying, a border price wedge, exporters' stocks, an antimony "
+                   "refining stage and supply planned ahead of the price (FIT_MISSES)")
+def test_training_coverage_reaches_80_percent(after, sample) -> None:
+    assert max(coverage(after.reset_index()), coverage(sample)) >= 0.8
+
+
+@pytest.mark.xfail(strict=True, reason="held-out check fails: at the fitted demand-elasticity "
+                   "multiplier (x1.8, pulled up mainly by neon's no-loss observation) and "
+                   "long-run demand multiple (x4.2) buyers cut magnet demand so far that the "
+                   "bloc's stock runs out in 2% of draws (P50 10.7 weeks against 6-8.5); one "
+                   "multiplier for every commodity is too coarse")
 def test_heldout_magnet_stock_out_in_band(after) -> None:
     (o,) = [o for o in OBSERVATIONS if o.role == "heldout"]
     row = after.loc[o.key]

@@ -16,18 +16,21 @@ __all__ = ["calibrate"]
 @user_errors
 def calibrate(
     population: Annotated[int, typer.Option(min=4, help="ABC-SMC particles per generation.")]
-    = 40,
-    generations: Annotated[int, typer.Option(min=1, help="Most ABC-SMC generations.")] = 6,
+    = 60,
+    generations: Annotated[int, typer.Option(min=1, help="Most ABC-SMC generations.")] = 8,
     draws: Annotated[int, typer.Option(min=5, help="Monte Carlo draws per episode and "
-                                                   "particle.")] = 30,
+                                                   "particle.")] = 20,
     seed: Annotated[int, typer.Option(help="Seed of the ABC-SMC sampler.")] = 12,
     max_simulations: Annotated[int | None, typer.Option(
-        min=1, help="Start no new generation after this many simulations.")] = None,
+        min=1, help="Start no new generation after this many simulations.")] = 700,
     out: Annotated[Path | None, typer.Option(
         help="Folder for calibrated_parameters.csv and calibrated_posterior.csv (the "
              "shipped ones: src/paxsilica/data/calibrated).")] = None,
 ) -> None:
-    """Fit behavioural parameters to the training episodes by ABC-SMC; report coverage."""
+    """Fit behavioural parameters to the training episodes by ABC-SMC; report coverage.
+
+    The defaults reproduce the shipped calibration (src/paxsilica/data/calibrated).
+    """
     outcome = wc.calibrate(population=population, generations=generations, draws=draws,
                            seed=seed, out=out, max_simulations=max_simulations)
     typer.echo(outcome.parameters[["parameter", "prior_low", "prior_high", "shipped", "p5",
