@@ -14,8 +14,11 @@ The fit's output is two CSV files shipped with the data package, in ``data/calib
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -25,6 +28,7 @@ from paxsilica.calibration.evaluate import (CALIBRATION_REGIONS, coverage, evalu
 from paxsilica.calibration.fit import FitResult, fit
 from paxsilica.calibration.posterior import (PARAMETERS_FILE, POSTERIOR_FILE, calibrated_values,
                                              read_calibrated)
+from paxsilica.engine.distributed import connect
 from paxsilica.model.dataset import Dataset
 from paxsilica.workflows import load
 
@@ -61,8 +65,12 @@ def parameter_rows(result: FitResult, episodes: list[Episode]) -> pd.DataFrame:
 
 def calibrate(*, population: int = 40, generations: int = 6, draws: int = 30, seed: int = 12,
               out: Path | None = None, ds: Dataset | None = None,
-              max_simulations: int | None = None) -> CalibrationOutcome:
+              max_simulations: int | None = None, workers: int | None = None,
+              scheduler: str | None = None) -> CalibrationOutcome:
     """Fit the behavioural parameters to the shipped episodes; write the CSVs to ``out``.
+
+    ``workers`` > 1 runs each particle's episodes on a Dask LocalCluster of that many
+    processes, ``scheduler`` on a running Dask scheduler; neither changes the result.
 
     The before/after tables use each episode's own draws (200) and seed: before at the
     shipped values, after at the posterior P50 of each parameter.
@@ -71,8 +79,9 @@ def calibrate(*, population: int = 40, generations: int = 6, draws: int = 30, se
     ds = ds if ds is not None else load()
     episodes = load_episodes(ds=ds)
     before = evaluate(episodes, ds, shipped_values())
-    result = fit(episodes, ds, population=population, generations=generations, draws=draws,
-                 seed=seed, max_simulations=max_simulations)
+    with _client(workers, scheduler) as client:
+        result = fit(episodes, ds, population=population, generations=generations,
+                     draws=draws, seed=seed, max_simulations=max_simulations, client=client)
     parameters = parameter_rows(result, episodes)
     after = evaluate(episodes, ds, dict(zip(parameters["parameter"], parameters["p50"],
                                             strict=True)))
@@ -84,6 +93,16 @@ def calibrate(*, population: int = 40, generations: int = 6, draws: int = 30, se
         written = (out / PARAMETERS_FILE, out / POSTERIOR_FILE)
     return CalibrationOutcome(before=before, after=after, result=result, parameters=parameters,
                               seconds=time.perf_counter() - started, written=written)
+
+
+@contextmanager
+def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    """A Dask client when asked for one (``workers`` > 1 or a ``scheduler``), else None."""
+    if scheduler is None and (workers is None or workers <= 1):
+        yield None
+        return
+    with connect(processes=workers, scheduler=scheduler) as client:
+        yield client
 
 
 def coverage_line(table: pd.DataFrame) -> str:

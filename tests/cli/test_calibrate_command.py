@@ -48,3 +48,14 @@ def test_reading_a_missing_calibration_names_the_file(tmp_path: Path) -> None:
     pd.DataFrame({"weight": [1.0]}).to_csv(tmp_path / wc.POSTERIOR_FILE, index=False)
     with pytest.raises(DataError, match="has no row"):
         wc.read_calibrated(tmp_path)
+
+
+def test_calibrate_on_an_unreachable_scheduler_says_so_and_writes_nothing(
+        tmp_path: Path) -> None:
+    result = runner.invoke(app, ["calibrate", "--population", "4", "--generations", "1",
+                                 "--draws", "5", "--scheduler", "tcp://127.0.0.1:9",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output  # the CLI's exit code for a user error
+    assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'" in result.output
+    assert "Traceback" not in result.output
+    assert not list(tmp_path.iterdir())

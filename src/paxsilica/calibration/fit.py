@@ -7,6 +7,10 @@ relative to the band's scale (0 inside the band). Priors are uniform on each par
 range (:data:`~paxsilica.calibration.evaluate.PARAMETERS`). pyabc's single-core sampler draws
 from NumPy's global generator, which :func:`fit` seeds, so a seed reproduces the posterior.
 
+Scale-out keeps that: the sampler stays sequential and one particle's episodes run at once as
+Dask tasks (``client``), each on the episode's own seed, so the summary statistics, and with
+them the posterior, do not depend on where or in which order the episodes ran.
+
 Only observations with ``role: training`` and no ``missing`` mechanism are fitted; held-out
 observations are never seen by the fit.
 """
@@ -16,9 +20,10 @@ from __future__ import annotations
 import logging
 import math
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +32,7 @@ from paxsilica.calibration.episodes import Episode, Observation
 from paxsilica.calibration.evaluate import (PARAMETERS, episode_values, options_and_dataset)
 from paxsilica.model.dataset import Dataset
 
-__all__ = ["FitResult", "band_distance", "fit", "weighted_quantile"]
+__all__ = ["FitResult", "band_distance", "episode_p50s", "fit", "weighted_quantile"]
 
 _OFFSET = 0.01  # keeps the log distance finite for shares near zero
 
@@ -80,6 +85,35 @@ class FitResult:
         return pd.DataFrame(rows)
 
 
+def episode_p50s(ep: Episode, ds: Dataset, values: Mapping[str, float], draws: int,
+                 keys: Sequence[str]) -> dict[str, float]:
+    """The P50 over ``draws`` draws of each of ``keys`` observed in ``ep`` at ``values``
+    (NaN where the event happens in no draw); the fit's summary statistic for one episode."""
+    options, data = options_and_dataset(ds, values)
+    per_draw = episode_values(ep, data, options, draws)
+    out: dict[str, float] = {}
+    for key in set(keys) & per_draw.keys():
+        ok = per_draw[key][~np.isnan(per_draw[key])]
+        out[key] = float(np.median(ok)) if ok.size else math.nan
+    return out
+
+
+def _episode_runner(episodes: Sequence[Episode], ds: Dataset, keys: Sequence[str], draws: int,
+                    client: Any | None) -> Callable[[Mapping[str, float]], dict[str, float]]:
+    """parameter values -> summary statistics of every episode, here or on ``client``."""
+    if client is None:
+        return lambda values: {k: v for ep in episodes
+                               for k, v in episode_p50s(ep, ds, values, draws, keys).items()}
+    remote_ds = client.scatter(ds, broadcast=True, hash=False)
+
+    def run(values: Mapping[str, float]) -> dict[str, float]:
+        futures = [client.submit(episode_p50s, ep, remote_ds, dict(values), draws, keys,
+                                 pure=False) for ep in episodes]
+        return {k: v for part in client.gather(futures) for k, v in part.items()}
+
+    return run
+
+
 def weighted_quantile(x: np.ndarray, weights: np.ndarray, q: float) -> float:
     """The ``q`` quantile of ``x`` under normalised ``weights`` (inverse of the weighted CDF)."""
     order = np.argsort(x)
@@ -89,14 +123,15 @@ def weighted_quantile(x: np.ndarray, weights: np.ndarray, q: float) -> float:
 
 def fit(episodes: Sequence[Episode], ds: Dataset, *, population: int = 40,
         generations: int = 5, draws: int = 40, seed: int = 12,
-        max_simulations: int | None = None) -> FitResult:
+        max_simulations: int | None = None, client: Any | None = None) -> FitResult:
     """ABC-SMC posterior of :data:`PARAMETERS` given the episodes' fitted observations.
 
     ``population`` particles per generation, at most ``generations`` generations, ``draws``
     Monte Carlo draws per episode and particle; no new generation starts once
     ``max_simulations`` simulations have run (a bound that, unlike wall time, keeps the fit
-    reproducible). Runs on one core (about 2 s per particle with the eight shipped episodes
-    and 30 draws on the country map).
+    reproducible). With ``client`` (a ``distributed.Client``) each particle's episodes run as
+    Dask tasks on its workers; the posterior is the same as without (about 2.3 s per particle
+    on one core with the eight shipped episodes and 20 draws on the country map).
     """
     import pyabc  # heavy import (SQLAlchemy, scikit-learn): only when fitting
 
@@ -105,17 +140,11 @@ def fit(episodes: Sequence[Episode], ds: Dataset, *, population: int = 40,
     bands = {o.key: o.band for o in observations}
     count = {"n": 0}
 
+    run = _episode_runner(used, ds, tuple(bands), draws, client)
+
     def model(particle: Mapping[str, float]) -> dict[str, float]:
         count["n"] += 1
-        options, data = options_and_dataset(ds, {p.name: float(particle[p.name])
-                                                 for p in PARAMETERS})
-        out: dict[str, float] = {}
-        for ep in used:
-            values = episode_values(ep, data, options, draws)
-            for key in bands.keys() & values.keys():
-                ok = values[key][~np.isnan(values[key])]
-                out[key] = float(np.median(ok)) if ok.size else math.nan
-        return out
+        return run({p.name: float(particle[p.name]) for p in PARAMETERS})
 
     def distance(simulated: Mapping[str, float], _observed: Mapping[str, float]) -> float:
         return float(sum(band_distance(simulated[k], bands[k]) for k in bands))

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from paxsilica import workflows_calibration as wc
+from paxsilica.cli import scale
 from paxsilica.cli.common import err, user_errors
 
 __all__ = ["calibrate"]
@@ -23,16 +24,20 @@ def calibrate(
     seed: Annotated[int, typer.Option(help="Seed of the ABC-SMC sampler.")] = 12,
     max_simulations: Annotated[int | None, typer.Option(
         min=1, help="Start no new generation after this many simulations.")] = 700,
+    workers: scale.WorkersOption = None,
+    scheduler: scale.SchedulerOption = None,
     out: Annotated[Path | None, typer.Option(
         help="Folder for calibrated_parameters.csv and calibrated_posterior.csv (the "
              "shipped ones: src/paxsilica/data/calibrated).")] = None,
 ) -> None:
     """Fit behavioural parameters to the training episodes by ABC-SMC; report coverage.
 
-    The defaults reproduce the shipped calibration (src/paxsilica/data/calibrated).
+    The defaults reproduce the shipped calibration (src/paxsilica/data/calibrated);
+    --workers 2 runs each particle's episodes on a Dask LocalCluster, with the same result.
     """
     outcome = wc.calibrate(population=population, generations=generations, draws=draws,
-                           seed=seed, out=out, max_simulations=max_simulations)
+                           seed=seed, out=out, max_simulations=max_simulations,
+                           workers=workers, scheduler=scheduler)
     typer.echo(outcome.parameters[["parameter", "prior_low", "prior_high", "shipped", "p5",
                                    "p50", "p95"]].to_string(index=False, float_format="%.3f"))
     typer.echo(f"before (shipped values): {wc.coverage_line(outcome.before)}")
