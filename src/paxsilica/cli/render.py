@@ -228,14 +228,18 @@ def simulation(payload: dict[str, Any]) -> None:
     alliance = summary[summary["segment"] == "alliance"].sort_values(
         ["shortage_share_p95", "peak_price_ratio_p95"], ascending=False).head(12)
     table = Table(title="alliance: worst-hit commodities (shares of baseline demand)")
-    for name in ("commodity", "price P50", "price P95", "short P50", "short P95",
+    for name in ("commodity", "price P50", "price P95", "at ceiling", "short P50", "short P95",
                  "stock-out P50"):
         table.add_column(name, justify="left" if name == "commodity" else "right",
                          no_wrap=name == "commodity", min_width=22 if name == "commodity" else 7)
     for row in alliance.itertuples(index=False):
+        # share of draws whose peak reached the price cap (or the backstop price); runs stored
+        # before it was reported have no value
+        ceiling = getattr(row, "price_ceiling_share", math.nan)
         table.add_row(row.commodity, f"{_num(row.peak_price_ratio_p50)}x",
-                      f"{_num(row.peak_price_ratio_p95)}x", _pct(row.shortage_share_p50),
-                      _pct(row.shortage_share_p95), _num(row.stock_out_month_p50, 0))
+                      f"{_num(row.peak_price_ratio_p95)}x", _pct(ceiling),
+                      _pct(row.shortage_share_p50), _pct(row.shortage_share_p95),
+                      _num(row.stock_out_month_p50, 0))
     console.print(table)
     table = Table(title="final capabilities: output lost over the horizon")
     for name in ("capability", "loss P50", "loss P95"):

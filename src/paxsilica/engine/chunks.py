@@ -134,7 +134,8 @@ def assemble(model: Model, outcomes: dict[str, np.ndarray], n_draws: int, seed: 
              extra_meta: dict[str, Any] | None = None) -> Results:
     """One Results (no paths) from a whole run's per-draw outcomes."""
     net = model.net
-    outcome_ds = outcome_dataset(outcomes, net.commodities, net.capabilities, net.regions)
+    outcome_ds = outcome_dataset(outcomes, net.commodities, net.capabilities, net.regions,
+                                 net.price_ceiling_ratio)
     summary, downstream, cost = summarise(outcome_ds)
     region_summary, region_downstream = summarise_regions(outcome_ds)
     meta = run_meta(net, n_draws, seed, model.scenario, model.dataset_hash,

@@ -316,6 +316,12 @@ class Network:
     use_share: np.ndarray = field(repr=False)
 
     @property
+    def price_ceiling_ratio(self) -> np.ndarray:
+        """Per commodity, the highest price the clearing can set (x baseline): the price cap,
+        or with a backstop the backstop price (cap x ``backstop_multiple``)."""
+        return self.price_cap_ratio * max(self.options.backstop_multiple, 1.0)
+
+    @property
     def adjustment(self) -> np.ndarray:
         """Per-commodity weight of the last price in the expected price, ``(commodity,)``.
 

@@ -96,12 +96,26 @@ def risk_stats(values: np.ndarray, prefix: str) -> dict[str, float]:
             f"{prefix}_var95": float(p95), f"{prefix}_cvar95": float(tail.mean())}
 
 
+#: Coordinate on ``commodity``: the highest price the clearing can set (cap or backstop price).
+CEILING = "price_ceiling_ratio"
+#: Peaks are stored in float32: a peak within this relative distance of the ceiling reached it.
+_CEILING_RTOL = 1e-5
+
+
+def _share_at(peak: np.ndarray, ceiling: float) -> float:
+    """Share of draws whose peak price reached ``ceiling`` (NaN without draws)."""
+    if peak.size == 0:
+        return math.nan
+    return float((peak >= ceiling * (1.0 - _CEILING_RTOL)).mean())
+
+
 def _cell_rows(outcomes: xr.Dataset, prefix: str, dim: str) -> pd.DataFrame:
     """Summary rows per (commodity, ``dim``) of the ``prefix``-named outcome variables."""
     rows = []
     peak = outcomes[f"{prefix}peak_price_ratio"].values
     share = outcomes[f"{prefix}shortage_share"].values
     stock_out = outcomes[f"{prefix}stock_out_month"].values
+    ceiling = outcomes[CEILING].values if CEILING in outcomes.coords else None
     for c, commodity in enumerate(outcomes[COMMODITY].values):
         for g, name in enumerate(outcomes[dim].values):
             months = stock_out[:, c, g]
@@ -113,6 +127,8 @@ def _cell_rows(outcomes: xr.Dataset, prefix: str, dim: str) -> pd.DataFrame:
             row |= risk_stats(share[:, c, g], "shortage_share")
             row["stock_out_month_p50"] = float(median) if np.isfinite(median) else math.nan
             row["stock_out_probability"] = float(ran_out.mean()) if months.size else math.nan
+            if ceiling is not None:
+                row["price_ceiling_share"] = _share_at(peak[:, c, g], ceiling[c])
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -191,8 +207,14 @@ def store_outcomes(out: dict[str, np.ndarray], offset: int,
 
 def outcome_dataset(arrays: Mapping[str, np.ndarray], commodities: tuple[str, ...],
                     capabilities: tuple[str, ...],
-                    regions: tuple[str, ...] = ()) -> xr.Dataset:
-    """Wrap the per-draw outcome arrays with named dimensions."""
+                    regions: tuple[str, ...] = (),
+                    price_ceiling: np.ndarray | None = None) -> xr.Dataset:
+    """Wrap the per-draw outcome arrays with named dimensions.
+
+    ``price_ceiling`` (per commodity, x baseline; :attr:`Network.price_ceiling_ratio`) becomes
+    the coordinate ``price_ceiling_ratio`` on ``commodity``, from which the summaries count
+    the draws whose peak price reached it.
+    """
     n = arrays["policy_cost_usd"].shape[0]
 
     def months(name: str) -> np.ndarray:
@@ -208,6 +230,8 @@ def outcome_dataset(arrays: Mapping[str, np.ndarray], commodities: tuple[str, ..
             "policy_cost_usd": ((DRAW,), arrays["policy_cost_usd"])}
     coords = {DRAW: np.arange(n), COMMODITY: list(commodities), SEGMENT: list(SEGMENTS),
               CAPABILITY: list(capabilities)}
+    if price_ceiling is not None:
+        coords[CEILING] = (COMMODITY, np.asarray(price_ceiling, dtype=float))
     if "region_loss_share" in arrays:
         region_cell = (DRAW, COMMODITY, REGION)
         data |= {"region_peak_price_ratio": (region_cell, arrays["region_peak_price_ratio"]),

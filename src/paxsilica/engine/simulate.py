@@ -180,7 +180,8 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
 
     for first, stop in chunks:
         pool.map(one, range(first, stop))
-    outcome_ds = outcome_dataset(outcomes, net.commodities, caps, net.regions)
+    outcome_ds = outcome_dataset(outcomes, net.commodities, caps, net.regions,
+                                 net.price_ceiling_ratio)
     summary, downstream, cost = summarise(outcome_ds)
     region_summary, region_downstream = summarise_regions(outcome_ds)
     meta = run_meta(net, n, root, model.scenario, ds.content_hash, region_summary is not None)

@@ -271,6 +271,29 @@ def test_backstop_lets_the_price_pass_the_cap_up_to_the_top() -> None:
         assert_invariants(region_paths(res.paths))
 
 
+@pytest.mark.parametrize("options, ceiling", [(EngineOptions(), 5.0),
+                                              (EngineOptions(backstop_multiple=3.0,
+                                                             backstop_elasticity=-0.2), 15.0),
+                                              (EngineOptions(backstop_multiple=3.0,
+                                                             backstop_elasticity=-1.0), 15.0)])
+def test_summary_reports_the_share_of_draws_at_the_ceiling(options, ceiling) -> None:
+    # The summaries' price_ceiling_share is, per cell, the share of draws whose peak price
+    # reached the cap (hard cap) or the backstop price (cap x multiple), counted here from
+    # the draws' price paths.
+    scn = scenario([ban(1.0, targets="all")], horizon_months=12)
+    res = _run(scn, options, draws=16)
+    assert res.outcomes["price_ceiling_ratio"].sel(commodity="ore") == pytest.approx(ceiling)
+    paths = region_paths(res.paths).sel(commodity="ore").price_ratio.values  # draw,month,reg
+    reached = (paths.max(axis=1) >= ceiling * (1 - 1e-5)).mean(axis=0)
+    rows = res.region_summary.set_index(["commodity", "region"]).loc["ore"]
+    np.testing.assert_allclose(rows["price_ceiling_share"].to_numpy(), reached, atol=1e-12)
+    # a full ban binds at the hard cap in every draw; a stiff backstop (-0.2) binds, a soft
+    # one (-1) does not
+    expected = {5.0: True, 15.0: options.backstop_elasticity > -0.5}[ceiling]
+    assert (rows["price_ceiling_share"].max() == 1.0) == expected
+    assert res.summary["price_ceiling_share"].between(0.0, 1.0).all()
+
+
 def _implied_shift(paths, d1: np.ndarray, e_d: float) -> np.ndarray:
     """Demand shift z per (draw, month, region): demand = D1 z p**e_d on the short-run curve
     (also at the cap and the floor, where demand is D1 z cap**e_d)."""
