@@ -190,7 +190,7 @@ def test_a_failing_run_is_marked_failed(api, monkeypatch: pytest.MonkeyPatch) ->
     def broken(*_args, **_kwargs):
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(workflows, "simulate", broken)
+    monkeypatch.setattr(workflows, "simulate_with_parameters", broken)
     client, tokens = api
     run = client.wait(_start(client, tokens["analyst"], scenario="baseline").json()["run_id"])
     assert run["status"] == "failed"

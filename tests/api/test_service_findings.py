@@ -27,13 +27,13 @@ from tests.api.conftest import make_client
 def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """Runs block in the worker until the event is set (then compute for real)."""
     release = threading.Event()
-    real = workflows.simulate
+    real = workflows.simulate_with_parameters
 
     def held(*args: Any, **kwargs: Any) -> Any:
         release.wait(60)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(workflows, "simulate", held)
+    monkeypatch.setattr(workflows, "simulate_with_parameters", held)
     yield release
     release.set()
 
