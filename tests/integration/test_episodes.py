@@ -177,6 +177,6 @@ def test_training_coverage_reaches_80_percent(after, sample) -> None:
                    "bloc's stock runs out in 2% of draws (P50 10.7 weeks against 6-8.5); one "
                    "multiplier for every commodity is too coarse")
 def test_heldout_magnet_stock_out_in_band(after) -> None:
-    (o,) = [o for o in OBSERVATIONS if o.role == "heldout"]
+    (o,) = [o for o in OBSERVATIONS if o.key == "magnets-2025/first-line-stops"]
     row = after.loc[o.key]
     assert row["share_with_value"] > 0.5 and o.contains(row["p50"])

@@ -50,6 +50,14 @@ def price_split(res: Any, ds: Dataset, *, commodity: str, months: list[int]) -> 
     return np.median(p[..., 0] / p[..., 1], axis=1)
 
 
+def price_change(res: Any, ds: Dataset, *, commodity: str, segment: str,
+                 months: list[int]) -> np.ndarray:
+    """Spot price ratio of ``segment`` in month ``last`` / in month ``first`` (a fall below 1:
+    how far a price came back from a level)."""
+    p = _quote(res, commodity)[:, :, SEGMENT_INDEX[segment]]
+    return p[:, months[1]] / p[:, months[0]]
+
+
 def peak_price(res: Any, ds: Dataset, *, commodity: str, segment: str,
                months: list[int]) -> np.ndarray:
     """Highest spot price ratio of ``segment`` over months ``[first, last]``."""
@@ -149,6 +157,8 @@ def _obs(function: Callable[..., np.ndarray], required: str, optional: str = "",
 OBSERVABLES: Mapping[str, Observable] = {
     "price": _obs(price, "commodity segment month", unit="x baseline"),
     "price_split": _obs(price_split, "commodity months", unit="alliance / restricting price"),
+    "price_change": _obs(price_change, "commodity segment months",
+                         unit="price in the last month / in the first"),
     "peak_price": _obs(peak_price, "commodity segment months", unit="x baseline"),
     "export_ratio": _obs(export_ratio, "commodity segment month base_month",
                          unit="x base-month exports"),

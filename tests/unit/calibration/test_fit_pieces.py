@@ -58,6 +58,9 @@ def test_observables_by_hand() -> None:
         pytest.approx((1.5 / 0.9 + 2.0 / 0.8) / 2)
     assert o["peak_price"](res, None, {"commodity": "x", "segment": "others",
                                        "months": [0, 2]}) == 1.2
+    # alliance price in month 2 / in month 1: 2.0 / 1.5
+    assert o["price_change"](res, None, {"commodity": "x", "segment": "alliance",
+                                         "months": [1, 2]}) == pytest.approx(2.0 / 1.5)
     assert o["export_ratio"](res, None, {"commodity": "x", "segment": "restricting",
                                          "month": 1, "base_month": 0}) == 2.5
     # alliance output 40 -> 50: none idled (negative share); restricting unchanged
