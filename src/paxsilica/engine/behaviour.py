@@ -31,13 +31,19 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["demand_shift", "next_contract", "ramp_step", "spot_price"]
+__all__ = ["blend_price", "demand_shift", "next_contract", "ramp_step", "spot_price"]
 
 
 def spot_price(blend: Any, contract: Any, share: float, min_price: float, xp: Any) -> Any:
     """Spot price ratio behind the blended price ``blend`` users pay, given the contract price
     and the contract ``share`` (0 <= share < 1) of volume; never below ``min_price``."""
     return xp.maximum((blend - share * contract) / (1.0 - share), min_price)
+
+
+def blend_price(spot: Any, contract: Any, share: float) -> Any:
+    """The blended price users pay when uncontracted volume trades at ``spot`` and a
+    ``share`` of volume at ``contract`` (the inverse of :func:`spot_price`)."""
+    return share * contract + (1.0 - share) * spot
 
 
 def next_contract(contract: Any, spot: Any, lag_months: float) -> Any:

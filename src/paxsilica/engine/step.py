@@ -34,11 +34,13 @@ an identity (an inactive shock, a calm month for the club). NumPy drives it in a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from paxsilica.engine.behaviour import demand_shift, next_contract, ramp_step, spot_price
+from paxsilica.engine.behaviour import (blend_price, demand_shift, next_contract, ramp_step,
+                                        spot_price)
 from paxsilica.engine.clearing import ClearParams, clear
 from paxsilica.engine.levers import TRIGGER_PRICE, Levers
 from paxsilica.engine.network import ALLIANCE, Network
@@ -555,7 +557,8 @@ class MonthStep:
             target = target * self._precaution(st, effects["alarm"], sl)
         strategic, release_limit, refill = self._strategic_limits(st, sl)
         retained = xp.maximum(production - exports, 0.0)
-        c = clear(xp.where(zero_demand, 0.0, available), demand1, stock, target, k.params[li],
+        c = clear(xp.where(zero_demand, 0.0, available), demand1, stock, target,
+                  self._clear_params(st, li, sl),
                   strategic, release_limit, refill, no_build,
                   xp.where(zero_demand, 0.0, retained), xp=xp)
         # Regions without demand: price 1, nothing consumed, everything available is excess.
@@ -605,6 +608,19 @@ class MonthStep:
                 build=build_c + c.build_strategic) | prices
         for name, value in values.items():
             out[name] = put(out[name], sl, value)
+
+    def _clear_params(self, st: dict[str, Any], li: int, sl: slice) -> ClearParams:
+        """The layer's clearing parameters this month. Under contracts the reservation price
+        holds the *spot* price (producers withhold uncontracted sales below it; contract
+        volume is sold at the contract price whatever spot does), so the blend it floors is
+        ``blend_price(reservation, contract)``, which moves with the contract price."""
+        params = self.k.params[li]
+        if "contract" not in st or params.reservation_pow is None:
+            return params
+        options = self.net.options
+        floor = blend_price(options.reservation_price_ratio, st["contract"][:, sl],
+                            options.contract_share)
+        return replace(params, reservation_pow=floor ** self.k.e_d[sl][None, :, None])
 
     def _precaution(self, st: dict[str, Any], alarm: Any, sl: slice) -> Any:
         """Multiplier of the target cover ``(draw, c, G)``: 1 + precaution_cover where a

@@ -205,6 +205,28 @@ def test_contract_paths_blend_and_lag_the_spot_price() -> None:
     assert_invariants(region_paths(res.paths))
 
 
+def test_reservation_price_holds_the_spot_price_under_contracts() -> None:
+    # total ban from month 1: China's ore producers lose their export buyers and withhold
+    # uncontracted sales below the reservation price r, so China's *spot* quote holds at r
+    # while its blend b = s c + (1 - s) r follows the lagging contract price c down to r.
+    s, lag = 0.6, 3.0
+    options = EngineOptions(contract_share=s, contract_lag_months=lag)
+    r = options.reservation_price_ratio
+    scn = scenario([ban(1.0, targets="all", start_month=1)], horizon_months=12)
+    paths = _run(scn, options).paths
+    at = dict(commodity="ore", segment="restricting")
+    spot = paths.spot_price_ratio.sel(**at).values[:, 1:]
+    contract = paths.contract_price_ratio.sel(**at).values[:, 1:]
+    blend = paths.price_ratio.sel(**at).values[:, 1:]
+    np.testing.assert_allclose(spot, r, rtol=1e-9)
+    np.testing.assert_allclose(blend, s * contract + (1 - s) * r, rtol=1e-9)
+    # by hand, month 1: c = 1, b = 0.6 + 0.4 * 0.9 = 0.96; month 2: c = 1 - 0.1/3
+    np.testing.assert_allclose(blend[:, 0], 0.96, rtol=1e-9)
+    np.testing.assert_allclose(contract[:, 1], 1.0 - 0.1 / lag, rtol=1e-9)
+    assert blend[:, -1].max() < blend[:, 0].min()  # the blend falls as contracts reprice
+    assert_invariants(paths)
+
+
 def test_spot_and_contract_paths_only_where_contracts_are_modelled() -> None:
     scn = scenario([ban(1.0)], horizon_months=6)
     one = simulate(mini(), scn, draws=2, keep_paths=True)
