@@ -544,7 +544,7 @@ def episode_tables(ds: Dataset) -> dict[str, pd.DataFrame]:
 
 
 def episodes_markdown(tables: Mapping[str, pd.DataFrame]) -> str:
-    """Per observation: band, then P5/P50/P95 and 'P50 in band / band inside P5-P95'."""
+    """Per observation: band, then P5/P50/P95 and 'P50 in band / band overlaps P5-P95'."""
     lines = ["| episode / observation | role | observed band | before: P5 / P50 / P95 | in band | "
              "after, posterior P50: P5 / P50 / P95 | in band | after, posterior sample: P5 / "
              "P50 / P95 | in band | engine lacks |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -564,9 +564,9 @@ def _share(rows: pd.DataFrame, column: str) -> str:
 
 
 def coverage_markdown(tables: Mapping[str, pd.DataFrame]) -> str:
-    """Coverage (band inside P5-P95) and P50-in-band counts per evaluation and role."""
-    lines = ["| parameters | training: band inside P5-P95 | training: P50 in band | fitted "
-             "observations: band inside P5-P95 | fitted: P50 in band | held out: band inside "
+    """Coverage (band overlaps P5-P95) and P50-in-band counts per evaluation and role."""
+    lines = ["| parameters | training: band overlaps P5-P95 | training: P50 in band | fitted "
+             "observations: band overlaps P5-P95 | fitted: P50 in band | held out: band overlaps "
              "P5-P95 | held out: P50 in band |", "|---|---|---|---|---|---|---|"]
     names = {"before": "shipped (before)", "after": "posterior P50 (after)",
              "sample": f"posterior sample, {FAN_PARTICLES} x {FAN_DRAWS} draws (after)"}

@@ -106,11 +106,11 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
 
 
 def coverage_line(table: pd.DataFrame) -> str:
-    """'training a/b inside P5-P95, P50 in band c/d; held out ...' for one evaluation."""
+    """'training a/b overlapping P5-P95, P50 in band c/d; held out ...' for one evaluation."""
     parts = []
     for role in ("training", "heldout"):
         rows = table[table["role"] == role]
-        parts.append(f"{role}: {int(rows['covered'].sum())}/{len(rows)} bands inside P5-P95 "
+        parts.append(f"{role}: {int(rows['covered'].sum())}/{len(rows)} bands overlapping P5-P95 "
                      f"({coverage(table, role):.0%}), P50 in band {int(rows['p50_in_band'].sum())}"
                      f"/{len(rows)}")
     return "; ".join(parts)

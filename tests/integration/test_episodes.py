@@ -21,30 +21,33 @@ from paxsilica.calibration.evaluate import PARAMETERS, coverage, evaluate, evalu
 from paxsilica.calibration.fit import fit, weighted_quantile
 
 _CHINA_PRICE = ("the restricting region's domestic price: one reservation_price_ratio for "
-                 "every commodity and no Chinese traders holding the stranded volume, so "
-                 "China's price falls to 0.71-0.81 of its pre-ban level where gallium fell 9% "
-                 "and antimony 10.5-11.5% (docs/calibration.md gap 2)")
+                 "every commodity, so China's spot quote sits at the fitted 0.86 for both "
+                 "where gallium fell 9% and antimony 10.5-11.5% (disjoint bands; "
+                 "docs/calibration.md gap 2)")
 _NO_SPECULATION = ("speculative buying in a thin spot market during a shortage: the engine's "
                    "spot price clears all volume and stocks are released from "
-                   "inventory_release_price (about 1.6x) on, so peaks stay at 1.2-1.5x where "
+                   "inventory_release_price (about 1.3x) on, so peaks stay at 1.2-1.5x where "
                    "the spot quotes of 2010 and 2022 went 8-26x")
 #: Fitted observations whose P50 stays outside the band at the calibrated values, and why.
 FIT_MISSES: dict[str, str] = {
     "antimony-2024/china-price-nov": _CHINA_PRICE,
     "gallium-2023/china-aug": _CHINA_PRICE,
+    "gallium-2023/rotterdam-aug": "just below the band (P50 1.50x against 1.51-1.60): the fit "
+                                  "trades it against the later months, which the engine "
+                                  "cannot raise without overshooting August",
     "gallium-2023/rotterdam-oct": "the rise after the controls bit: precautionary cover fills "
                                   "and the outside-supply ramp answers, so Rotterdam's P50 "
-                                  "stays at 1.4x where it kept climbing to 1.8-1.9x",
-    "gallium-2023/rotterdam-dec": "as rotterdam-oct (1.5x against 1.9-2.4x); the posterior "
-                                  "sample's P50 (parameter uncertainty inside the draws) is in "
-                                  "the band, the posterior P50 point's is not",
+                                  "stays at 1.36x where it kept climbing to 1.8-1.9x",
+    "gallium-2023/rotterdam-dec": "as rotterdam-oct (1.32x against 1.9-2.4x; the band "
+                                  "overlaps P5-P95 only through draws priced above the cap)",
     "germanium-2023/july-surge": "exporters' own stocks: China's exporters shipped from stock "
                                  "ahead of the licence regime; the engine's front-running "
                                  "pulls forward only the bloc's purchases against the "
                                  "region's monthly output (1.24x, band at least 2x)",
     "antimony-2024/force-majeure": "an antimony refining stage (docs/calibration.md gap 5): "
                                    "with only the mine stage the bloc keeps most of its "
-                                   "supply and its stock lasts 15-40 weeks, not 8",
+                                   "supply and its stock lasts 20-31 weeks where it runs "
+                                   "out (44% of draws: never), not 8",
     "neon-2022/china-spike": _NO_SPECULATION,
     "ree-2010/dy-peak": _NO_SPECULATION,
     "ree-2010/two-tier": "a border price wedge (export duties, licence premia) and "
@@ -52,16 +55,23 @@ FIT_MISSES: dict[str, str] = {
     "ree-adjustment/outside-supply-ramp": "supply that ramps on the price signal alone: the "
                                           "engine's ramp follows the spot price, which falls "
                                           "back once stocks and demand cuts clear the market, "
-                                          "so outside supply gains 0.6-1.5 points of the "
+                                          "so outside supply gains 1.1-2.4 points of the "
                                           "market in the first year, not 3.5-4.5 (planned "
                                           "capacity and offtake contracts are not modelled)",
 }
+
+#: Observations the engine cannot represent (``missing``, so never fitted) whose P50 lands in
+#: the band anyway at the calibrated values: asserted as measured, but no evidence for the
+#: missing mechanism (antimony's Nov split: 1.52x against 1.45-1.55).
+UNFITTED_IN_BAND = frozenset({"antimony-2024/split-nov"})
 
 EPISODES = load_episodes()
 OBSERVATIONS = [o for ep in EPISODES for o in ep.observations]
 
 
 def _reason(o) -> str | None:
+    if o.key in UNFITTED_IN_BAND:
+        return None
     return o.missing or FIT_MISSES.get(o.key)
 
 
@@ -133,7 +143,7 @@ def test_fit_moves_toward_the_bands(ds) -> None:
     assert total(after) < total(before)
 
 
-#: Training coverage (band inside P5-P95) at the calibrated values, measured (5 of 15).
+#: Training coverage (band overlaps P5-P95) at the calibrated values, measured (5 of 15).
 MEASURED_COVERAGE = 5 / 15
 #: The same with parameter uncertainty inside the draws (10 posterior particles x 20 draws,
 #: seed 12, as docs/calibration.md section 4.1), measured (7 of 15).
@@ -163,7 +173,7 @@ def test_parameter_uncertainty_widens_the_fans(after, sample) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="done-when of issue 12 not met: 5 of 15 training "
-                   "observations (33%) inside P5-P95 at the posterior P50 and 7 of 15 (47%) "
+                   "observations (33%) overlap P5-P95 at the posterior P50 and 7 of 15 (47%) "
                    "with the posterior sampled inside the draws; the misses need speculative "
                    "spot buying, a border price wedge, exporters' stocks, an antimony "
                    "refining stage and supply planned ahead of the price (FIT_MISSES)")
@@ -172,11 +182,22 @@ def test_training_coverage_reaches_80_percent(after, sample) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="held-out check fails: at the fitted demand-elasticity "
-                   "multiplier (x1.8, pulled up mainly by neon's no-loss observation) and "
-                   "long-run demand multiple (x4.2) buyers cut magnet demand so far that the "
-                   "bloc's stock runs out in 2% of draws (P50 10.7 weeks against 6-8.5); one "
-                   "multiplier for every commodity is too coarse")
+                   "multiplier (x2.7, pulled up mainly by neon's no-loss observation) buyers "
+                   "cut magnet demand so far that the bloc's stock runs out in 6% of draws "
+                   "(P50 10.9 weeks against 6-8.5); one multiplier for every commodity is "
+                   "too coarse")
 def test_heldout_magnet_stock_out_in_band(after) -> None:
     (o,) = [o for o in OBSERVATIONS if o.key == "magnets-2025/first-line-stops"]
+    row = after.loc[o.key]
+    assert row["share_with_value"] > 0.5 and o.contains(row["p50"])
+
+
+@pytest.mark.xfail(strict=True, reason="held-out check fails: no speculative peak to unwind. "
+                   "The observed Dy oxide fell 55-58% from year-end 2011 to year-end 2012 "
+                   "after a peak of 20-26x built on hoarding; the model's Dy price never "
+                   "passes 1.5x at the P50 and holds level (ratio 1.00), so demand "
+                   "destruction and the dumping of hoarded stock have nothing to undo")
+def test_heldout_dysprosium_fall_in_band(after) -> None:
+    (o,) = [o for o in OBSERVATIONS if o.key == "ree-2010/dy-fall-2012"]
     row = after.loc[o.key]
     assert row["share_with_value"] > 0.5 and o.contains(row["p50"])
