@@ -32,14 +32,15 @@ _NO_SPECULATION = ("speculative buying in a thin spot market during a shortage: 
 FIT_MISSES: dict[str, str] = {
     "antimony-2024/china-price-nov": _CHINA_PRICE,
     "gallium-2023/china-aug": _CHINA_PRICE,
-    "gallium-2023/rotterdam-aug": "just below the band (P50 1.50x against 1.51-1.60): the fit "
-                                  "trades it against the later months, which the engine "
-                                  "cannot raise without overshooting August",
+    "gallium-2023/rotterdam-aug": "just below the band (P50 1.50x against 1.51-1.60; 1.16x "
+                                  "at the shipped values): the sixteen-parameter fit stopped "
+                                  "on its simulation budget with it 1% short",
     "gallium-2023/rotterdam-oct": "the rise after the controls bit: precautionary cover fills "
                                   "and the outside-supply ramp answers, so Rotterdam's P50 "
                                   "stays at 1.36x where it kept climbing to 1.8-1.9x",
     "gallium-2023/rotterdam-dec": "as rotterdam-oct (1.32x against 1.9-2.4x; the band "
-                                  "overlaps P5-P95 only through draws priced above the cap)",
+                                  "overlaps P5-P95 only because the upper tail, P95 9.8x "
+                                  "past the cap, spans it)",
     "germanium-2023/july-surge": "exporters' own stocks: China's exporters shipped from stock "
                                  "ahead of the licence regime; the engine's front-running "
                                  "pulls forward only the bloc's purchases against the "
