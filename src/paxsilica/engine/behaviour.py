@@ -25,13 +25,23 @@ shipped engine's numbers are unchanged); the episode calibration switches them o
   additions of a commodity are at most a stated share of the world market a year (after
   2010: non-China rare-earth supply +4% of the market a year, Sprecher et al. 2017). A region
   whose price is held down (the restricting one) does not expand.
+* **Hoarding.** While a supply outage of the commodity lasts or the expected price is
+  already running (above the precaution trigger), holders value their stock
+  ``hoard_multiple`` times higher: their restocking and full-release prices are multiplied
+  by it, so they keep bidding for cover up to that price, also in a shortage, and release
+  only above it. Their bids are what drive a thin spot market far above its physical
+  shortfall (China's neon quote, 8-9x within three weeks of the 2022 invasion); once they
+  hold their cover, or the alarm ends, the price falls back to what the physical market
+  sets. A licensing announcement alone does not set it off (gallium rose 55% in the month
+  the 2023 controls bit, with stocks drawn).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["blend_price", "demand_shift", "next_contract", "ramp_step", "spot_price"]
+__all__ = ["blend_price", "demand_shift", "hoard_prices", "next_contract", "ramp_step",
+           "spot_price"]
 
 
 def spot_price(blend: Any, contract: Any, share: float, min_price: float, xp: Any) -> Any:
@@ -50,6 +60,15 @@ def next_contract(contract: Any, spot: Any, lag_months: float) -> Any:
     """Next month's contract price: it closes ``1 / lag_months`` of its gap to this month's
     spot price (an exponential lag with a mean of about ``lag_months`` months)."""
     return contract + (spot - contract) / lag_months
+
+
+def hoard_prices(restock: Any, release_full: Any, multiple: float, hoarding: Any,
+                 xp: Any) -> tuple[Any, Any]:
+    """Holders' (restocking price, full-release price) ``(draw, commodity, region)``: both x
+    ``multiple`` where ``hoarding`` (bool), unchanged elsewhere. ``release_full`` None (stocks
+    drawn from the restocking price on) stays None."""
+    factor = xp.where(hoarding, multiple, 1.0)
+    return restock * factor, None if release_full is None else release_full * factor
 
 
 def demand_shift(shift: Any, price: Any, gap_exponent: Any, months: float, max_step: float,

@@ -68,7 +68,7 @@ class ClearParams:
     threshold_pow: np.ndarray | None = None  # price trigger's demand ratio
     release_full: np.ndarray | None = None  # price ratio (> 1) releasing the whole stock
     reservation_pow: np.ndarray | None = None  # demand ratio at producers' reservation price
-    restock_price: float = 1.0  # holders refill up to it and release only above it
+    restock_price: Any = 1.0  # holders refill up to it and release only above it
     restock_pow: Any = 1.0  # demand ratio at the restocking price (1: refill from surplus)
     sell_pow: Any = 1.0  # demand ratio at the price holders sell over-target stock down to
     # The backstop (None: a hard cap): above ``kink`` (the commodity's price cap) demand
@@ -212,6 +212,8 @@ def priced_release(release: Any, available: Any, demand1: Any, stock: Any, gap: 
     stay static). Both run :func:`release_share`, so the numbers are the same.
     """
     p0 = params.restock_price
+    if np.ndim(p0):  # per market while holders hoard
+        p0 = xp.broadcast_to(p0, release.shape)
     full = xp.broadcast_to(params.release_full, release.shape)
     e_d = 1.0 / xp.broadcast_to(params.inv_e_d, release.shape)
     drawing = (gap > 0) & (stock > 0) & (full > p0)
@@ -220,7 +222,8 @@ def priced_release(release: Any, available: Any, demand1: Any, stock: Any, gap: 
             return np.where(gap > 0, release, 0.0)
         where = np.nonzero(drawing)
         share = release_share(available[where] / demand1[where], stock[where],
-                              demand1[where], e_d[where], full[where], p0, xp)
+                              demand1[where], e_d[where], full[where],
+                              p0[where] if np.ndim(p0) else p0, xp)
         out = np.where(gap > 0, release, 0.0)
         out[where] = np.minimum(stock[where] * share, gap[where])
         return out
@@ -229,7 +232,7 @@ def priced_release(release: Any, available: Any, demand1: Any, stock: Any, gap: 
     return xp.where(drawing, xp.minimum(stock * share, gap), xp.where(gap > 0, release, 0.0))
 
 
-def release_share(a: Any, stock: Any, d1: Any, e_d: Any, top: Any, p0: float = 1.0,
+def release_share(a: Any, stock: Any, d1: Any, e_d: Any, top: Any, p0: Any = 1.0,
                   xp: Any = np) -> Any:
     """Share of the commercial stock released: (p - p0) / (p_full - p0) at the clearing price,
     1 where even p_full leaves a gap (``a`` = available / D1, ``top`` = p_full > p0)."""

@@ -167,11 +167,19 @@ class EngineOptions:
         weight is raised by this share (exporters ship ahead of the controls). 0: off.
     precaution_cover : float
         Holders raise their target cover by this share while a restriction aimed at them is
-        announced or in force, and while their expected price is above
+        announced or in force, while a supply outage of the commodity lasts, and while their
+        expected price is above
         ``precaution_trigger_price``; they refill only in calm months (never during a
         shortage) and sell the extra back once the alarm ends. 0: off.
     precaution_trigger_price : float
         Expected price ratio above which holders keep precautionary cover (> 1).
+    hoard_multiple : float
+        Hoarding (>= 1): while a supply outage of the commodity lasts or their expected price
+        is above ``precaution_trigger_price`` (a physical loss or a price already running,
+        not a licensing announcement whose bite is uncertain) holders value their stock this
+        many times higher: their restocking and full-release prices are multiplied by it, so
+        they keep buying toward their target at prices up to it and release only above it.
+        1: off.
     """
 
     final_demand_share: tuple[float, float, float] = (0.30, 0.30, 0.40)
@@ -201,6 +209,7 @@ class EngineOptions:
     front_running: float = 0.0
     precaution_cover: float = 0.0
     precaution_trigger_price: float = 1.5
+    hoard_multiple: float = 1.0
 
     def __post_init__(self) -> None:
         checks = (("contract_share", 0.0 <= self.contract_share < 1.0, "in [0, 1)"),
@@ -216,7 +225,8 @@ class EngineOptions:
                   ("backstop_elasticity", self.backstop_elasticity < 0.0, "< 0"),
                   ("front_running", self.front_running >= 0.0, ">= 0"),
                   ("precaution_cover", self.precaution_cover >= 0.0, ">= 0"),
-                  ("precaution_trigger_price", self.precaution_trigger_price > 1.0, "> 1"))
+                  ("precaution_trigger_price", self.precaution_trigger_price > 1.0, "> 1"),
+                  ("hoard_multiple", self.hoard_multiple >= 1.0, ">= 1"))
         bad = [f"{name} = {getattr(self, name)!r} (expected {rule})"
                for name, ok, rule in checks if not ok]
         if bad:
@@ -226,6 +236,11 @@ class EngineOptions:
     def contracts(self) -> bool:
         """Whether contract and spot prices differ (``contract_share`` > 0)."""
         return self.contract_share > 0.0
+
+    @property
+    def alarms(self) -> bool:
+        """Whether holders react to alarms (precautionary cover or hoarding)."""
+        return self.precaution_cover > 0.0 or self.hoard_multiple > 1.0
 
     @property
     def adjusts_demand(self) -> bool:

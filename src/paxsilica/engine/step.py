@@ -39,8 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from paxsilica.engine.behaviour import (blend_price, demand_shift, next_contract, ramp_step,
-                                        spot_price)
+from paxsilica.engine.behaviour import (blend_price, demand_shift, hoard_prices, next_contract,
+                                        ramp_step, spot_price)
 from paxsilica.engine.clearing import ClearParams, clear
 from paxsilica.engine.levers import TRIGGER_PRICE, Levers
 from paxsilica.engine.network import ALLIANCE, Network
@@ -88,6 +88,16 @@ def put(a: Any, sl: slice | np.ndarray, value: Any) -> Any:
         a[:, sl] = value
         return a
     return a.at[:, sl].set(value)
+
+
+_OUTAGES = ("supply_outage", "chokepoint_closure")
+
+
+def _raise(xp: Any, alarm: Any, when: Any, exposed: Any) -> Any:
+    """``alarm`` (draw, commodity, G or 1) raised where ``when`` (draw,) meets ``exposed``
+    (commodity, G or 1)."""
+    warned = when[:, None, None] * exposed[None]
+    return warned if alarm is None else xp.maximum(alarm, warned)
 
 
 def _filled(xp: Any, value: Any, shape: tuple[int, ...], dtype: Any) -> Any:
@@ -212,6 +222,9 @@ def _shock_tables(net: Network, shocks: Sequence[CompiledShock], xp: Any,
             entry["announce"] = getattr(shock.source, "announce_month", None)
             # (view, commodity, G): 1 where a region imports on a restricted route
             entry["exposed"] = xp.asarray(full.max(axis=2) > 0, dtype=dtype)
+        if shock.type in _OUTAGES:
+            # (view, commodity, 1): a lost supply alarms every region buying the commodity
+            entry["exposed"] = xp.asarray(full.max(axis=-1, keepdims=True) > 0, dtype=dtype)
         if shock.type == "price_suppression":
             flooder = np.full((n_v, n_c), -1, dtype=np.int32)
             for v, fl in enumerate(shock.flooder):
@@ -454,28 +467,32 @@ class MonthStep:
         """This month's shock effects; None where no shock of that kind acts."""
         xp = self.xp
         start, end, value, leakage = shock_params
-        cap_keep = surge = alarm = None
+        cap_keep = surge = alarm = outage = None
         restrictions = []
         suppression = []
         options = self.net.options
         for s, table in enumerate(self.tables):
             active = (start[s] <= month) & (month < end[s])
+            warned = active
             if table.get("announce") is not None:
                 announced = (table["announce"] <= month) & (month < start[s]) \
                     & (start[s] < end[s])
+                warned = announced | active
                 if options.front_running > 0 and not _eager_idle(xp, announced):
                     restrictions.append((table["idx"], 1.0 + options.front_running
                                          * announced[:, None, None, None]
                                          * table["small"][v][None]))
-                if options.precaution_cover > 0:
-                    warned = (announced | active)[:, None, None] * table["exposed"][v][None]
-                    alarm = warned if alarm is None else xp.maximum(alarm, warned)
+            if options.alarms and "exposed" in table:
+                if table["type"] in _OUTAGES:
+                    outage = _raise(xp, outage, active, table["exposed"][v])
+                else:
+                    alarm = _raise(xp, alarm, warned, table["exposed"][v])
             if _eager_idle(xp, active):
                 continue
             val = xp.where(active, value[s], 0.0)
             geometry = table["geometry"][v]
             kind = table["type"]
-            if kind in ("supply_outage", "chokepoint_closure"):
+            if kind in _OUTAGES:
                 # A closed sea route strands the seaborne share of the exporter's output for
                 # every buyer, its own segment's included (Qatar's LNG to Japan is lost to the
                 # alliance too): an outage of transit share x severity, not a trade barrier.
@@ -492,7 +509,7 @@ class MonthStep:
             else:
                 suppression.append((table, active, value[s], geometry, table["flooder"][v]))
         return dict(capacity_keep=cap_keep, restrictions=restrictions, surge=surge,
-                    suppression=suppression, alarm=alarm)
+                    suppression=suppression, alarm=alarm, outage=outage)
 
     def _capacity(self, st: dict[str, Any], capacity_keep: Any, month: Any, v: Any) -> Any:
         xp, k = self.xp, self.k
@@ -553,12 +570,20 @@ class MonthStep:
             exports = exports + flood[..., None] * hot
         stock = st["stock"][:, sl]
         target = xp.broadcast_to(k.stock_target[v][sl], stock.shape)
-        if self.net.options.precaution_cover > 0:
-            target = target * self._precaution(st, effects["alarm"], sl)
+        params = self._clear_params(st, li, sl)
+        options = self.net.options
+        if options.alarms:
+            running = st["expected"][:, sl] > options.precaution_trigger_price
+            if effects["outage"] is not None:  # a physical loss
+                running = running | (effects["outage"][:, sl] > 0)
+            alarmed = running if effects["alarm"] is None else (
+                running | (effects["alarm"][:, sl] > 0))
+            target = target * (1.0 + options.precaution_cover * alarmed)
+            if options.hoard_multiple > 1.0:
+                params = self._hoarding(params, running, sl)
         strategic, release_limit, refill = self._strategic_limits(st, sl)
         retained = xp.maximum(production - exports, 0.0)
-        c = clear(xp.where(zero_demand, 0.0, available), demand1, stock, target,
-                  self._clear_params(st, li, sl),
+        c = clear(xp.where(zero_demand, 0.0, available), demand1, stock, target, params,
                   strategic, release_limit, refill, no_build,
                   xp.where(zero_demand, 0.0, retained), xp=xp)
         # Regions without demand: price 1, nothing consumed, everything available is excess.
@@ -622,15 +647,13 @@ class MonthStep:
                             options.contract_share)
         return replace(params, reservation_pow=floor ** self.k.e_d[sl][None, :, None])
 
-    def _precaution(self, st: dict[str, Any], alarm: Any, sl: slice) -> Any:
-        """Multiplier of the target cover ``(draw, c, G)``: 1 + precaution_cover where a
-        restriction aimed at the region is announced or in force, or its expected price is
-        above the trigger."""
-        options = self.net.options
-        high = st["expected"][:, sl] > options.precaution_trigger_price
-        if alarm is not None:
-            high = high | (alarm[:, sl] > 0)
-        return 1.0 + options.precaution_cover * high
+    def _hoarding(self, params: ClearParams, hoarding: Any, sl: slice) -> ClearParams:
+        """``params`` with the price schedule of holders where ``hoarding`` (bool,
+        ``(draw, c, G)``) x ``hoard_multiple`` (:func:`paxsilica.engine.behaviour.hoard_prices`)."""
+        restock, full = hoard_prices(params.restock_price, params.release_full,
+                                     self.net.options.hoard_multiple, hoarding, self.xp)
+        return replace(params, restock_price=restock,
+                       restock_pow=restock ** self.k.e_d[sl][None, :, None], release_full=full)
 
     def _spot(self, st: dict[str, Any], sl: slice, blend: Any) -> dict[str, Any]:
         """This month's spot and contract prices behind the blended ``blend`` (the contract
