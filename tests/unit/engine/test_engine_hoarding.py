@@ -15,7 +15,12 @@ from paxsilica.engine import EngineOptions, simulate
 from paxsilica.engine.behaviour import hoard_prices
 from paxsilica.engine.clearing import ClearParams, clear
 from paxsilica.errors import ModelError
-from tests.unit.engine.conftest import assert_invariants, assert_jax_agrees, ban, mini, scenario
+from tests.unit.engine.conftest import (
+    assert_invariants,
+    assert_jax_agrees,
+    mini,
+    scenario,
+)
 
 E_D, RESTOCK, FULL = -0.5, 1.05, 1.5
 
@@ -40,7 +45,7 @@ def _params(multiple: float) -> ClearParams:
 
 
 def _clear(available: float, stock: float, target: float, multiple: float):
-    one = lambda x: np.full((1, 1, 1), x)  # noqa: E731
+    one = lambda x: np.full((1, 1, 1), x)
     out = clear(one(available), one(100.0), one(stock), one(target), _params(multiple))
     return (out.price[0, 0, 0], out.build_commercial[0, 0, 0],
             out.release_commercial[0, 0, 0])
@@ -81,7 +86,7 @@ def test_an_outage_sets_off_hoarding_and_the_price_rises_above_the_calm_run() ->
     calm = simulate(mini(), scn, draws=4, keep_paths=True, options=EngineOptions())
     hoard = simulate(mini(), scn, draws=4, keep_paths=True,
                      options=EngineOptions(hoard_multiple=4.0))
-    at = dict(commodity="ore", segment="alliance")
+    at = {"commodity": "ore", "segment": "alliance"}
     p_calm = calm.paths.price_ratio.sel(**at).values
     p_hoard = hoard.paths.price_ratio.sel(**at).values
     np.testing.assert_array_equal(p_hoard[:, 0], p_calm[:, 0])  # before the outage
