@@ -81,6 +81,12 @@ PARAMETERS: tuple[Parameter, ...] = (
               "extra weight of restricted routes between announcement and start"),
     Parameter("precaution_cover", 0.0, 2.0, 0.0,
               "share by which holders raise their target cover when alarmed"),
+    Parameter("precaution_trigger_price", 1.1, 3.0, 1.5,
+              "expected price ratio above which holders are alarmed (precautionary cover, "
+              "hoarding)"),
+    Parameter("hoard_multiple", 1.0, 10.0, 1.0,
+              "factor on holders' restocking and release prices during an outage or a "
+              "running price (1: no hoarding)"),
 )
 
 
