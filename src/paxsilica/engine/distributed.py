@@ -97,10 +97,13 @@ def connect(processes: int | None = None, scheduler: str | None = None,
     # so every multi-MB numpy temporary of the kernel is mmapped and page-faulted afresh:
     # measured 2.6x slower here. Unset it (None) for our workers.
     settings = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    # The scheduler's HTTP server on loopback and a free port: None still binds :8787, and
+    # fails the start where another cluster (a second run beside this one) holds it.
     try:
         with dask.config.set(settings):
             cluster = distributed.LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                n_workers=n, threads_per_worker=1, processes=True,
+                dashboard_address="127.0.0.1:0",
                 silence_logs=logging.CRITICAL, timeout=timeout_s)
     except (OSError, TimeoutError, RuntimeError, AssertionError) as exc:
         raise ModelError(f"could not start a local Dask cluster of {n} workers ({exc}); a "

@@ -66,7 +66,7 @@ def test_in_process_cluster_gives_identical_results(case) -> None:
     ds, scn, ref = case
     model = compile_model(ds, scn)
     with distributed.Client(processes=False, n_workers=2, threads_per_worker=1,
-                            dashboard_address=None) as client:
+                            dashboard_address="127.0.0.1:0") as client:
         for chunk in (BLOCK_DRAWS, 2 * BLOCK_DRAWS, None):
             [out] = run_jobs(client, [Job(model, 7, N)], chunk_size=chunk)
             _assert_same(ref, assemble(model, out, N, 7))
@@ -90,7 +90,7 @@ def test_a_failing_chunk_fails_the_run_and_cancels_the_rest(case, monkeypatch) -
 
     monkeypatch.setattr(dist, "run_chunk", broken)  # in-process workers see the patch
     with distributed.Client(processes=False, n_workers=1, threads_per_worker=1,
-                            dashboard_address=None) as client:
+                            dashboard_address="127.0.0.1:0") as client:
         with pytest.raises(ModelError, match="chunk 1 exploded"):
             dist.run_jobs(client, [dist.Job(model, 7, N)], chunk_size=BLOCK_DRAWS)
 
@@ -111,3 +111,20 @@ def test_scaled_runs_refuse_paths_and_bad_settings(case) -> None:
         simulate(ds, scn, draws=10, keep_paths=False, backend="cupy")
     with pytest.raises(ModelError, match="float32 needs"):
         simulate(ds, scn, draws=10, keep_paths=False, precision="float32")
+
+
+def test_a_local_cluster_starts_while_another_holds_the_dashboard_port() -> None:
+    # Dask's default dashboard port is 8787; a second paxsilica run (or any Dask cluster)
+    # beside this one holds it. Hold it here (if nobody does yet) and start a cluster anyway.
+    import socket
+
+    from paxsilica.engine.distributed import connect
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        try:
+            held.bind(("0.0.0.0", 8787))
+            held.listen()
+        except OSError:
+            pass  # already held elsewhere: the condition under test
+        with connect(processes=1) as client:
+            assert client.submit(sum, [1, 2]).result() == 3
