@@ -573,11 +573,7 @@ class MonthStep:
         params = self._clear_params(st, li, sl)
         options = self.net.options
         if options.alarms:
-            running = st["expected"][:, sl] > options.precaution_trigger_price
-            if effects["outage"] is not None:  # a physical loss
-                running = running | (effects["outage"][:, sl] > 0)
-            alarmed = running if effects["alarm"] is None else (
-                running | (effects["alarm"][:, sl] > 0))
+            running, alarmed = self._alarms(st, effects, sl)
             target = target * (1.0 + options.precaution_cover * alarmed)
             if options.hoard_multiple > 1.0:
                 params = self._hoarding(params, running, sl)
@@ -646,6 +642,19 @@ class MonthStep:
         floor = blend_price(options.reservation_price_ratio, st["contract"][:, sl],
                             options.contract_share)
         return replace(params, reservation_pow=floor ** self.k.e_d[sl][None, :, None])
+
+    def _alarms(self, st: dict[str, Any], effects: dict[str, Any], sl: slice
+                ) -> tuple[Any, Any]:
+        """(running, alarmed), bool ``(draw, c, G)``. ``running`` (sets off hoarding): a
+        supply outage of the commodity lasts or the region's expected price is above the
+        trigger; ``alarmed`` (raises the target cover): also where a restriction aimed at the
+        region is announced or in force."""
+        running = st["expected"][:, sl] > self.net.options.precaution_trigger_price
+        if effects["outage"] is not None:
+            running = running | (effects["outage"][:, sl] > 0)
+        if effects["alarm"] is None:
+            return running, running
+        return running, running | (effects["alarm"][:, sl] > 0)
 
     def _hoarding(self, params: ClearParams, hoarding: Any, sl: slice) -> ClearParams:
         """``params`` with the price schedule of holders where ``hoarding`` (bool,
