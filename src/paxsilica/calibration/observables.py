@@ -6,8 +6,9 @@ not happen in this draw" (a stock that never ran out). Prices are ratios to the 
 price and read the *spot* price (``spot_price_ratio``): every price observation of the
 episodes is a market quote (Fastmarkets, Argus, SMM, Asian Metal), which is a spot price;
 where the engine models no contracts the spot price is the one price. Months are 0-based
-simulation months; segments are named (``alliance``, ``restricting``, ``others``). :data:`OBSERVABLES` names each one with the arguments it takes;
-episode files (``paxsilica/scenarios/episodes``) refer to them by that name.
+simulation months; segments are named (``alliance``, ``restricting``, ``others``).
+:data:`OBSERVABLES` names each one with the arguments it takes; episode files
+(``paxsilica/scenarios/episodes``) refer to them by that name.
 """
 
 from __future__ import annotations
