@@ -180,6 +180,12 @@ class EngineOptions:
         many times higher: their restocking and full-release prices are multiplied by it, so
         they keep buying toward their target at prices up to it and release only above it.
         1: off.
+    export_quota : float
+        Share of an export restriction that binds in volume, in [0, 1]. 0: a restriction
+        cuts the weight of its routes, and a dearer destination pulls volume back through
+        them; 1: each restricted route carries at most its baseline share of the exporter's
+        output x what the restriction keeps, as under a quota or licence count
+        (:func:`paxsilica.engine.trade.quota_cap`).
     """
 
     final_demand_share: tuple[float, float, float] = (0.30, 0.30, 0.40)
@@ -210,6 +216,7 @@ class EngineOptions:
     precaution_cover: float = 0.0
     precaution_trigger_price: float = 1.5
     hoard_multiple: float = 1.0
+    export_quota: float = 0.0
 
     def __post_init__(self) -> None:
         checks = (("contract_share", 0.0 <= self.contract_share < 1.0, "in [0, 1)"),
@@ -226,7 +233,8 @@ class EngineOptions:
                   ("front_running", self.front_running >= 0.0, ">= 0"),
                   ("precaution_cover", self.precaution_cover >= 0.0, ">= 0"),
                   ("precaution_trigger_price", self.precaution_trigger_price > 1.0, "> 1"),
-                  ("hoard_multiple", self.hoard_multiple >= 1.0, ">= 1"))
+                  ("hoard_multiple", self.hoard_multiple >= 1.0, ">= 1"),
+                  ("export_quota", 0.0 <= self.export_quota <= 1.0, "in [0, 1]"))
         bad = [f"{name} = {getattr(self, name)!r} (expected {rule})"
                for name, ok, rule in checks if not ok]
         if bad:

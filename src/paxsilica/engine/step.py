@@ -553,7 +553,8 @@ class MonthStep:
         restricted = self._trade_keep(effects["restrictions"], sl)
         weight = pull(st["expected"][:, sl], self.net.options.trade_price_elasticity)
         routed = route(production, weight, k.route0[v][sl], k.route_diag[v][sl], restricted,
-                       self._club(st, sl, v), demand1, xp, self.full[li])
+                       self._club(st, sl, v), demand1, xp, self.full[li],
+                       self.net.options.export_quota)
         exports, imports = routed.exports, routed.imports
         # A region whose demand is a rounding error of the world's has no market of its own:
         # clearing it would amplify float noise by 1/|elasticity| into spurious price moves.

@@ -8,6 +8,11 @@ part, or pro rata to demand) and ``pull = expected price ratio ** theta`` draws 
 dearer markets. At baseline prices every exporter ships its observed pattern. An export
 restriction keeps only ``trade_keep[i, j]`` of the weight of destination ``j`` for exporter
 ``i``; the exporter diverts what is cut to its other destinations, it does not destroy it.
+Cutting a weight leaves the route open to the price pull: a dear destination draws volume
+back through it. An export quota or licence regime fixes volume instead, so with
+``quota`` > 0 (:func:`quota_cap`) a restricted route carries at most ``trade_keep`` of its
+baseline share of the exporter's output, whatever the pull, and the rest stays with the
+exporter's unrestricted destinations.
 
 Without a restriction or club priority the routing is two batched matrix-vector products per
 month (:func:`route`'s closed form); the full ``(draw, commodity, exporter, importer)`` flow is
@@ -22,7 +27,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Club", "Routed", "exports_imports", "flows", "matvec", "prioritise", "pull",
-           "rmatvec", "route", "sent_back"]
+           "quota_cap", "rmatvec", "route", "sent_back"]
 
 
 @dataclass(frozen=True)
@@ -84,18 +89,48 @@ def _safe_div(a: Any, b: Any, xp: Any) -> Any:
 
 
 def flows(production: Any, weight_pull: Any, route0: Any, trade_keep: Any | None,
-          xp: Any = np) -> Any:
+          xp: Any = np, quota: float = 0.0) -> Any:
     """Volume from exporter i to destination j (own region included), ``(draw, c, i, j)``.
 
     ``trade_keep`` is ``(draw, c, i, j)`` with 1 on the diagonal (None: no restriction).
     Volume an export restriction cuts from some destinations is sold to the others, own
-    region included.
+    region included. ``quota``: the share of each restriction that binds in volume
+    (:func:`quota_cap`; 0: the restriction cuts route weights only).
     """
     weight = route0[None] * weight_pull[:, :, None, :]
     if trade_keep is not None:
         weight = weight * trade_keep
     total = weight.sum(axis=-1)
-    return weight * _safe_div(production, total, xp)[..., None]
+    flow = weight * _safe_div(production, total, xp)[..., None]
+    if trade_keep is None or quota == 0.0:
+        return flow
+    return quota_cap(flow, production, route0, trade_keep, quota, xp)
+
+
+def quota_cap(flow: Any, production: Any, route0: Any, trade_keep: Any, quota: float,
+              xp: Any = np) -> Any:
+    """``flow`` ``(draw, c, i, j)`` with each restricted route (``trade_keep`` < 1) held to
+    its quota ``trade_keep x route0[i, j] x production[i]``: the volume the route carried at
+    baseline shares, cut by the restriction (``route0`` rows sum to 1). A weight cut alone
+    lets a dear destination pull the volume back (in the 2010 rare-earth episode
+    China's exports under the cut rose 45% within a year at a 2x price gap); a quota or licence count does not. What a
+    quota holds back goes to the exporter's unrestricted destinations pro rata to their
+    flow (home, where every export route is restricted), so the exporter's total is kept.
+    ``quota`` in [0, 1] is the share of the restriction that binds in volume: the result is
+    ``flow + quota x (capped - flow)``. Routes opened wider (``trade_keep`` > 1, exporters
+    shipping ahead of controls) carry no quota.
+    """
+    cut = trade_keep < 1.0
+    limit = trade_keep * route0[None] * production[..., None]
+    capped = xp.where(cut, xp.minimum(flow, limit), flow)
+    held = quota * (flow - capped)
+    free = xp.where(cut, 0.0, flow)
+    free_total = free.sum(axis=-1, keepdims=True)
+    n_g = flow.shape[-1]
+    # an exporter with no unrestricted flow at all keeps what the quota holds back at home
+    spread = xp.where(free_total > 0, free / xp.where(free_total > 0, free_total, 1.0),
+                      xp.eye(n_g, dtype=flow.dtype))
+    return flow - held + held.sum(axis=-1, keepdims=True) * spread
 
 
 def prioritise(flow: Any, club: Club, demand1: Any, xp: Any = np) -> Any:
@@ -172,27 +207,29 @@ def _closed(production: Any, weight_pull: Any, route0: Any, diag: Any, xp: Any,
 
 def route(production: Any, weight_pull: Any, route0: Any, diag: Any,
           restricted: tuple[np.ndarray, Any] | None, club: Club | None, demand1: Any,
-          xp: Any = np, full: np.ndarray | None = None) -> Routed:
+          xp: Any = np, full: np.ndarray | None = None, quota: float = 0.0) -> Routed:
     """Route one layer's production ``(draw, c, G)`` to destinations.
 
     ``route0`` is ``(c, i, j)`` and ``diag`` its diagonal ``(c, G)``. ``restricted`` is
     (layer-local commodity indices, their ``trade_keep`` ``(draw, n, i, j)`` with 1 on the
     diagonal) or None. Flows are built only where needed: for the restricted commodities,
-    or for the whole layer under club priority. ``full``: see :func:`matvec`.
+    or for the whole layer under club priority. ``full``: see :func:`matvec`; ``quota``:
+    see :func:`quota_cap`.
     """
     if club is not None:
         keep = None
         if restricted is not None:
             shape = (production.shape[0], production.shape[1], *route0.shape[1:])
             keep = _set(xp.ones(shape, production.dtype), restricted[0], restricted[1])
-        flow = prioritise(flows(production, weight_pull, route0, keep, xp), club, demand1, xp)
+        flow = prioritise(flows(production, weight_pull, route0, keep, xp, quota), club,
+                          demand1, xp)
         exports, imports = exports_imports(flow, xp)
         return Routed(exports, imports, None, weight_pull, route0, diag, flow)
     exports, imports, scale = _closed(production, weight_pull, route0, diag, xp, full)
     if restricted is None:
         return Routed(exports, imports, scale, weight_pull, route0, diag, None, None, full)
     idx, keep = restricted
-    flow = flows(production[:, idx], weight_pull[:, idx], route0[idx], keep, xp)
+    flow = flows(production[:, idx], weight_pull[:, idx], route0[idx], keep, xp, quota)
     sub_exports, sub_imports = exports_imports(flow, xp)
     return Routed(_set(exports, idx, sub_exports), _set(imports, idx, sub_imports), scale,
                   weight_pull, route0, diag, flow, idx, full)
