@@ -59,7 +59,8 @@ def parameter_rows(result: FitResult, episodes: list[Episode]) -> pd.DataFrame:
     table["method"] = (f"ABC-SMC (pyabc), seed {result.seed}, {len(result.posterior)} "
                        f"particles, {len(result.epsilons)} generations, {result.simulations} "
                        f"simulations, {result.draws} draws per episode on the "
-                       f"{CALIBRATION_REGIONS} map, final epsilon {result.epsilons[-1]:.4g}")
+                       f"{CALIBRATION_REGIONS} map, final epsilon {result.epsilons[-1]:.4g}, "
+                       f"effective sample size {result.effective_sample_size:.2g}")
     return table
 
 

@@ -32,7 +32,8 @@ from paxsilica.calibration.episodes import Episode, Observation
 from paxsilica.calibration.evaluate import (PARAMETERS, episode_values, options_and_dataset)
 from paxsilica.model.dataset import Dataset
 
-__all__ = ["FitResult", "band_distance", "episode_p50s", "fit", "weighted_quantile"]
+__all__ = ["FitResult", "band_distance", "effective_sample_size", "episode_p50s", "fit",
+           "weighted_quantile"]
 
 _OFFSET = 0.01  # keeps the log distance finite for shares near zero
 
@@ -73,6 +74,13 @@ class FitResult:
     seed: int
     draws: int
 
+    @property
+    def effective_sample_size(self) -> float:
+        """Kish's effective sample size of the weighted posterior, (sum w)^2 / sum w^2: the
+        number of particles (1 to the population) it is worth. Near 1, one particle holds
+        the weight: the posterior is a point and carries no parameter uncertainty."""
+        return effective_sample_size(self.posterior["weight"].to_numpy())
+
     def summary(self) -> pd.DataFrame:
         """Per parameter: prior range, shipped value, weighted P5/P50/P95 of the posterior."""
         rows = []
@@ -112,6 +120,12 @@ def _episode_runner(episodes: Sequence[Episode], ds: Dataset, keys: Sequence[str
         return {k: v for part in client.gather(futures) for k, v in part.items()}
 
     return run
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size (sum w)^2 / sum w^2 of importance ``weights``."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / (w ** 2).sum())
 
 
 def weighted_quantile(x: np.ndarray, weights: np.ndarray, q: float) -> float:

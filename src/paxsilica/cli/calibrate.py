@@ -43,6 +43,8 @@ def calibrate(
     typer.echo(f"before (shipped values): {wc.coverage_line(outcome.before)}")
     typer.echo(f"after (posterior P50):   {wc.coverage_line(outcome.after)}")
     typer.echo(f"{outcome.result.simulations} simulations, {outcome.seconds:.0f} s; epsilons "
-               + ", ".join(f"{e:.3g}" for e in outcome.result.epsilons))
+               + ", ".join(f"{e:.3g}" for e in outcome.result.epsilons)
+               + f"; effective sample size {outcome.result.effective_sample_size:.2g} of "
+               f"{len(outcome.result.posterior)} particles")
     for path in outcome.written:
         err.print(f"wrote {path}", highlight=False, markup=False)

@@ -10,7 +10,7 @@ import xarray as xr
 
 from paxsilica import workflows
 from paxsilica.calibration.evaluate import options_and_dataset, shipped_values
-from paxsilica.calibration.fit import band_distance, weighted_quantile
+from paxsilica.calibration.fit import band_distance, effective_sample_size, weighted_quantile
 from paxsilica.calibration.observables import OBSERVABLES
 
 
@@ -34,6 +34,13 @@ def test_weighted_quantile_by_hand() -> None:
     assert weighted_quantile(x, w, 0.6) == 2.0
     assert weighted_quantile(x, w, 0.95) == 3.0
     assert weighted_quantile(x, np.ones(3), 0.05) == 1.0
+
+
+def test_effective_sample_size_by_hand() -> None:
+    assert effective_sample_size(np.full(60, 1 / 60)) == pytest.approx(60.0)
+    assert effective_sample_size(np.array([1.0, 0.0, 0.0])) == pytest.approx(1.0)
+    # unnormalised weights 3, 1: (4)^2 / (9 + 1) = 1.6
+    assert effective_sample_size(np.array([3.0, 1.0])) == pytest.approx(1.6)
 
 
 def _results(**variables: np.ndarray):
