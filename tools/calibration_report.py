@@ -118,8 +118,13 @@ ENGINE_BASIS = {
                      "routes between a restriction's announcement and its start",
     "precaution_cover": "off as shipped (0); fitted in section 4: extra target cover while "
                         "alarmed (restriction announced or in force, expected price high)",
-    "precaution_trigger_price": "estimate: expected price ratio that keeps holders alarmed "
-                                "(unused while precaution_cover is 0)",
+    "precaution_trigger_price": "estimate; fitted in section 4: expected price ratio that "
+                                "keeps holders alarmed and sets off hoarding (unused while "
+                                "precaution_cover is 0 and hoard_multiple is 1)",
+    "hoard_multiple": "off as shipped (1); fitted in section 4: factor on holders' restocking "
+                      "and release prices during an outage or a running price",
+    "export_quota": "off as shipped (0: a restriction cuts route weights); fitted in section "
+                    "4: share of an export restriction that binds in volume",
 }
 
 

@@ -112,10 +112,11 @@ def quota_cap(flow: Any, production: Any, route0: Any, trade_keep: Any, quota: f
     """``flow`` ``(draw, c, i, j)`` with each restricted route (``trade_keep`` < 1) held to
     its quota ``trade_keep x route0[i, j] x production[i]``: the volume the route carried at
     baseline shares, cut by the restriction (``route0`` rows sum to 1). A weight cut alone
-    lets a dear destination pull the volume back (in the 2010 rare-earth episode
-    China's exports under the cut rose 45% within a year at a 2x price gap); a quota or licence count does not. What a
-    quota holds back goes to the exporter's unrestricted destinations pro rata to their
-    flow (home, where every export route is restricted), so the exporter's total is kept.
+    lets a dear destination pull the volume back (in the 2010 rare-earth episode China's
+    exports under the cut rose 45% within a year at a 2x price gap); a quota or licence
+    count does not. What a quota holds back goes to the exporter's unrestricted
+    destinations pro rata to their flow (home, where every export route is restricted), so
+    the exporter's total is kept.
     ``quota`` in [0, 1] is the share of the restriction that binds in volume: the result is
     ``flow + quota x (capped - flow)``. Routes opened wider (``trade_keep`` > 1, exporters
     shipping ahead of controls) carry no quota.
