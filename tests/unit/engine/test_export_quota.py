@@ -14,7 +14,13 @@ import pytest
 from paxsilica.engine import EngineOptions, simulate
 from paxsilica.engine.trade import flows
 from paxsilica.errors import ModelError
-from tests.unit.engine.conftest import assert_invariants, assert_jax_agrees, ban, mini, scenario
+from tests.unit.engine.conftest import (
+    assert_invariants,
+    assert_jax_agrees,
+    ban,
+    mini,
+    scenario,
+)
 
 
 def _two_regions(quota: float) -> np.ndarray:
@@ -87,7 +93,7 @@ def _ore_in_china(options: EngineOptions, shocks: list) -> tuple[np.ndarray, np.
 
 def test_a_half_cut_quota_holds_exports_to_half_their_baseline_share() -> None:
     half = [ban(severity=0.5, start_month=0, duration_months=12, targets="all")]
-    calm_exports, calm_supply = _ore_in_china(EngineOptions(), [])
+    calm_exports, _ = _ore_in_china(EngineOptions(), [])
     baseline = calm_exports[:, 0]  # 50.7: China's output x its baseline share abroad
     exports, _ = _ore_in_china(EngineOptions(export_quota=1.0), half)
     # month 0: China produces its baseline output (expected price 1) and the price abroad
