@@ -21,44 +21,39 @@ from paxsilica.calibration.evaluate import PARAMETERS, coverage, evaluate, evalu
 from paxsilica.calibration.fit import fit, weighted_quantile
 
 _CHINA_PRICE = ("the restricting region's domestic price: one reservation_price_ratio for "
-                "every commodity, so China's spot quote sits at the fitted 0.84 for both "
+                "every commodity, so China's spot quote sits at the fitted 0.94 for both "
                 "where gallium fell 9% and antimony 10.5-11.5% (disjoint bands; "
                 "docs/calibration.md gap 2)")
-_NO_HOARDING = ("hoarding that starts on a quota: it is set off by an outage or by an expected "
-                "price above the fitted trigger (2.09x), and the quota cut lifts Dy's outside "
-                "price to a P50 peak of 1.69x (P95 4.0x), so at the P50 it never starts where "
-                "the spot quotes of 2010-11 went 20-26x")
+_SHORT_PEAK = ("a border price wedge (export duties, licence premia) and hoarding that "
+               "outlasts the first stock-out: the quota cut lifts Dy's outside price to a P50 "
+               "peak of 5.5x (P95 9.4x; 2.0x with export_quota at 0) when the bloc's stock "
+               "runs out, where the spot quotes of 2010-11 went 20-26x, and supply ramping "
+               "abroad and demand cuts bring it back near 1.4x within months")
 #: Fitted observations whose P50 stays outside the band at the calibrated values, and why.
 FIT_MISSES: dict[str, str] = {
     "antimony-2024/china-price-nov": _CHINA_PRICE,
     "gallium-2023/china-aug": _CHINA_PRICE,
-    "gallium-2023/rotterdam-aug": "overshoots: P50 1.88x against 1.51-1.60 (1.16x at the "
-                                  "shipped values); the fit traded the month the controls "
-                                  "bit for the rise after it (October 1.66x against "
-                                  "1.79-1.90) with one inventory_release_price (1.80)",
-    "gallium-2023/rotterdam-oct": "the rise after the controls bit falls short: P50 1.66x "
-                                  "against 1.79-1.90 (the band lies inside P5-P95, "
-                                  "1.45-2.10x)",
-    "gallium-2023/rotterdam-dec": "as rotterdam-oct (1.75x against 1.89-2.4x; the band "
-                                  "overlaps P5-P95 only because the upper tail, P95 14x "
-                                  "past the cap, spans it)",
+    "gallium-2023/rotterdam-oct": "one inventory_release_price (1.88) for every commodity: "
+                                  "the month the controls bit is in its band (1.59x against "
+                                  "1.51-1.60) and the rise after it falls short (October "
+                                  "1.58x against 1.79-1.90; the band lies inside P5-P95, "
+                                  "1.39-1.91x)",
     "germanium-2023/july-surge": "exporters' own stocks: China's exporters shipped from stock "
                                  "ahead of the licence regime; the engine's front-running "
                                  "pulls forward only the bloc's purchases against the "
-                                 "region's monthly output (1.22x, band at least 2x)",
+                                 "region's monthly output (1.29x, band at least 2x)",
     "antimony-2024/force-majeure": "an antimony refining stage (docs/calibration.md gap 5): "
-                                   "with only the mine stage the bloc keeps most of its "
-                                   "supply and its stock lasts 22-26 weeks where it runs "
-                                   "out (84% of draws: never), not 8",
-    "ree-2010/dy-peak": _NO_HOARDING,
-    "ree-2010/two-tier": "a border price wedge (export duties, licence premia) and "
-                         + _NO_HOARDING + " (split P50 1.19x against 3.9-7x)",
+                                   "with only the mine stage the bloc's stock lasts 18-23 "
+                                   "weeks (P50 19.3), not 7.5-8.5",
+    "ree-2010/dy-peak": _SHORT_PEAK,
+    "ree-2010/two-tier": _SHORT_PEAK + " (split P50 1.54x against 3.9-7x)",
     "ree-adjustment/outside-supply-ramp": "supply that ramps on the price signal alone: the "
-                                          "engine's ramp follows the spot price, which falls "
-                                          "back once stocks and demand cuts clear the market, "
-                                          "so outside supply gains 0.6-1.2 points of the "
-                                          "market in the first year, not 3.5-4.5 (planned "
-                                          "capacity and offtake contracts are not modelled)",
+                                          "engine's ramp follows the expected price, which "
+                                          "falls back once stocks and demand cuts clear the "
+                                          "market, so outside supply gains 2.9 points of the "
+                                          "market in the first year (P5-P95 2.0-3.3), not "
+                                          "3.5-4.5 (planned capacity and offtake contracts are "
+                                          "not modelled)",
 }
 
 #: Observations the engine cannot represent (``missing``, so never fitted) whose P50 lands in
@@ -175,31 +170,28 @@ def test_parameter_uncertainty_widens_the_fans(after, sample) -> None:
 
 @pytest.mark.xfail(strict=True, reason="done-when of issue 12 not met: 6 of 15 training "
                    "observations (40%) overlap P5-P95 at the posterior P50 and 9 of 15 (60%) "
-                   "with the posterior sampled inside the draws; the misses need hoarding "
-                   "set off by a quota, a border price wedge, exporters' stocks, an antimony "
-                   "refining stage, supply planned ahead of the price and a per-commodity "
-                   "reservation price (FIT_MISSES)")
+                   "with the posterior sampled inside the draws (effective sample size 4.3 of "
+                   "120 particles); the misses need a border price wedge, exporters' "
+                   "stocks, an antimony refining stage, supply planned ahead of the price and "
+                   "per-commodity reservation and release prices (FIT_MISSES)")
 def test_training_coverage_reaches_80_percent(after, sample) -> None:
     assert max(coverage(after.reset_index()), coverage(sample)) >= 0.8
 
 
 #: Why each held-out check (never fitted) fails at the calibrated values.
 HELDOUT_MISSES: dict[str, str] = {
-    "magnets-2025/first-line-stops": "the bloc's magnet stock never runs out at the posterior "
-                                     "P50 (96% of draws with the posterior sampled) against "
-                                     "6-8.5 weeks observed. Measured on 40 draws, one "
-                                     "parameter moved at a time: it runs out in 35% of draws "
-                                     "with inventory_release_price at 1.33 instead of the "
-                                     "fitted 1.80, in 23% with the demand multiplier at 1 "
-                                     "instead of 1.65, and in none with precautionary cover "
-                                     "or long-run demand switched off. One release price and "
-                                     "one demand multiplier for every commodity are too "
-                                     "coarse",
-    "ree-2010/dy-fall-2012": "no speculative peak to unwind: the observed Dy oxide fell 55-58% "
-                             "from year-end 2011 to year-end 2012 after a peak of 20-26x "
-                             "built on hoarding; the model's Dy price peaks at 1.69x at the "
-                             "P50, below the hoarding trigger, and holds level (ratio 1.01), "
-                             "so there is no hoarded stock to dump",
+    "magnets-2025/first-line-stops": "one release price and one demand multiplier for every "
+                                     "commodity: with export quotas the bloc's magnet stock "
+                                     "now runs out in 74% of draws (at the previous fit, "
+                                     "never), but at 9.0 weeks (P5-P95 6.4-10.8, so the band "
+                                     "overlaps) against 6-8.5 observed; with export_quota "
+                                     "at 0 it runs out in 3 of 40 draws",
+    "ree-2010/dy-fall-2012": "no speculative peak left to unwind: the observed Dy oxide fell "
+                             "55-58% from year-end 2011 to year-end 2012 after a peak of "
+                             "20-26x in August 2011 built on hoarding; the model's price peaks "
+                             "when the bloc's stock runs out (month 5 of the P50 path, 3.2x) "
+                             "and is back near 1.4x by month 10, so from month 17 to 29 it "
+                             "holds level (ratio 1.02)",
 }
 
 

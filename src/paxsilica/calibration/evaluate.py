@@ -87,6 +87,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("hoard_multiple", 1.0, 10.0, 1.0,
               "factor on holders' restocking and release prices during an outage or a "
               "running price (1: no hoarding)"),
+    Parameter("export_quota", 0.0, 1.0, 0.0,
+              "share of an export restriction that binds in volume, as a quota or licence "
+              "count (0: it cuts route weights, which a price gap pulls back)"),
 )
 
 

@@ -17,13 +17,13 @@ __all__ = ["calibrate"]
 @user_errors
 def calibrate(
     population: Annotated[int, typer.Option(min=4, help="ABC-SMC particles per generation.")]
-    = 60,
+    = 120,
     generations: Annotated[int, typer.Option(min=1, help="Most ABC-SMC generations.")] = 8,
     draws: Annotated[int, typer.Option(min=5, help="Monte Carlo draws per episode and "
                                                    "particle.")] = 20,
     seed: Annotated[int, typer.Option(help="Seed of the ABC-SMC sampler.")] = 12,
     max_simulations: Annotated[int | None, typer.Option(
-        min=1, help="Start no new generation after this many simulations.")] = 700,
+        min=1, help="Start no new generation after this many simulations.")] = 1400,
     workers: scale.WorkersOption = None,
     scheduler: scale.SchedulerOption = None,
     out: Annotated[Path | None, typer.Option(
