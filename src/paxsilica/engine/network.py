@@ -186,6 +186,12 @@ class EngineOptions:
         them; 1: each restricted route carries at most its baseline share of the exporter's
         output x what the restriction keeps, as under a quota or licence count
         (:func:`paxsilica.engine.trade.quota_cap`).
+    ship_stock_ahead : float
+        Share, in [0, 1], of its commercial stock that an exporting region's holders sell
+        each month between a restriction's ``announce_month`` and its start: stock the
+        restriction would trap at home, sold with the month's output along the (front-run)
+        routes, as germanium's exporters shipped more than a month's output in July 2023.
+        0: off.
     """
 
     final_demand_share: tuple[float, float, float] = (0.30, 0.30, 0.40)
@@ -217,6 +223,7 @@ class EngineOptions:
     precaution_trigger_price: float = 1.5
     hoard_multiple: float = 1.0
     export_quota: float = 0.0
+    ship_stock_ahead: float = 0.0
 
     def __post_init__(self) -> None:
         checks = (("contract_share", 0.0 <= self.contract_share < 1.0, "in [0, 1)"),
@@ -234,7 +241,8 @@ class EngineOptions:
                   ("precaution_cover", self.precaution_cover >= 0.0, ">= 0"),
                   ("precaution_trigger_price", self.precaution_trigger_price > 1.0, "> 1"),
                   ("hoard_multiple", self.hoard_multiple >= 1.0, ">= 1"),
-                  ("export_quota", 0.0 <= self.export_quota <= 1.0, "in [0, 1]"))
+                  ("export_quota", 0.0 <= self.export_quota <= 1.0, "in [0, 1]"),
+                  ("ship_stock_ahead", 0.0 <= self.ship_stock_ahead <= 1.0, "in [0, 1]"))
         bad = [f"{name} = {getattr(self, name)!r} (expected {rule})"
                for name, ok, rule in checks if not ok]
         if bad:

@@ -222,6 +222,8 @@ def _shock_tables(net: Network, shocks: Sequence[CompiledShock], xp: Any,
             entry["announce"] = getattr(shock.source, "announce_month", None)
             # (view, commodity, G): 1 where a region imports on a restricted route
             entry["exposed"] = xp.asarray(full.max(axis=2) > 0, dtype=dtype)
+            # (view, commodity, G): 1 where a region exports on a restricted route
+            entry["exporter"] = xp.asarray(full.max(axis=3) > 0, dtype=dtype)
         if shock.type in _OUTAGES:
             # (view, commodity, 1): a lost supply alarms every region buying the commodity
             entry["exposed"] = xp.asarray(full.max(axis=-1, keepdims=True) > 0, dtype=dtype)
@@ -467,7 +469,7 @@ class MonthStep:
         """This month's shock effects; None where no shock of that kind acts."""
         xp = self.xp
         start, end, value, leakage = shock_params
-        cap_keep = surge = alarm = outage = None
+        cap_keep = surge = alarm = outage = ahead = None
         restrictions = []
         suppression = []
         options = self.net.options
@@ -482,6 +484,8 @@ class MonthStep:
                     restrictions.append((table["idx"], 1.0 + options.front_running
                                          * announced[:, None, None, None]
                                          * table["small"][v][None]))
+                if options.ship_stock_ahead > 0 and not _eager_idle(xp, announced):
+                    ahead = _raise(xp, ahead, announced, table["exporter"][v])
             if options.alarms and "exposed" in table:
                 if table["type"] in _OUTAGES:
                     outage = _raise(xp, outage, active, table["exposed"][v])
@@ -509,7 +513,7 @@ class MonthStep:
             else:
                 suppression.append((table, active, value[s], geometry, table["flooder"][v]))
         return dict(capacity_keep=cap_keep, restrictions=restrictions, surge=surge,
-                    suppression=suppression, alarm=alarm, outage=outage)
+                    suppression=suppression, alarm=alarm, outage=outage, ahead=ahead)
 
     def _capacity(self, st: dict[str, Any], capacity_keep: Any, month: Any, v: Any) -> Any:
         xp, k = self.xp, self.k
@@ -550,6 +554,15 @@ class MonthStep:
         if ratio_in is not None:
             production = production * ratio_in
         demand1 = demand1_all[:, sl]
+        stock = st["stock"][:, sl]
+        offered = None
+        if effects["ahead"] is not None:
+            # holders in an exporting region sell ahead of the controls what the
+            # restriction would trap at home: a share of their stock joins this month's
+            # output and its front-run routes
+            offered = self.net.options.ship_stock_ahead * effects["ahead"][:, sl] * stock
+            production = production + offered
+            stock = stock - offered
         restricted = self._trade_keep(effects["restrictions"], sl)
         weight = pull(st["expected"][:, sl], self.net.options.trade_price_elasticity)
         routed = route(production, weight, k.route0[v][sl], k.route_diag[v][sl], restricted,
@@ -569,7 +582,6 @@ class MonthStep:
             hot = self._hot(flooder)
             production = production + flood[..., None] * hot
             exports = exports + flood[..., None] * hot
-        stock = st["stock"][:, sl]
         target = xp.broadcast_to(k.stock_target[v][sl], stock.shape)
         params = self._clear_params(st, li, sl)
         options = self.net.options
@@ -596,6 +608,14 @@ class MonthStep:
             production, exports, imports = self._send_back(routed, unsold, imports, production,
                                                            exports, extra, flooder)
         build_c = c.build_commercial
+        release_c = c.release_commercial
+        if offered is not None:
+            # what was offered and not sold (curtailed or sent back) returns to the stock;
+            # what was sold is a release from it, not output
+            sold = offered - xp.maximum(offered - production, 0.0)
+            production = production - sold
+            release_c = release_c + sold
+            stock = stock + (offered - sold)
         stock = xp.maximum(stock - c.release_commercial + build_c, 0.0)
         st["stock"] = put(st["stock"], sl, stock)
         left = stock
@@ -626,7 +646,7 @@ class MonthStep:
                 price_ratio=c.price, supply=production, consumption=c.consumption,
                 imports=imports, exports=exports, stock_commercial=stock,
                 stock_strategic=xp.zeros_like(stock) if strategic is None else strategic,
-                release=c.release_commercial + c.release_strategic,
+                release=release_c + c.release_strategic,
                 build=build_c + c.build_strategic) | prices
         for name, value in values.items():
             out[name] = put(out[name], sl, value)

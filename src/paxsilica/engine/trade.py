@@ -129,7 +129,7 @@ def quota_cap(flow: Any, production: Any, route0: Any, trade_keep: Any, quota: f
     free_total = free.sum(axis=-1, keepdims=True)
     n_g = flow.shape[-1]
     # an exporter with no unrestricted flow at all keeps what the quota holds back at home
-    spread = xp.where(free_total > 0, free / xp.where(free_total > 0, free_total, 1.0),
+    spread = xp.where(free_total > 0, _safe_div(free, free_total, xp),
                       xp.eye(n_g, dtype=flow.dtype))
     return flow - held + held.sum(axis=-1, keepdims=True) * spread
 

@@ -13,6 +13,7 @@ import pytest
 
 from paxsilica.engine import EngineOptions, simulate
 from paxsilica.engine.network import compile_network
+from paxsilica.errors import ModelError
 from tests.unit.engine.conftest import (assert_invariants, assert_jax_agrees, ban, mini,
                                         scenario, stock_targets)
 
@@ -84,3 +85,61 @@ def test_jax_matches_numpy_with_front_running_and_precaution() -> None:
     assert_jax_agrees(scenario([ban(start_month=START, duration_months=2, targets="all",
                                     announce_month=ANNOUNCE)], horizon_months=12),
                       EngineOptions(front_running=2.0, precaution_cover=1.0))
+
+
+def test_exporters_ship_a_share_of_their_stock_ahead_by_hand() -> None:
+    f, s = 2.0, 0.5
+    ds, scn, res = _run(EngineOptions(front_running=f, ship_stock_ahead=s))
+    net = compile_network(ds, scn, EngineOptions(front_running=f), "segments")
+    c = net.commodity_index["ore"]
+    route = net.views[0].route0[c, RESTRICTING]
+    weights = route * (1.0 + f)
+    weights[RESTRICTING] = route[RESTRICTING]
+    share_abroad = 1.0 - weights[RESTRICTING] / weights.sum()
+    china = dict(commodity="ore", segment="restricting")
+    exports = res.paths["exports"].sel(**china).values
+    supply = res.paths["supply"].sel(**china).values
+    stock = res.paths["stock_commercial"].sel(**china).values
+    offered = s * stock[:, ANNOUNCE - 1]  # half the stock held at the end of the month before
+    # the offered stock travels with the month's output along the same front-run weights
+    assert exports[:, ANNOUNCE] == pytest.approx((supply[:, ANNOUNCE] + offered) * share_abroad,
+                                                 rel=1e-9)
+    # supply stays the region's own output: the stock sold is reported as a release
+    _, _, plain = _run(EngineOptions(front_running=f))
+    plain_supply = plain.paths["supply"].sel(**china).values
+    assert supply[:, ANNOUNCE] == pytest.approx(plain_supply[:, ANNOUNCE], rel=1e-9)
+    release = res.paths["release"].sel(**china).values
+    assert (release[:, ANNOUNCE] >= offered * (1 - 1e-9)).all()
+    assert (exports[:, ANNOUNCE] > plain.paths["exports"].sel(**china).values[:, ANNOUNCE]).all()
+    assert_invariants(res.paths)
+
+
+def test_no_stock_is_shipped_ahead_without_an_announcement() -> None:
+    _, _, silent = _run(EngineOptions(front_running=2.0, ship_stock_ahead=1.0), announce=None)
+    _, _, off = _run(EngineOptions(front_running=2.0), announce=None)
+    np.testing.assert_array_equal(silent.paths["exports"].values, off.paths["exports"].values)
+    np.testing.assert_array_equal(silent.paths["stock_commercial"].values,
+                                  off.paths["stock_commercial"].values)
+
+
+def test_shipping_all_stock_ahead_empties_it_and_keeps_the_balance() -> None:
+    _, _, res = _run(EngineOptions(front_running=2.0, ship_stock_ahead=1.0))
+    china = dict(commodity="ore", segment="restricting")
+    stock = res.paths["stock_commercial"].sel(**china).values
+    release = res.paths["release"].sel(**china).values
+    build = res.paths["build"].sel(**china).values
+    assert (stock[:, ANNOUNCE - 1] > 0).all()
+    assert release[:, ANNOUNCE] == pytest.approx(stock[:, ANNOUNCE - 1], rel=1e-9)
+    assert stock[:, ANNOUNCE] == pytest.approx(build[:, ANNOUNCE], rel=1e-9, abs=1e-12)
+    assert_invariants(res.paths)
+
+
+def test_ship_stock_ahead_outside_zero_one_is_refused() -> None:
+    with pytest.raises(ModelError, match="ship_stock_ahead"):
+        EngineOptions(ship_stock_ahead=-0.1)
+
+
+def test_jax_matches_numpy_when_stock_is_shipped_ahead() -> None:
+    assert_jax_agrees(scenario([ban(start_month=START, duration_months=2, targets="all",
+                                    announce_month=ANNOUNCE)], horizon_months=12),
+                      EngineOptions(front_running=2.0, ship_stock_ahead=0.5))
