@@ -125,6 +125,10 @@ ENGINE_BASIS = {
                       "and release prices during an outage or a running price",
     "export_quota": "off as shipped (0: a restriction cuts route weights); fitted in section "
                     "4: share of an export restriction that binds in volume",
+    "ship_stock_ahead": "off as shipped (0) and not fitted: share of their stock an exporting "
+                        "region's holders sell each month between a restriction's "
+                        "announcement and its start; a fit with it was tried and not "
+                        "shipped (section 4.2)",
 }
 
 
