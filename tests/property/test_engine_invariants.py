@@ -223,9 +223,9 @@ def test_prices_return_to_baseline_once_stocks_are_rebuilt(case, severity, start
 
 
 @SETTINGS
-@given(datasets(), st.floats(0.0, 1.0), st.floats(0.0, 5.0), st.floats(0.0, 1.0),
-       st.integers(0, 4), st.integers(1, 4))
-def test_invariants_hold_when_exporters_ship_stock_ahead(case, share, front, severity,
+@given(datasets(), st.floats(0.0, 1.0), st.floats(0.0, 5.0), st.floats(0.0, 3.0),
+       st.floats(0.0, 1.0), st.integers(0, 4), st.integers(1, 4))
+def test_invariants_hold_when_exporters_ship_stock_ahead(case, share, front, cover, severity,
                                                          announce, lead) -> None:
     """Stock shipped ahead of announced controls is a release, never output: the balance,
     the world's trade and non-negative stocks hold for any share and lead time, on every
@@ -236,7 +236,7 @@ def test_invariants_hold_when_exporters_ship_stock_ahead(case, share, front, sev
     shock = {"type": "export_restriction", "commodities": [ids[0]], "severity": severity,
              "announce_month": announce, "start_month": announce + lead,
              "duration_months": 3}
-    options = EngineOptions(front_running=front, ship_stock_ahead=share)
+    options = EngineOptions(front_running=front, ship_stock_ahead=share, precaution_cover=cover)
     res = simulate(ds, scenario([shock], horizon_months=12), draws=4, options=options,
                    region_paths=True)
     assert_invariants(res.paths)

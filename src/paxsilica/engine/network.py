@@ -187,10 +187,12 @@ class EngineOptions:
         output x what the restriction keeps, as under a quota or licence count
         (:func:`paxsilica.engine.trade.quota_cap`).
     ship_stock_ahead : float
-        Share, in [0, 1], of its commercial stock that an exporting region's holders sell
+        Share, in [0, 1], of its commercial stock that an exporting region's holders may sell
         each month between a restriction's ``announce_month`` and its start: stock the
         restriction would trap at home, sold with the month's output along the (front-run)
-        routes, as germanium's exporters shipped more than a month's output in July 2023.
+        routes, at most what buyers elsewhere take into their cover that month (their gap to
+        the target raised by ``precaution_cover``, over ``rebuild_months``), as germanium's
+        exporters shipped more than a month's output in July 2023.
         0: off.
     """
 

@@ -555,12 +555,17 @@ class MonthStep:
             production = production * ratio_in
         demand1 = demand1_all[:, sl]
         stock = st["stock"][:, sl]
+        target = xp.broadcast_to(k.stock_target[v][sl], stock.shape)
+        params = self._clear_params(st, li, sl)
+        options = self.net.options
+        if options.alarms:
+            running, alarmed = self._alarms(st, effects, sl)
+            target = target * (1.0 + options.precaution_cover * alarmed)
+            if options.hoard_multiple > 1.0:
+                params = self._hoarding(params, running, sl)
         offered = None
         if effects["ahead"] is not None:
-            # holders in an exporting region sell ahead of the controls what the
-            # restriction would trap at home: a share of their stock joins this month's
-            # output and its front-run routes
-            offered = self.net.options.ship_stock_ahead * effects["ahead"][:, sl] * stock
+            offered = self._shipped_ahead(effects["ahead"][:, sl], stock, target)
             production = production + offered
             stock = stock - offered
         restricted = self._trade_keep(effects["restrictions"], sl)
@@ -582,14 +587,6 @@ class MonthStep:
             hot = self._hot(flooder)
             production = production + flood[..., None] * hot
             exports = exports + flood[..., None] * hot
-        target = xp.broadcast_to(k.stock_target[v][sl], stock.shape)
-        params = self._clear_params(st, li, sl)
-        options = self.net.options
-        if options.alarms:
-            running, alarmed = self._alarms(st, effects, sl)
-            target = target * (1.0 + options.precaution_cover * alarmed)
-            if options.hoard_multiple > 1.0:
-                params = self._hoarding(params, running, sl)
         strategic, release_limit, refill = self._strategic_limits(st, sl)
         retained = xp.maximum(production - exports, 0.0)
         c = clear(xp.where(zero_demand, 0.0, available), demand1, stock, target, params,
@@ -650,6 +647,20 @@ class MonthStep:
                 build=build_c + c.build_strategic) | prices
         for name, value in values.items():
             out[name] = put(out[name], sl, value)
+
+    def _shipped_ahead(self, ahead: Any, stock: Any, target: Any) -> Any:
+        """Stock that holders in the exporting regions (``ahead`` 1, ``(draw, c, G)``) sell
+        ahead of announced controls this month: a share ``ship_stock_ahead`` of their stock,
+        at most what buyers elsewhere take into their (precautionary) cover this month, their
+        gap to the target over ``rebuild_months``, shared among the exporters by stock. The
+        stock the restriction would trap at home goes where buyers want it, never as a glut."""
+        xp, options = self.xp, self.net.options
+        own = ahead * stock
+        wanted = ((1.0 - ahead) * xp.maximum(target - stock, 0.0)).sum(
+            axis=-1, keepdims=True) / options.rebuild_months
+        total = own.sum(axis=-1, keepdims=True)
+        share = xp.where(total > 0, own / xp.where(total > 0, total, 1.0), 0.0)
+        return xp.minimum(options.ship_stock_ahead * own, wanted * share)
 
     def _clear_params(self, st: dict[str, Any], li: int, sl: slice) -> ClearParams:
         """The layer's clearing parameters this month. Under contracts the reservation price

@@ -87,10 +87,24 @@ def test_jax_matches_numpy_with_front_running_and_precaution() -> None:
                       EngineOptions(front_running=2.0, precaution_cover=1.0))
 
 
-def test_exporters_ship_a_share_of_their_stock_ahead_by_hand() -> None:
-    f, s = 2.0, 0.5
-    ds, scn, res = _run(EngineOptions(front_running=f, ship_stock_ahead=s))
-    net = compile_network(ds, scn, EngineOptions(front_running=f), "segments")
+def _shipped_ahead_by_hand(ds, scn, res, share: float, h: float) -> np.ndarray:
+    """China's stock sold ahead in the announced month, per draw: ``share`` of its stock, at
+    most the other segments' gap to their raised target (1 + h) x target over
+    rebuild_months (3), all of them alarmed by the announcement (targets: all)."""
+    stock = res.paths["stock_commercial"].sel(commodity="ore").values[:, ANNOUNCE - 1]
+    target = stock_targets(ds, scn).sel(commodity="ore").values[ANNOUNCE]
+    buyers = [s for s in range(3) if s != RESTRICTING]
+    wanted = sum(np.maximum(target[s] * (1.0 + h) - stock[:, s], 0.0) for s in buyers) / 3.0
+    return np.minimum(share * stock[:, RESTRICTING], wanted)
+
+
+@pytest.mark.parametrize("share, h", [(0.1, 1.0), (1.0, 0.2)], ids=["share-binds",
+                                                                  "buyers-bind"])
+def test_exporters_sell_stock_ahead_as_far_as_buyers_take_it_by_hand(share, h) -> None:
+    f = 2.0
+    options = EngineOptions(front_running=f, ship_stock_ahead=share, precaution_cover=h)
+    ds, scn, res = _run(options)
+    net = compile_network(ds, scn, options, "segments")
     c = net.commodity_index["ore"]
     route = net.views[0].route0[c, RESTRICTING]
     weights = route * (1.0 + f)
@@ -100,12 +114,17 @@ def test_exporters_ship_a_share_of_their_stock_ahead_by_hand() -> None:
     exports = res.paths["exports"].sel(**china).values
     supply = res.paths["supply"].sel(**china).values
     stock = res.paths["stock_commercial"].sel(**china).values
-    offered = s * stock[:, ANNOUNCE - 1]  # half the stock held at the end of the month before
-    # the offered stock travels with the month's output along the same front-run weights
+    offered = _shipped_ahead_by_hand(ds, scn, res, share, h)
+    binds = share * stock[:, ANNOUNCE - 1]
+    if share < 1.0:
+        assert (offered == binds).all()  # China's share is the smaller
+    else:
+        assert (offered < binds * 0.99).all()  # what buyers take is the smaller
+    # the stock sold travels with the month's output along the same front-run weights
     assert exports[:, ANNOUNCE] == pytest.approx((supply[:, ANNOUNCE] + offered) * share_abroad,
                                                  rel=1e-9)
     # supply stays the region's own output: the stock sold is reported as a release
-    _, _, plain = _run(EngineOptions(front_running=f))
+    _, _, plain = _run(EngineOptions(front_running=f, precaution_cover=h))
     plain_supply = plain.paths["supply"].sel(**china).values
     assert supply[:, ANNOUNCE] == pytest.approx(plain_supply[:, ANNOUNCE], rel=1e-9)
     release = res.paths["release"].sel(**china).values
@@ -114,21 +133,29 @@ def test_exporters_ship_a_share_of_their_stock_ahead_by_hand() -> None:
     assert_invariants(res.paths)
 
 
-def test_no_stock_is_shipped_ahead_without_an_announcement() -> None:
-    _, _, silent = _run(EngineOptions(front_running=2.0, ship_stock_ahead=1.0), announce=None)
-    _, _, off = _run(EngineOptions(front_running=2.0), announce=None)
+def test_no_stock_is_sold_ahead_without_an_announcement_or_buyers() -> None:
+    _, _, silent = _run(EngineOptions(front_running=2.0, ship_stock_ahead=1.0,
+                                      precaution_cover=1.0), announce=None)
+    _, _, off = _run(EngineOptions(front_running=2.0, precaution_cover=1.0), announce=None)
     np.testing.assert_array_equal(silent.paths["exports"].values, off.paths["exports"].values)
     np.testing.assert_array_equal(silent.paths["stock_commercial"].values,
                                   off.paths["stock_commercial"].values)
+    # without precautionary cover abroad nobody wants more than usual: nothing is sold ahead
+    _, _, unwanted = _run(EngineOptions(front_running=2.0, ship_stock_ahead=1.0))
+    _, _, plain = _run(EngineOptions(front_running=2.0))
+    np.testing.assert_array_equal(unwanted.paths["exports"].values, plain.paths["exports"].values)
 
 
-def test_shipping_all_stock_ahead_empties_it_and_keeps_the_balance() -> None:
-    _, _, res = _run(EngineOptions(front_running=2.0, ship_stock_ahead=1.0))
+def test_selling_all_stock_ahead_empties_it_and_keeps_the_balance() -> None:
+    options = EngineOptions(front_running=2.0, ship_stock_ahead=1.0, precaution_cover=20.0)
+    ds, scn, res = _run(options)
     china = dict(commodity="ore", segment="restricting")
     stock = res.paths["stock_commercial"].sel(**china).values
     release = res.paths["release"].sel(**china).values
     build = res.paths["build"].sel(**china).values
     assert (stock[:, ANNOUNCE - 1] > 0).all()
+    # buyers abroad want more than China holds, so all of it goes
+    assert (_shipped_ahead_by_hand(ds, scn, res, 1.0, 20.0) == stock[:, ANNOUNCE - 1]).all()
     assert release[:, ANNOUNCE] == pytest.approx(stock[:, ANNOUNCE - 1], rel=1e-9)
     assert stock[:, ANNOUNCE] == pytest.approx(build[:, ANNOUNCE], rel=1e-9, abs=1e-12)
     assert_invariants(res.paths)
@@ -142,4 +169,5 @@ def test_ship_stock_ahead_outside_zero_one_is_refused() -> None:
 def test_jax_matches_numpy_when_stock_is_shipped_ahead() -> None:
     assert_jax_agrees(scenario([ban(start_month=START, duration_months=2, targets="all",
                                     announce_month=ANNOUNCE)], horizon_months=12),
-                      EngineOptions(front_running=2.0, ship_stock_ahead=0.5))
+                      EngineOptions(front_running=2.0, ship_stock_ahead=0.5,
+                                    precaution_cover=1.0))
