@@ -42,10 +42,11 @@ FIT_MISSES: dict[str, str] = {
                                  "shipped from stock ahead of the licence regime; "
                                  "front-running moves only the region's monthly output "
                                  "(1.29x, band at least 2x). The engine's ship_stock_ahead "
-                                 "is one share for every commodity: fitted, it reached 2.06x "
-                                 "but sold China's gallium stock abroad in the same month, "
-                                 "where gallium's piled up at home (docs/calibration.md 4.2), "
-                                 "so it is not in the shipped fit",
+                                 "(one share for every commodity) is not in the shipped fit: "
+                                 "pushed out whatever buyers wanted it reached 2.06x but sold "
+                                 "China's gallium stock abroad too, where gallium's piled up "
+                                 "at home; limited to what buyers take into cover, 1.45x "
+                                 "(docs/calibration.md 4.2)",
     "antimony-2024/force-majeure": "an antimony refining stage (docs/calibration.md gap 5): "
                                    "with only the mine stage the bloc's stock lasts 18-23 "
                                    "weeks (P50 19.3), not 7.5-8.5",
