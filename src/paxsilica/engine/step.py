@@ -652,8 +652,8 @@ class MonthStep:
         """Stock that holders in the exporting regions (``ahead`` 1, ``(draw, c, G)``) sell
         ahead of announced controls this month: a share ``ship_stock_ahead`` of their stock,
         at most what buyers elsewhere take into their (precautionary) cover this month, their
-        gap to the target over ``rebuild_months``, shared among the exporters by stock. The
-        stock the restriction would trap at home goes where buyers want it, never as a glut."""
+        gap to the target over ``rebuild_months``, shared among the exporters by stock: the
+        stock the restriction would trap at home goes as far as buyers want it, not beyond."""
         xp, options = self.xp, self.net.options
         own = ahead * stock
         wanted = ((1.0 - ahead) * xp.maximum(target - stock, 0.0)).sum(

@@ -110,7 +110,7 @@ def test_exporters_sell_stock_ahead_as_far_as_buyers_take_it_by_hand(share, h) -
     weights = route * (1.0 + f)
     weights[RESTRICTING] = route[RESTRICTING]
     share_abroad = 1.0 - weights[RESTRICTING] / weights.sum()
-    china = dict(commodity="ore", segment="restricting")
+    china = {"commodity": "ore", "segment": "restricting"}
     exports = res.paths["exports"].sel(**china).values
     supply = res.paths["supply"].sel(**china).values
     stock = res.paths["stock_commercial"].sel(**china).values
@@ -149,7 +149,7 @@ def test_no_stock_is_sold_ahead_without_an_announcement_or_buyers() -> None:
 def test_selling_all_stock_ahead_empties_it_and_keeps_the_balance() -> None:
     options = EngineOptions(front_running=2.0, ship_stock_ahead=1.0, precaution_cover=20.0)
     ds, scn, res = _run(options)
-    china = dict(commodity="ore", segment="restricting")
+    china = {"commodity": "ore", "segment": "restricting"}
     stock = res.paths["stock_commercial"].sel(**china).values
     release = res.paths["release"].sel(**china).values
     build = res.paths["build"].sel(**china).values
