@@ -46,7 +46,7 @@ from paxsilica.engine.levers import TRIGGER_PRICE, Levers
 from paxsilica.engine.network import ALLIANCE, Network
 from paxsilica.engine.propagation import input_ratio, input_slots
 from paxsilica.engine.sampling import CompiledShock
-from paxsilica.engine.trade import Club, pull, route, sent_back
+from paxsilica.engine.trade import Club, pull, route, safe_div, sent_back
 
 __all__ = ["MONTHLY_VARIABLES", "NEGLIGIBLE_DEMAND", "OUTCOMES", "PRICE_VARIABLES", "MonthStep",
            "release_prices"]
@@ -609,7 +609,7 @@ class MonthStep:
         if offered is not None:
             # what was offered and not sold (curtailed or sent back) returns to the stock;
             # what was sold is a release from it, not output
-            sold = offered - xp.maximum(offered - production, 0.0)
+            sold = xp.minimum(offered, production)
             production = production - sold
             release_c = release_c + sold
             stock = stock + (offered - sold)
@@ -658,8 +658,7 @@ class MonthStep:
         own = ahead * stock
         wanted = ((1.0 - ahead) * xp.maximum(target - stock, 0.0)).sum(
             axis=-1, keepdims=True) / options.rebuild_months
-        total = own.sum(axis=-1, keepdims=True)
-        share = xp.where(total > 0, own / xp.where(total > 0, total, 1.0), 0.0)
+        share = safe_div(own, own.sum(axis=-1, keepdims=True), xp)
         return xp.minimum(options.ship_stock_ahead * own, wanted * share)
 
     def _clear_params(self, st: dict[str, Any], li: int, sl: slice) -> ClearParams:

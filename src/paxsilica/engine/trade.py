@@ -84,7 +84,8 @@ def rmatvec(route0: Any, x: Any, xp: Any = np, full: np.ndarray | None = None) -
     return _set(y, full, rmatvec(route0[full], x[:, full], xp))
 
 
-def _safe_div(a: Any, b: Any, xp: Any) -> Any:
+def safe_div(a: Any, b: Any, xp: Any) -> Any:
+    """a / b where b > 0, else 0 (elementwise, in namespace ``xp``)."""
     return xp.where(b > 0, a / xp.where(b > 0, b, 1.0), 0.0)
 
 
@@ -101,7 +102,7 @@ def flows(production: Any, weight_pull: Any, route0: Any, trade_keep: Any | None
     if trade_keep is not None:
         weight = weight * trade_keep
     total = weight.sum(axis=-1)
-    flow = weight * _safe_div(production, total, xp)[..., None]
+    flow = weight * safe_div(production, total, xp)[..., None]
     if trade_keep is None or quota == 0.0:
         return flow
     return quota_cap(flow, production, route0, trade_keep, quota, xp)
@@ -129,7 +130,7 @@ def quota_cap(flow: Any, production: Any, route0: Any, trade_keep: Any, quota: f
     free_total = free.sum(axis=-1, keepdims=True)
     n_g = flow.shape[-1]
     # an exporter with no unrestricted flow at all keeps what the quota holds back at home
-    spread = xp.where(free_total > 0, _safe_div(free, free_total, xp),
+    spread = xp.where(free_total > 0, safe_div(free, free_total, xp),
                       xp.eye(n_g, dtype=flow.dtype))
     return flow - held + held.sum(axis=-1, keepdims=True) * spread
 
@@ -155,8 +156,8 @@ def prioritise(flow: Any, club: Club, demand1: Any, xp: Any = np) -> Any:
     exposed = (1.0 - present)[None, :] * (1.0 - club.protect)  # (c, G)
     bound = pi[None] * (flow * exposed[None, :, None, :]).sum(axis=-1)  # (d, c, i)
     pool = bound.sum(axis=-1)
-    fraction = _safe_div(xp.minimum(need_total, pool), pool, xp)  # (d, c)
-    split = _safe_div(need, need_total[..., None], xp)  # (d, c, j)
+    fraction = safe_div(xp.minimum(need_total, pool), pool, xp)  # (d, c)
+    split = safe_div(need, need_total[..., None], xp)  # (d, c, j)
     cut = fraction[..., None] * pi[None]  # (d, c, i)
     moved = fraction[..., None] * bound  # (d, c, i)
     return (flow * (1.0 - cut[..., None] * exposed[None, :, None, :])
@@ -198,7 +199,7 @@ def _set(a: Any, idx: np.ndarray, value: Any) -> Any:
 
 def _closed(production: Any, weight_pull: Any, route0: Any, diag: Any, xp: Any,
             full: np.ndarray | None) -> tuple[Any, Any, Any]:
-    scale = _safe_div(production, matvec(route0, weight_pull, xp, full), xp)
+    scale = safe_div(production, matvec(route0, weight_pull, xp, full), xp)
     own = scale * diag[None] * weight_pull
     inflow = weight_pull * rmatvec(route0, scale, xp, full)
     # a region that ships everything home differs from its output by rounding only: no
