@@ -46,7 +46,7 @@ from paxsilica.engine.levers import TRIGGER_PRICE, Levers
 from paxsilica.engine.network import ALLIANCE, Network
 from paxsilica.engine.propagation import input_ratio, input_slots
 from paxsilica.engine.sampling import CompiledShock
-from paxsilica.engine.trade import Club, pull, route, safe_div, sent_back
+from paxsilica.engine.trade import Club, matvec, pull, route, safe_div, sent_back
 
 __all__ = ["MONTHLY_VARIABLES", "NEGLIGIBLE_DEMAND", "OUTCOMES", "PRICE_VARIABLES", "MonthStep",
            "release_prices"]
@@ -469,7 +469,7 @@ class MonthStep:
         """This month's shock effects; None where no shock of that kind acts."""
         xp = self.xp
         start, end, value, leakage = shock_params
-        cap_keep = surge = alarm = outage = ahead = None
+        cap_keep = surge = alarm = outage = ahead = pulled = None
         restrictions = []
         suppression = []
         options = self.net.options
@@ -484,6 +484,7 @@ class MonthStep:
                     restrictions.append((table["idx"], 1.0 + options.front_running
                                          * announced[:, None, None, None]
                                          * table["small"][v][None]))
+                    pulled = _raise(xp, pulled, announced, table["exposed"][v])
                 if options.ship_stock_ahead > 0 and not _eager_idle(xp, announced):
                     ahead = _raise(xp, ahead, announced, table["exporter"][v])
             if options.alarms and "exposed" in table:
@@ -513,7 +514,8 @@ class MonthStep:
             else:
                 suppression.append((table, active, value[s], geometry, table["flooder"][v]))
         return dict(capacity_keep=cap_keep, restrictions=restrictions, surge=surge,
-                    suppression=suppression, alarm=alarm, outage=outage, ahead=ahead)
+                    suppression=suppression, alarm=alarm, outage=outage, ahead=ahead,
+                    pulled=pulled)
 
     def _capacity(self, st: dict[str, Any], capacity_keep: Any, month: Any, v: Any) -> Any:
         xp, k = self.xp, self.k
@@ -563,16 +565,19 @@ class MonthStep:
             target = target * (1.0 + options.precaution_cover * alarmed)
             if options.hoard_multiple > 1.0:
                 params = self._hoarding(params, running, sl)
-        offered = None
+        offered = pull_limit = None
         if effects["ahead"] is not None:
             offered = self._shipped_ahead(effects["ahead"][:, sl], stock, target)
             production = production + offered
             stock = stock - offered
-        restricted = self._trade_keep(effects["restrictions"], sl)
         weight = pull(st["expected"][:, sl], self.net.options.trade_price_elasticity)
+        if effects["pulled"] is not None:
+            pull_limit = self._pull_limit(effects["pulled"][:, sl], stock, target, offered,
+                                          weight, v, li)
+        restricted = self._trade_keep(effects["restrictions"], sl)
         routed = route(production, weight, k.route0[v][sl], k.route_diag[v][sl], restricted,
                        self._club(st, sl, v), demand1, xp, self.full[li],
-                       self.net.options.export_quota)
+                       self.net.options.export_quota, pull_limit)
         exports, imports = routed.exports, routed.imports
         # A region whose demand is a rounding error of the world's has no market of its own:
         # clearing it would amplify float noise by 1/|elasticity| into spurious price moves.
@@ -660,6 +665,23 @@ class MonthStep:
             axis=-1, keepdims=True) / options.rebuild_months
         share = safe_div(own, own.sum(axis=-1, keepdims=True), xp)
         return xp.minimum(options.ship_stock_ahead * own, wanted * share)
+
+    def _pull_limit(self, pulled: Any, stock: Any, target: Any, offered: Any, weight: Any,
+                    v: Any, li: int) -> Any:
+        """The most volume (``(draw, c)``) that buyers on routes opened by front-running
+        (``pulled`` 1, ``(draw, c, G)``) take above their usual imports this month: their gap
+        to the (precautionary) target over ``rebuild_months``, what they refill at most,
+        less what of the stock sold ahead (``offered``) goes abroad at the usual shares (it
+        fills the same want first)."""
+        xp, k = self.xp, self.k
+        wanted = (pulled * xp.maximum(target - stock, 0.0)).sum(axis=-1) \
+            / self.net.options.rebuild_months
+        if offered is not None:
+            sl = self.layers[li]
+            home = safe_div(k.route_diag[v][sl][None] * weight,
+                            matvec(k.route0[v][sl], weight, xp, self.full[li]), xp)
+            wanted = wanted - (offered * (1.0 - home)).sum(axis=-1)
+        return xp.maximum(wanted, 0.0)
 
     def _clear_params(self, st: dict[str, Any], li: int, sl: slice) -> ClearParams:
         """The layer's clearing parameters this month. Under contracts the reservation price

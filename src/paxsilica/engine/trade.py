@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Club", "Routed", "exports_imports", "flows", "matvec", "prioritise", "pull",
-           "quota_cap", "rmatvec", "route", "sent_back"]
+           "pulled_forward", "quota_cap", "rmatvec", "route", "safe_div", "sent_back"]
 
 
 @dataclass(frozen=True)
@@ -90,22 +90,47 @@ def safe_div(a: Any, b: Any, xp: Any) -> Any:
 
 
 def flows(production: Any, weight_pull: Any, route0: Any, trade_keep: Any | None,
-          xp: Any = np, quota: float = 0.0) -> Any:
+          xp: Any = np, quota: float = 0.0, pull_limit: Any | None = None) -> Any:
     """Volume from exporter i to destination j (own region included), ``(draw, c, i, j)``.
 
     ``trade_keep`` is ``(draw, c, i, j)`` with 1 on the diagonal (None: no restriction).
     Volume an export restriction cuts from some destinations is sold to the others, own
     region included. ``quota``: the share of each restriction that binds in volume
-    (:func:`quota_cap`; 0: the restriction cuts route weights only).
+    (:func:`quota_cap`; 0: the restriction cuts route weights only). ``pull_limit``
+    ``(draw, c)``: the most volume routes opened wider (``trade_keep`` > 1) may carry above
+    what they would without it (:func:`pulled_forward`; None: no limit).
     """
     weight = route0[None] * weight_pull[:, :, None, :]
-    if trade_keep is not None:
-        weight = weight * trade_keep
-    total = weight.sum(axis=-1)
-    flow = weight * safe_div(production, total, xp)[..., None]
-    if trade_keep is None or quota == 0.0:
+    flow = _shares(weight if trade_keep is None else weight * trade_keep, production, xp)
+    if trade_keep is None:
+        return flow
+    if pull_limit is not None:
+        flow = pulled_forward(flow, _shares(weight * xp.minimum(trade_keep, 1.0), production,
+                                            xp), trade_keep, pull_limit, xp)
+    if quota == 0.0:
         return flow
     return quota_cap(flow, production, route0, trade_keep, quota, xp)
+
+
+def _shares(weight: Any, production: Any, xp: Any) -> Any:
+    """Each exporter's ``production`` split over destinations in proportion to ``weight``."""
+    return weight * safe_div(production, weight.sum(axis=-1), xp)[..., None]
+
+
+def pulled_forward(flow: Any, plain: Any, trade_keep: Any, limit: Any, xp: Any = np) -> Any:
+    """``flow`` ``(draw, c, i, j)`` with the volume that routes opened wider (``trade_keep``
+    > 1: buyers pulling volume forward ahead of announced controls) carry above ``plain``
+    (the flow without the wider opening) held to ``limit`` ``(draw, c)`` in all: what the
+    buyers take into their cover this month. Each exporter keeps its total: every row moves
+    from ``plain`` toward ``flow`` by the same share, ``min(1, limit / extra)``, so what the
+    buyers do not take stays on the exporter's other routes, home included. Without it, the
+    wider routes ship whatever their weight pulls: at the posterior fitted without the limit,
+    the bloc's gallium spot in July 2023 fell to its floor under a glut the bloc's buyers
+    never ordered, while Rotterdam's rose (docs/calibration.md, gap 9).
+    """
+    extra = xp.where(trade_keep > 1.0, flow - plain, 0.0).sum(axis=(-2, -1))
+    moved = safe_div(xp.minimum(extra, xp.maximum(limit, 0.0)), extra, xp)
+    return plain + moved[..., None, None] * (flow - plain)
 
 
 def quota_cap(flow: Any, production: Any, route0: Any, trade_keep: Any, quota: float,
@@ -209,29 +234,31 @@ def _closed(production: Any, weight_pull: Any, route0: Any, diag: Any, xp: Any,
 
 def route(production: Any, weight_pull: Any, route0: Any, diag: Any,
           restricted: tuple[np.ndarray, Any] | None, club: Club | None, demand1: Any,
-          xp: Any = np, full: np.ndarray | None = None, quota: float = 0.0) -> Routed:
+          xp: Any = np, full: np.ndarray | None = None, quota: float = 0.0,
+          pull_limit: Any | None = None) -> Routed:
     """Route one layer's production ``(draw, c, G)`` to destinations.
 
     ``route0`` is ``(c, i, j)`` and ``diag`` its diagonal ``(c, G)``. ``restricted`` is
     (layer-local commodity indices, their ``trade_keep`` ``(draw, n, i, j)`` with 1 on the
     diagonal) or None. Flows are built only where needed: for the restricted commodities,
     or for the whole layer under club priority. ``full``: see :func:`matvec`; ``quota``:
-    see :func:`quota_cap`.
+    see :func:`quota_cap`; ``pull_limit`` ``(draw, c)``: see :func:`pulled_forward`.
     """
     if club is not None:
         keep = None
         if restricted is not None:
             shape = (production.shape[0], production.shape[1], *route0.shape[1:])
             keep = _set(xp.ones(shape, production.dtype), restricted[0], restricted[1])
-        flow = prioritise(flows(production, weight_pull, route0, keep, xp, quota), club,
-                          demand1, xp)
+        flow = prioritise(flows(production, weight_pull, route0, keep, xp, quota, pull_limit),
+                          club, demand1, xp)
         exports, imports = exports_imports(flow, xp)
         return Routed(exports, imports, None, weight_pull, route0, diag, flow)
     exports, imports, scale = _closed(production, weight_pull, route0, diag, xp, full)
     if restricted is None:
         return Routed(exports, imports, scale, weight_pull, route0, diag, None, None, full)
     idx, keep = restricted
-    flow = flows(production[:, idx], weight_pull[:, idx], route0[idx], keep, xp, quota)
+    flow = flows(production[:, idx], weight_pull[:, idx], route0[idx], keep, xp, quota,
+                 None if pull_limit is None else pull_limit[:, idx])
     sub_exports, sub_imports = exports_imports(flow, xp)
     return Routed(_set(exports, idx, sub_exports), _set(imports, idx, sub_imports), scale,
                   weight_pull, route0, diag, flow, idx, full)

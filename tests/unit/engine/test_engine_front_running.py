@@ -31,10 +31,23 @@ def _run(options: EngineOptions, announce: int | None = ANNOUNCE, **kw):
                              workers=1)
 
 
-def test_exporters_ship_ahead_of_the_controls_by_hand() -> None:
+def _buyers_gap(ds, scn, res, h: float) -> np.ndarray:
+    """What the alliance and the other segments (both importers on restricted routes,
+    targets: all) take into cover in the announced month, per draw: their gap to the target
+    raised by ``h`` over rebuild_months (3), from their stock at the end of the month before."""
+    stock = res.paths["stock_commercial"].sel(commodity="ore").values[:, ANNOUNCE - 1]
+    target = stock_targets(ds, scn).sel(commodity="ore").values[ANNOUNCE]
+    buyers = [s for s in range(3) if s != RESTRICTING]
+    return sum(np.maximum(target[s] * (1.0 + h) - stock[:, s], 0.0) for s in buyers) / 3.0
+
+
+@pytest.mark.parametrize("h", [1.0, 0.05, 0.0], ids=["weights-bind", "buyers-bind",
+                                                      "no-buyers"])
+def test_exporters_ship_ahead_of_the_controls_as_far_as_buyers_take_it_by_hand(h) -> None:
     f = 2.0
-    ds, scn, res = _run(EngineOptions(front_running=f))
-    net = compile_network(ds, scn, EngineOptions(front_running=f), "segments")
+    options = EngineOptions(front_running=f, precaution_cover=h)
+    ds, scn, res = _run(options)
+    net = compile_network(ds, scn, options, "segments")
     c = net.commodity_index["ore"]
     route = net.views[0].route0[c, RESTRICTING]  # China's baseline shares to each segment
     weights = route * (1.0 + f)
@@ -42,11 +55,19 @@ def test_exporters_ship_ahead_of_the_controls_by_hand() -> None:
     share_abroad = 1.0 - weights[RESTRICTING] / weights.sum()
     exports = res.paths["exports"].sel(commodity="ore").values[:, :, RESTRICTING]
     supply = res.paths["supply"].sel(commodity="ore").values[:, :, RESTRICTING]
-    assert exports[:, ANNOUNCE] == pytest.approx(supply[:, ANNOUNCE] * share_abroad, rel=1e-9)
+    usual = supply[:, ANNOUNCE] * (1.0 - route[RESTRICTING])  # 50.7 abroad
+    pushed = supply[:, ANNOUNCE] * share_abroad  # 60.3: what the wider routes would carry
+    wanted = _buyers_gap(ds, scn, res, h)  # 41.6, 2.1 and 0
+    assert exports[:, ANNOUNCE] == pytest.approx(np.minimum(pushed, usual + wanted), rel=1e-9)
+    if h == 1.0:
+        assert (usual + wanted > pushed).all() and (exports[:, ANNOUNCE] > usual * 1.15).all()
+    elif h > 0.0:
+        assert (usual + wanted < pushed * 0.9).all()
+    else:  # no precautionary buyers: nothing is pulled forward
+        assert exports[:, ANNOUNCE] == pytest.approx(usual, rel=1e-9)
     # before the announcement nothing moves: China exports its baseline share
     assert exports[:, 0] == pytest.approx(supply[:, 0] * (1.0 - route[RESTRICTING]), rel=1e-9)
-    assert (exports[:, ANNOUNCE] > exports[:, 0] * 1.15).all()  # 60.3 against 50.7
-    _, _, plain = _run(EngineOptions(front_running=f), announce=None)
+    _, _, plain = _run(options, announce=None)
     np.testing.assert_array_equal(plain.paths["exports"].values[:, :ANNOUNCE],
                                   res.paths["exports"].values[:, :ANNOUNCE])
     assert_invariants(res.paths)
@@ -89,13 +110,9 @@ def test_jax_matches_numpy_with_front_running_and_precaution() -> None:
 
 def _shipped_ahead_by_hand(ds, scn, res, share: float, h: float) -> np.ndarray:
     """China's stock sold ahead in the announced month, per draw: ``share`` of its stock, at
-    most the other segments' gap to their raised target (1 + h) x target over
-    rebuild_months (3), all of them alarmed by the announcement (targets: all)."""
+    most what the other segments take into cover (:func:`_buyers_gap`)."""
     stock = res.paths["stock_commercial"].sel(commodity="ore").values[:, ANNOUNCE - 1]
-    target = stock_targets(ds, scn).sel(commodity="ore").values[ANNOUNCE]
-    buyers = [s for s in range(3) if s != RESTRICTING]
-    wanted = sum(np.maximum(target[s] * (1.0 + h) - stock[:, s], 0.0) for s in buyers) / 3.0
-    return np.minimum(share * stock[:, RESTRICTING], wanted)
+    return np.minimum(share * stock[:, RESTRICTING], _buyers_gap(ds, scn, res, h))
 
 
 @pytest.mark.parametrize("share, h", [(0.1, 1.0), (1.0, 0.2)], ids=["share-binds",
@@ -120,16 +137,23 @@ def test_exporters_sell_stock_ahead_as_far_as_buyers_take_it_by_hand(share, h) -
         assert (offered == binds).all()  # China's share is the smaller
     else:
         assert (offered < binds * 0.99).all()  # what buyers take is the smaller
-    # the stock sold travels with the month's output along the same front-run weights
-    assert exports[:, ANNOUNCE] == pytest.approx((supply[:, ANNOUNCE] + offered) * share_abroad,
-                                                 rel=1e-9)
+    # the stock sold travels with the month's output along the front-run routes, which carry
+    # above their usual share only what the buyers' want leaves after the stock sold
+    sent = supply[:, ANNOUNCE] + offered
+    left = _buyers_gap(ds, scn, res, h) - offered * (1.0 - route[RESTRICTING])
+    assert exports[:, ANNOUNCE] == pytest.approx(
+        np.minimum(sent * share_abroad, sent * (1.0 - route[RESTRICTING]) + left), rel=1e-9)
     # supply stays the region's own output: the stock sold is reported as a release
     _, _, plain = _run(EngineOptions(front_running=f, precaution_cover=h))
     plain_supply = plain.paths["supply"].sel(**china).values
     assert supply[:, ANNOUNCE] == pytest.approx(plain_supply[:, ANNOUNCE], rel=1e-9)
     release = res.paths["release"].sel(**china).values
     assert (release[:, ANNOUNCE] >= offered * (1 - 1e-9)).all()
-    assert (exports[:, ANNOUNCE] > plain.paths["exports"].sel(**china).values[:, ANNOUNCE]).all()
+    plain_exports = plain.paths["exports"].sel(**china).values[:, ANNOUNCE]
+    if share < 1.0:
+        assert (exports[:, ANNOUNCE] > plain_exports * 1.01).all()
+    else:  # the buyers take their want either way: the stock sold replaces output abroad
+        assert exports[:, ANNOUNCE] == pytest.approx(plain_exports, rel=1e-9)
     assert_invariants(res.paths)
 
 
