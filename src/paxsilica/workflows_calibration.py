@@ -8,7 +8,8 @@ The fit's output is two CSV files shipped with the data package, in ``data/calib
   value, posterior P5/P50/P95, ``source`` = ``calibrated``, the fitted and held-out
   observations, seed and settings;
 * ``calibrated_posterior.csv``: the last ABC-SMC population (one row per particle, with its
-  importance ``weight``), the sample a Monte Carlo run can draw parameters from.
+  ``weight``: pyabc's importance weight, or 1 / particles under the replenishment sampler),
+  the sample a Monte Carlo run can draw parameters from.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ class CalibrationOutcome:
     written: tuple[Path, ...]
 
 
+#: How the ``method`` column names each sampler.
+METHOD_NAMES = {"pyabc": "ABC-SMC (pyabc)",
+                "replenish": "ABC-SMC with MCMC moves (replenishment, Drovandi and Pettitt 2011)"}
+
+
 def parameter_rows(result: FitResult, episodes: list[Episode]) -> pd.DataFrame:
     """The ``calibrated_parameters.csv`` table of a fit."""
     heldout = sorted(o.key for ep in episodes for o in ep.observations if o.role == "heldout")
@@ -56,10 +62,11 @@ def parameter_rows(result: FitResult, episodes: list[Episode]) -> pd.DataFrame:
     table["source"] = "calibrated"
     table["fitted_to"] = ";".join(result.observations)
     table["heldout"] = ";".join(heldout)
-    table["method"] = (f"ABC-SMC (pyabc), seed {result.seed}, {len(result.posterior)} "
-                       f"particles, {len(result.epsilons)} generations, {result.simulations} "
-                       f"simulations, {result.draws} draws per episode on the "
-                       f"{CALIBRATION_REGIONS} map, final epsilon {result.epsilons[-1]:.4g}, "
+    final = f"{result.epsilons[-1]:.4g}" if result.epsilons else "none (no generation ran)"
+    table["method"] = (f"{METHOD_NAMES[result.method]}, seed {result.seed}, "
+                       f"{len(result.posterior)} particles, {len(result.epsilons)} generations, "
+                       f"{result.simulations} simulations, {result.draws} draws per episode on "
+                       f"the {CALIBRATION_REGIONS} map, final epsilon {final}, "
                        f"effective sample size {result.effective_sample_size:.2g}")
     return table
 
@@ -67,11 +74,12 @@ def parameter_rows(result: FitResult, episodes: list[Episode]) -> pd.DataFrame:
 def calibrate(*, population: int = 40, generations: int = 6, draws: int = 30, seed: int = 12,
               out: Path | None = None, ds: Dataset | None = None,
               max_simulations: int | None = None, workers: int | None = None,
-              scheduler: str | None = None) -> CalibrationOutcome:
+              scheduler: str | None = None, method: str = "pyabc") -> CalibrationOutcome:
     """Fit the behavioural parameters to the shipped episodes; write the CSVs to ``out``.
 
     ``workers`` > 1 runs each particle's episodes on a Dask LocalCluster of that many
     processes, ``scheduler`` on a running Dask scheduler; neither changes the result.
+    ``method``: the sampler (:data:`paxsilica.calibration.fit.METHODS`).
 
     The before/after tables use each episode's own draws (200) and seed: before at the
     shipped values, after at the posterior P50 of each parameter.
@@ -82,7 +90,8 @@ def calibrate(*, population: int = 40, generations: int = 6, draws: int = 30, se
     before = evaluate(episodes, ds, shipped_values())
     with _client(workers, scheduler) as client:
         result = fit(episodes, ds, population=population, generations=generations,
-                     draws=draws, seed=seed, max_simulations=max_simulations, client=client)
+                     draws=draws, seed=seed, max_simulations=max_simulations, client=client,
+                     method=method)
     parameters = parameter_rows(result, episodes)
     after = evaluate(episodes, ds, dict(zip(parameters["parameter"], parameters["p50"],
                                             strict=True)))

@@ -62,3 +62,23 @@ def test_calibrate_on_an_unreachable_scheduler_says_so_and_writes_nothing(
     assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'" in result.output
     assert "Traceback" not in result.output
     assert not list(tmp_path.iterdir())
+
+
+def test_calibrate_by_the_replenishment_sampler_writes_equal_weights(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["calibrate", "--method", "replenish", "--population", "4",
+                                 "--generations", "1", "--draws", "5", "--seed", "7",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    parameters, posterior = wc.read_calibrated(tmp_path)
+    assert "MCMC moves" in parameters["method"].iloc[0]
+    assert "1 generations" in parameters["method"].iloc[0]
+    # 4 draws from the prior and 2 moved copies: every particle weighs a quarter
+    assert len(posterior) == 4 and (posterior["weight"] == 0.25).all()
+    assert "6 simulations" in result.output
+
+
+def test_calibrate_rejects_an_unknown_sampler(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["calibrate", "--method", "mcmc", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "'mcmc' is not one of" in result.output
+    assert not list(tmp_path.iterdir())

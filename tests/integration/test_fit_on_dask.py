@@ -36,11 +36,16 @@ def test_episode_p50s_are_the_evaluation_p50s(ds, gallium) -> None:
             assert value == pytest.approx(table.loc[key, "p50"], rel=1e-12)
 
 
-def test_fit_on_a_local_cluster_matches_the_in_process_fit(ds, gallium) -> None:
-    kwargs = {"population": 4, "generations": 2, "draws": 5, "seed": 7}
+@pytest.mark.parametrize("method", ["pyabc", "replenish"])
+def test_fit_on_a_local_cluster_matches_the_in_process_fit(ds, gallium, method) -> None:
+    kwargs = {"population": 4, "generations": 2, "draws": 5, "seed": 7, "method": method}
     here = fit(gallium, ds, **kwargs)
     with connect(processes=2) as client:
         there = fit(gallium, ds, client=client, **kwargs)
     assert there.simulations == here.simulations
     assert there.epsilons == here.epsilons
     np.testing.assert_array_equal(there.posterior.to_numpy(), here.posterior.to_numpy())
+    assert here.method == method and len(here.epsilons) >= 1
+    if method == "replenish":  # equal weights, every particle within the last threshold
+        assert (here.posterior["weight"] == 0.25).all()
+        assert here.simulations > 4

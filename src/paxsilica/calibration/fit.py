@@ -1,4 +1,10 @@
-"""ABC-SMC fit of the behavioural parameters to the training episodes (pyabc).
+"""ABC-SMC fit of the behavioural parameters to the training episodes.
+
+Two samplers: pyabc's ABC-SMC with importance weights (``method="pyabc"``, the shipped fit
+until its weights were found to degenerate in nineteen dimensions) and the replenishment
+ABC-SMC with MCMC moves and equal weights (``method="replenish"``,
+:mod:`paxsilica.calibration.replenish`), which also runs a generation's particles as one
+batch, so with a Dask ``client`` every particle's episodes run at once.
 
 Summary statistic per training observation: the model's P50 over a few Monte Carlo draws on
 the episode's own seed (common random numbers, so the simulator is deterministic in the
@@ -7,9 +13,10 @@ relative to the band's scale (0 inside the band). Priors are uniform on each par
 range (:data:`~paxsilica.calibration.evaluate.PARAMETERS`). pyabc's single-core sampler draws
 from NumPy's global generator, which :func:`fit` seeds, so a seed reproduces the posterior.
 
-Scale-out keeps that: the sampler stays sequential and one particle's episodes run at once as
-Dask tasks (``client``), each on the episode's own seed, so the summary statistics, and with
-them the posterior, do not depend on where or in which order the episodes ran.
+Scale-out keeps that: the sampler stays sequential and one particle's (pyabc) or one
+batch's (replenish) episodes run at once as Dask tasks (``client``), each on the episode's
+own seed, so the summary statistics, and with them the posterior, do not depend on where or
+in which order the episodes ran.
 
 Only observations with ``role: training`` and no ``missing`` mechanism are fitted; held-out
 observations are never seen by the fit.
@@ -30,12 +37,16 @@ import pandas as pd
 
 from paxsilica.calibration.episodes import Episode, Observation
 from paxsilica.calibration.evaluate import (PARAMETERS, episode_values, options_and_dataset)
+from paxsilica.calibration.replenish import replenish
 from paxsilica.model.dataset import Dataset
 
-__all__ = ["FitResult", "band_distance", "effective_sample_size", "episode_p50s", "fit",
-           "weighted_quantile"]
+__all__ = ["METHODS", "FitResult", "band_distance", "effective_sample_size", "episode_p50s",
+           "fit", "weighted_quantile"]
 
 _OFFSET = 0.01  # keeps the log distance finite for shares near zero
+
+#: The samplers :func:`fit` offers.
+METHODS = ("pyabc", "replenish")
 
 
 def band_distance(value: float, band: tuple[float, float]) -> float:
@@ -73,13 +84,18 @@ class FitResult:
     simulations: int
     seed: int
     draws: int
+    method: str = "pyabc"
+    acceptance: tuple[float, ...] = ()  # replenish: MCMC acceptance rate per generation
 
     @property
     def effective_sample_size(self) -> float:
-        """Kish's effective sample size of the weighted posterior, (sum w)^2 / sum w^2: the
+        """Kish's effective sample size of the weighted posterior, (sum w)^2 / sum w^2, with
+        identical particles merged (an MCMC copy that never moved is one particle): the
         number of particles (1 to the population) it is worth. Near 1, one particle holds
         the weight: the posterior is a point and carries no parameter uncertainty."""
-        return effective_sample_size(self.posterior["weight"].to_numpy())
+        names = [p.name for p in PARAMETERS]
+        merged = self.posterior.groupby(names, sort=False)["weight"].sum()
+        return effective_sample_size(merged.to_numpy())
 
     def summary(self) -> pd.DataFrame:
         """Per parameter: prior range, shipped value, weighted P5/P50/P95 of the posterior."""
@@ -122,6 +138,25 @@ def _episode_runner(episodes: Sequence[Episode], ds: Dataset, keys: Sequence[str
     return run
 
 
+def _batch_runner(episodes: Sequence[Episode], ds: Dataset, keys: Sequence[str], draws: int,
+                  client: Any | None
+                  ) -> Callable[[Sequence[Mapping[str, float]]], list[dict[str, float]]]:
+    """parameter sets -> summary statistics of each, every episode of every set at once on
+    ``client`` (here, one after the other, without one)."""
+    if client is None:
+        one = _episode_runner(episodes, ds, keys, draws, None)
+        return lambda batch: [one(values) for values in batch]
+    remote_ds = client.scatter(ds, broadcast=True, hash=False)
+
+    def run(batch: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
+        futures = [[client.submit(episode_p50s, ep, remote_ds, dict(values), draws, keys,
+                                  pure=False) for ep in episodes] for values in batch]
+        return [{k: v for part in client.gather(row) for k, v in part.items()}
+                for row in futures]
+
+    return run
+
+
 def effective_sample_size(weights: np.ndarray) -> float:
     """Kish's effective sample size (sum w)^2 / sum w^2 of importance ``weights``."""
     w = np.asarray(weights, dtype=float)
@@ -137,8 +172,13 @@ def weighted_quantile(x: np.ndarray, weights: np.ndarray, q: float) -> float:
 
 def fit(episodes: Sequence[Episode], ds: Dataset, *, population: int = 40,
         generations: int = 5, draws: int = 40, seed: int = 12,
-        max_simulations: int | None = None, client: Any | None = None) -> FitResult:
+        max_simulations: int | None = None, client: Any | None = None,
+        method: str = "pyabc") -> FitResult:
     """ABC-SMC posterior of :data:`PARAMETERS` given the episodes' fitted observations.
+
+    ``method``: ``"pyabc"`` (importance weights) or ``"replenish"`` (MCMC moves, equal
+    weights; :func:`paxsilica.calibration.replenish.replenish`, half the particles replaced
+    a generation).
 
     ``population`` particles per generation, at most ``generations`` generations, ``draws``
     Monte Carlo draws per episode and particle; no new generation starts once
@@ -147,11 +187,17 @@ def fit(episodes: Sequence[Episode], ds: Dataset, *, population: int = 40,
     Dask tasks on its workers; the posterior is the same as without (about 2.3 s per particle
     on one core with the eight shipped episodes and 20 draws on the country map).
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    used, observations = _fitted(episodes)
+    bands = {o.key: o.band for o in observations}
+    if method == "replenish":
+        return _fit_replenish(used, ds, bands, population=population,
+                              generations=generations, draws=draws, seed=seed,
+                              max_simulations=max_simulations, client=client)
     import pyabc  # heavy import (SQLAlchemy, scikit-learn): only when fitting
 
     logging.getLogger("ABC").setLevel(logging.WARNING)
-    used, observations = _fitted(episodes)
-    bands = {o.key: o.band for o in observations}
     count = {"n": 0}
 
     run = _episode_runner(used, ds, tuple(bands), draws, client)
@@ -178,4 +224,26 @@ def fit(episodes: Sequence[Episode], ds: Dataset, *, population: int = 40,
     posterior = frame.reset_index(drop=True)[[p.name for p in PARAMETERS]].copy()
     posterior["weight"] = np.asarray(weights, dtype=float)
     return FitResult(posterior=posterior, observations=tuple(bands), epsilons=epsilons,
-                     simulations=count["n"], seed=seed, draws=draws)
+                     simulations=count["n"], seed=seed, draws=draws, method="pyabc")
+
+
+def _fit_replenish(episodes: Sequence[Episode], ds: Dataset,
+                   bands: Mapping[str, tuple[float, float]], *, population: int,
+                   generations: int, draws: int, seed: int, max_simulations: int | None,
+                   client: Any | None) -> FitResult:
+    """:func:`fit` by the replenishment sampler: a generation's moves run as one batch."""
+    run = _batch_runner(episodes, ds, tuple(bands), draws, client)
+    names = [p.name for p in PARAMETERS]
+
+    def distance(theta: np.ndarray) -> np.ndarray:
+        stats = run([dict(zip(names, map(float, row), strict=True)) for row in theta])
+        return np.array([sum(band_distance(s[k], bands[k]) for k in bands) for s in stats])
+
+    result = replenish(distance, np.array([p.low for p in PARAMETERS]),
+                       np.array([p.high for p in PARAMETERS]), population=population,
+                       generations=generations, max_simulations=max_simulations, seed=seed)
+    posterior = pd.DataFrame(result.particles, columns=names)
+    posterior["weight"] = 1.0 / population
+    return FitResult(posterior=posterior, observations=tuple(bands), epsilons=result.epsilons,
+                     simulations=result.simulations, seed=seed, draws=draws,
+                     method="replenish", acceptance=result.acceptance)

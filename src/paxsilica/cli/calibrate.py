@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,14 @@ from paxsilica import workflows_calibration as wc
 from paxsilica.cli import scale
 from paxsilica.cli.common import err, user_errors
 
-__all__ = ["calibrate"]
+__all__ = ["Sampler", "calibrate"]
+
+
+class Sampler(str, Enum):
+    """The samplers of :func:`paxsilica.calibration.fit.fit`."""
+
+    pyabc = "pyabc"
+    replenish = "replenish"
 
 
 @user_errors
@@ -24,6 +32,9 @@ def calibrate(
     seed: Annotated[int, typer.Option(help="Seed of the ABC-SMC sampler.")] = 12,
     max_simulations: Annotated[int | None, typer.Option(
         min=1, help="Start no new generation after this many simulations.")] = 1400,
+    method: Annotated[Sampler, typer.Option(
+        help="Sampler: pyabc (ABC-SMC, importance weights) or replenish (ABC-SMC with MCMC "
+             "moves, equal weights).")] = Sampler.pyabc,
     workers: scale.WorkersOption = None,
     scheduler: scale.SchedulerOption = None,
     out: Annotated[Path | None, typer.Option(
@@ -37,7 +48,7 @@ def calibrate(
     """
     outcome = wc.calibrate(population=population, generations=generations, draws=draws,
                            seed=seed, out=out, max_simulations=max_simulations,
-                           workers=workers, scheduler=scheduler)
+                           workers=workers, scheduler=scheduler, method=method.value)
     typer.echo(outcome.parameters[["parameter", "prior_low", "prior_high", "shipped", "p5",
                                    "p50", "p95"]].to_string(index=False, float_format="%.3f"))
     typer.echo(f"before (shipped values): {wc.coverage_line(outcome.before)}")
