@@ -164,7 +164,11 @@ class EngineOptions:
         up each further unit.
     front_running : float
         Between a restriction's ``announce_month`` and its start, the restricted routes'
-        weight is raised by this share (exporters ship ahead of the controls). 0: off.
+        weight is raised by this share (buyers pull volume forward, exporters ship ahead of
+        the controls), at most as far as those routes' buyers take the extra into their
+        cover that month: their gap to the target raised by ``precaution_cover``, over
+        ``rebuild_months`` (:func:`paxsilica.engine.trade.pulled_forward`); without
+        precautionary cover nothing is pulled forward. 0: off.
     precaution_cover : float
         Holders raise their target cover by this share while a restriction aimed at them is
         announced or in force, while a supply outage of the commodity lasts, and while their
