@@ -11,9 +11,10 @@ every particle at equal weight instead:
    kept distance is the new threshold epsilon;
 3. replace the dropped particles by copies of kept ones (uniformly) and move each copy by
    ``moves`` Metropolis-Hastings steps that leave the ABC posterior at epsilon invariant: a
-   Gaussian random walk with twice the kept particles' covariance, accepted when it stays
-   inside the prior and its distance is at most epsilon (the prior is uniform and the walk
-   symmetric, so that is the whole acceptance ratio);
+   Gaussian random walk in logit coordinates (each parameter's position in its prior range,
+   so no proposal leaves the prior) with 2.38^2 / p times the kept particles' covariance
+   there, accepted with the uniform prior's density ratio in those coordinates (drawn first:
+   a proposal it refuses is never simulated) and when its distance is at most epsilon;
 4. the number of moves follows the last acceptance rate ``p``: enough that a particle moves
    at least once with probability 0.99, ``ceil(ln 0.01 / ln(1 - p))``, capped at
    ``max_moves``.
@@ -45,6 +46,7 @@ BatchDistance = Callable[[np.ndarray], np.ndarray]
 
 _MIN_ACCEPT = 0.015  # below this acceptance rate the walk no longer mixes: stop
 _MOVE_MISS = 0.01  # chance that a copy is never moved by its MCMC steps
+_EDGE = 1e-12  # keeps the logit of a draw on a prior bound finite
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,17 @@ def moves_for(acceptance: float, max_moves: int) -> int:
     if acceptance <= 0.0:
         return max_moves
     return min(max(math.ceil(math.log(_MOVE_MISS) / math.log1p(-acceptance)), 1), max_moves)
+
+
+def _to_unbounded(theta: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """logit of each parameter's position in its prior range (the walk's coordinates)."""
+    u = np.clip((theta - low) / (high - low), _EDGE, 1.0 - _EDGE)
+    return np.log(u) - np.log1p(-u)
+
+
+def _log_jacobian(z: np.ndarray) -> np.ndarray:
+    """log density of the uniform prior in logit coordinates, per row: sum ln s (1 - s)."""
+    return (-np.logaddexp(0.0, -z) - np.logaddexp(0.0, z)).sum(axis=-1)
 
 
 def replenish(distance: BatchDistance, low: np.ndarray, high: np.ndarray, *,
@@ -92,22 +105,34 @@ def replenish(distance: BatchDistance, low: np.ndarray, high: np.ndarray, *,
         n_new = population - keep
         if max_simulations is not None and simulations + n_new * moves > max_simulations:
             break
-        cov = 2.0 * np.atleast_2d(np.cov(theta[:keep], rowvar=False))
+        z = _to_unbounded(theta, low, high)
+        # the random walk's scale for a Gaussian target in p dimensions (2.38^2 / p; Roberts,
+        # Gelman and Gilks 1997): twice the covariance, Drovandi and Pettitt's choice in two
+        # dimensions, leaves almost no proposal acceptable in nineteen
+        cov = (2.38 ** 2 / low.size) * np.atleast_2d(np.cov(z[:keep], rowvar=False))
         parents = rng.integers(0, keep, size=n_new)
-        moved, moved_rho = theta[parents].copy(), rho[parents].copy()
+        moved_z, moved_rho = z[parents].copy(), rho[parents].copy()
+        went = np.zeros(n_new, dtype=bool)
         accepted = 0
         for _step in range(moves):
             # SVD: the kept particles may not span every dimension (a singular covariance)
-            proposal = moved + rng.multivariate_normal(np.zeros(low.size), cov, size=n_new)
-            inside = ((proposal >= low) & (proposal <= high)).all(axis=1)
+            proposal = moved_z + rng.multivariate_normal(np.zeros(low.size), cov, size=n_new)
+            # the prior's ratio first: a proposal it refuses is never simulated
+            prior_ok = np.log(rng.random(n_new)) < _log_jacobian(proposal) \
+                - _log_jacobian(moved_z)
             new_rho = np.full(n_new, np.inf)
-            if inside.any():
-                new_rho[inside] = distance(proposal[inside])
-                simulations += int(inside.sum())
+            if prior_ok.any():
+                u = 1.0 / (1.0 + np.exp(-proposal[prior_ok]))
+                new_rho[prior_ok] = distance(low + u * (high - low))
+                simulations += int(prior_ok.sum())
             ok = new_rho <= eps
-            moved[ok], moved_rho[ok] = proposal[ok], new_rho[ok]
+            moved_z[ok], moved_rho[ok] = proposal[ok], new_rho[ok]
+            went |= ok
             accepted += int(ok.sum())
         rate = accepted / (n_new * moves)
+        # a copy that never moved keeps its parent's exact values (no logit round trip)
+        moved = np.where(went[:, None], low + (high - low) / (1.0 + np.exp(-moved_z)),
+                         theta[parents])
         theta = np.concatenate([theta[:keep], moved])
         rho = np.concatenate([rho[:keep], moved_rho])
         epsilons.append(eps)
