@@ -115,7 +115,8 @@ ENGINE_BASIS = {
                          "price / price cap",
     "backstop_elasticity": "fitted in section 4 (unused while backstop_multiple is 1)",
     "front_running": "off as shipped (0); fitted in section 4: extra weight of restricted "
-                     "routes between a restriction's announcement and its start",
+                     "routes between a restriction's announcement and its start, the extra "
+                     "volume held to what their buyers take into cover",
     "precaution_cover": "off as shipped (0); fitted in section 4: extra target cover while "
                         "alarmed (restriction announced or in force, expected price high)",
     "precaution_trigger_price": "estimate; fitted in section 4: expected price ratio that "

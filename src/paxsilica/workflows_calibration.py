@@ -74,7 +74,7 @@ def parameter_rows(result: FitResult, episodes: list[Episode]) -> pd.DataFrame:
 def calibrate(*, population: int = 40, generations: int = 6, draws: int = 30, seed: int = 12,
               out: Path | None = None, ds: Dataset | None = None,
               max_simulations: int | None = None, workers: int | None = None,
-              scheduler: str | None = None, method: str = "pyabc") -> CalibrationOutcome:
+              scheduler: str | None = None, method: str = "replenish") -> CalibrationOutcome:
     """Fit the behavioural parameters to the shipped episodes; write the CSVs to ``out``.
 
     ``workers`` > 1 runs each particle's episodes on a Dask LocalCluster of that many

@@ -74,7 +74,7 @@ def test_calibrate_by_the_replenishment_sampler_writes_equal_weights(tmp_path: P
     assert "1 generations" in parameters["method"].iloc[0]
     # 4 draws from the prior and 2 moved copies: every particle weighs a quarter
     assert len(posterior) == 4 and (posterior["weight"] == 0.25).all()
-    assert "6 simulations" in result.output
+    assert "6 simulations" in result.output and "MCMC acceptance " in result.output
 
 
 def test_calibrate_rejects_an_unknown_sampler(tmp_path: Path) -> None:

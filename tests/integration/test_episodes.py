@@ -21,42 +21,47 @@ from paxsilica.calibration.evaluate import PARAMETERS, coverage, evaluate, evalu
 from paxsilica.calibration.fit import fit, weighted_quantile
 
 _CHINA_PRICE = ("the restricting region's domestic price: one reservation_price_ratio for "
-                "every commodity, so China's spot quote sits at the fitted 0.94 for both "
+                "every commodity, so China's spot quote sits at the fitted 0.95 for both "
                 "where gallium fell 9% and antimony 10.5-11.5% (disjoint bands; "
                 "docs/calibration.md gap 2)")
 _SHORT_PEAK = ("a border price wedge (export duties, licence premia) and hoarding that "
                "outlasts the first stock-out: the quota cut lifts Dy's outside price to a P50 "
-               "peak of 5.5x (P95 9.4x; 2.0x with export_quota at 0) when the bloc's stock "
-               "runs out, where the spot quotes of 2010-11 went 20-26x, and supply ramping "
-               "abroad and demand cuts bring it back near 1.4x within months")
+               "peak of 6.7x (P95 7.7x) when the bloc's stock runs out, where the spot quotes "
+               "of 2010-11 went 20-26x")
+_GALLIUM_RISE = ("one contract share for every commodity (no data on each market's share of "
+                 "contract volume): at the posterior P50 (0.30, P5-P95 0.14-0.54) the bloc's "
+                 "gallium spot rises 1.33x, 1.41x and 1.69x in August, October and December "
+                 "2023 against 1.51-1.60, 1.79-1.90 and 1.89-2.4; at 0.52 it reaches 1.49x, "
+                 "1.56x and 1.97x, and neon's spike 9.0x (60 draws; docs/calibration.md "
+                 "4.2)")
 #: Fitted observations whose P50 stays outside the band at the calibrated values, and why.
 FIT_MISSES: dict[str, str] = {
     "antimony-2024/china-price-nov": _CHINA_PRICE,
     "gallium-2023/china-aug": _CHINA_PRICE,
-    "gallium-2023/rotterdam-oct": "one inventory_release_price (1.88) for every commodity: "
-                                  "the month the controls bit is in its band (1.59x against "
-                                  "1.51-1.60) and the rise after it falls short (October "
-                                  "1.58x against 1.79-1.90; the band lies inside P5-P95, "
-                                  "1.39-1.91x)",
+    "gallium-2023/rotterdam-aug": _GALLIUM_RISE,
+    "gallium-2023/rotterdam-oct": _GALLIUM_RISE,
+    "gallium-2023/rotterdam-dec": _GALLIUM_RISE,
+    "neon-2022/china-spike": "one contract share for every commodity: at the posterior P50 "
+                             "(0.30) neon's spike is 6.5x against 8-9x; at 0.52 it is 9.0x "
+                             "(60 draws; docs/calibration.md 4.2)",
     "germanium-2023/july-surge": "exporters' own stocks per commodity: China's exporters "
                                  "shipped from stock ahead of the licence regime; "
                                  "front-running moves only the region's monthly output "
-                                 "(1.29x, band at least 2x). The engine's ship_stock_ahead "
+                                 "(1.27x, band at least 2x). The engine's ship_stock_ahead "
                                  "(one share for every commodity) is not in the shipped fit: "
                                  "pushed out whatever buyers wanted it reached 2.06x but sold "
                                  "China's gallium stock abroad too, where gallium's piled up "
                                  "at home; limited to what buyers take into cover, 1.45x "
                                  "(docs/calibration.md 4.2)",
     "antimony-2024/force-majeure": "an antimony refining stage (docs/calibration.md gap 5): "
-                                   "with only the mine stage the bloc's stock lasts 18-23 "
-                                   "weeks (P50 19.3), not 7.5-8.5",
+                                   "with only the mine stage the bloc's stock lasts 18-22 "
+                                   "weeks (P50 18.7), not 7.5-8.5",
     "ree-2010/dy-peak": _SHORT_PEAK,
-    "ree-2010/two-tier": _SHORT_PEAK + " (split P50 1.54x against 3.9-7x)",
     "ree-adjustment/outside-supply-ramp": "supply that ramps on the price signal alone: the "
                                           "engine's ramp follows the expected price, which "
                                           "falls back once stocks and demand cuts clear the "
-                                          "market, so outside supply gains 2.9 points of the "
-                                          "market in the first year (P5-P95 2.0-3.3), not "
+                                          "market, so outside supply gains 3.3 points of the "
+                                          "market in the first year (P5-P95 2.9-3.6), not "
                                           "3.5-4.5 (planned capacity and offtake contracts are "
                                           "not modelled)",
 }
@@ -144,11 +149,13 @@ def test_fit_moves_toward_the_bands(ds) -> None:
     assert total(after) < total(before)
 
 
-#: Training coverage (band overlaps P5-P95) at the calibrated values, measured (6 of 15).
-MEASURED_COVERAGE = 6 / 15
+#: Training coverage (band overlaps P5-P95) at the calibrated values, measured (5 of 15).
+MEASURED_COVERAGE = 5 / 15
 #: The same with parameter uncertainty inside the draws (10 posterior particles x 20 draws,
-#: seed 12, as docs/calibration.md section 4.1), measured (9 of 15).
-MEASURED_SAMPLE_COVERAGE = 9 / 15
+#: seed 12, as docs/calibration.md section 4.3), measured (12 of 15).
+MEASURED_SAMPLE_COVERAGE = 12 / 15
+#: Seeds of the posterior sample the 80% goal must hold at (40 particles x 20 draws each).
+GOAL_SEEDS = (0, 1, 2, 12)
 
 
 @pytest.fixture(scope="module")
@@ -173,30 +180,26 @@ def test_parameter_uncertainty_widens_the_fans(after, sample) -> None:
     assert width(pooled) > width(point)
 
 
-@pytest.mark.xfail(strict=True, reason="done-when of issue 12 not met: 6 of 15 training "
-                   "observations (40%) overlap P5-P95 at the posterior P50 and 9 of 15 (60%) "
-                   "with the posterior sampled inside the draws (effective sample size 4.3 of "
-                   "120 particles); the misses need a border price wedge, exporters' "
-                   "stocks, an antimony refining stage, supply planned ahead of the price and "
-                   "per-commodity reservation and release prices (FIT_MISSES)")
-def test_training_coverage_reaches_80_percent(after, sample) -> None:
-    assert max(coverage(after.reset_index()), coverage(sample)) >= 0.8
+@pytest.mark.xfail(strict=True, reason="done-when of issue 12 not met at every seed: with the "
+                   "posterior sampled (40 particles x 20 draws) 11 or 12 of 15 training "
+                   "observations overlap P5-P95 at seeds 0, 1, 2 and 12 (neon's China spike "
+                   "flips), 5 of 15 at the posterior P50; the misses left need exporters' "
+                   "stocks per commodity, an antimony refining stage and a border price wedge "
+                   "with hoarding that outlasts the first stock-out (FIT_MISSES)")
+def test_training_coverage_reaches_80_percent_at_every_seed(ds) -> None:
+    _, posterior = wc.read_calibrated()
+    for seed in GOAL_SEEDS:
+        table = evaluate_posterior(EPISODES, ds, posterior, particles=40, draws=20, seed=seed)
+        assert coverage(table) >= 0.8 - 1e-9, seed
 
 
 #: Why each held-out check (never fitted) fails at the calibrated values.
 HELDOUT_MISSES: dict[str, str] = {
-    "magnets-2025/first-line-stops": "one release price and one demand multiplier for every "
-                                     "commodity: with export quotas the bloc's magnet stock "
-                                     "now runs out in 74% of draws (at the previous fit, "
-                                     "never), but at 9.0 weeks (P5-P95 6.4-10.8, so the band "
-                                     "overlaps) against 6-8.5 observed; with export_quota "
-                                     "at 0 it runs out in 3 of 40 draws",
-    "ree-2010/dy-fall-2012": "no speculative peak left to unwind: the observed Dy oxide fell "
-                             "55-58% from year-end 2011 to year-end 2012 after a peak of "
-                             "20-26x in August 2011 built on hoarding; the model's price peaks "
-                             "when the bloc's stock runs out (month 5 of the P50 path, 3.2x) "
-                             "and is back near 1.4x by month 10, so from month 17 to 29 it "
-                             "holds level (ratio 1.02)",
+    "ree-2010/dy-fall-2012": "the peak it unwinds is the model's, not 2011's: without a border "
+                             "price wedge and hoarding that outlasts the first stock-out the "
+                             "Dy price peaks at 6.7x, not 20-26x, and falls 69% from month 17 "
+                             "to month 29 (P50 ratio 0.31; P5-P95 0.17-2.36, so the band "
+                             "overlaps) where the observed oxide fell 55-58%",
 }
 
 

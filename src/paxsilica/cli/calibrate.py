@@ -34,7 +34,7 @@ def calibrate(
         min=1, help="Start no new generation after this many simulations.")] = 1400,
     method: Annotated[Sampler, typer.Option(
         help="Sampler: pyabc (ABC-SMC, importance weights) or replenish (ABC-SMC with MCMC "
-             "moves, equal weights).")] = Sampler.pyabc,
+             "moves, equal weights; the shipped fit).")] = Sampler.replenish,
     workers: scale.WorkersOption = None,
     scheduler: scale.SchedulerOption = None,
     out: Annotated[Path | None, typer.Option(
@@ -56,6 +56,8 @@ def calibrate(
     typer.echo(f"{outcome.result.simulations} simulations, {outcome.seconds:.0f} s; epsilons "
                + ", ".join(f"{e:.3g}" for e in outcome.result.epsilons)
                + f"; effective sample size {outcome.result.effective_sample_size:.2g} of "
-               f"{len(outcome.result.posterior)} particles")
+               f"{len(outcome.result.posterior)} particles"
+               + ("; MCMC acceptance " + ", ".join(f"{a:.2f}" for a in outcome.result.acceptance)
+                  if outcome.result.acceptance else ""))
     for path in outcome.written:
         err.print(f"wrote {path}", highlight=False, markup=False)
