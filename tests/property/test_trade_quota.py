@@ -1,4 +1,5 @@
-"""Invariants of export quotas in routing (hypothesis): paxsilica.engine.trade.flows."""
+"""Invariants of export quotas and of volume pulled forward in routing (hypothesis):
+paxsilica.engine.trade.flows."""
 
 from __future__ import annotations
 
@@ -41,3 +42,23 @@ def test_a_quota_keeps_every_exporters_output_and_only_moves_volume_off_cut_rout
     full = flows(production, pull, route0, keep, np, 1.0)
     limit = keep * route0[None] * scale
     assert (full[cut] <= np.maximum(limit[cut], 0.0) * (1 + 1e-9) + 1e-12).all()
+
+
+@given(markets(), st.floats(min_value=0.0, max_value=500.0, allow_nan=False))
+def test_pulled_forward_volume_is_held_to_the_buyers_want(m, want) -> None:
+    # Routes opened wider (keep > 1) carry at most ``want`` above what they carry with the
+    # opening removed; each exporter keeps its output; with room enough nothing changes.
+    production, pull, route0, keep, _ = m
+    limit = np.full((1, 1), want)
+    wide = flows(production, pull, route0, keep, np, 0.0)
+    plain = flows(production, pull, route0, np.minimum(keep, 1.0), np, 0.0)
+    held = flows(production, pull, route0, keep, np, 0.0, limit)
+    np.testing.assert_allclose(held.sum(axis=-1), production, rtol=1e-9)
+    opened = keep > 1.0
+    extra = (held - plain)[opened].sum()
+    assert extra <= want * (1 + 1e-9) + 1e-9
+    full_extra = (wide - plain)[opened].sum()
+    if full_extra <= want:
+        np.testing.assert_allclose(held, wide, rtol=1e-9, atol=1e-12)
+    else:  # the want binds exactly
+        assert abs(extra - want) <= 1e-9 * max(want, 1.0)

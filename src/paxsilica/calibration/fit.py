@@ -187,10 +187,11 @@ def fit(episodes: Sequence[Episode], ds: Dataset, *, population: int = 40,
 
     ``population`` particles per generation, at most ``generations`` generations, ``draws``
     Monte Carlo draws per episode and particle; no new generation starts once
-    ``max_simulations`` simulations have run (a bound that, unlike wall time, keeps the fit
-    reproducible). With ``client`` (a ``distributed.Client``) each particle's episodes run as
-    Dask tasks on its workers; the posterior is the same as without (about 2.3 s per particle
-    on one core with the eight shipped episodes and 20 draws on the country map).
+    ``max_simulations`` simulations have run (pyabc) or that would pass it (replenish): a
+    bound that, unlike wall time, keeps the fit reproducible. With ``client`` (a
+    ``distributed.Client``) each particle's episodes run as Dask tasks on its workers; the
+    posterior is the same as without (about 2.3 s per particle on one core with the eight
+    shipped episodes and 20 draws on the country map).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")

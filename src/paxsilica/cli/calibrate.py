@@ -31,7 +31,8 @@ def calibrate(
                                                    "particle.")] = 20,
     seed: Annotated[int, typer.Option(help="Seed of the ABC-SMC sampler.")] = 12,
     max_simulations: Annotated[int | None, typer.Option(
-        min=1, help="Start no new generation after this many simulations.")] = 1400,
+        min=1, help="Simulation budget: start no generation that would pass it (replenish), "
+                    "or none after it (pyabc).")] = 1400,
     method: Annotated[Sampler, typer.Option(
         help="Sampler: pyabc (ABC-SMC, importance weights) or replenish (ABC-SMC with MCMC "
              "moves, equal weights; the shipped fit).")] = Sampler.replenish,
