@@ -42,7 +42,7 @@ from paxsilica.calibration.replenish import replenish
 from paxsilica.model.dataset import Dataset
 
 __all__ = ["METHODS", "FitResult", "band_distance", "effective_sample_size", "episode_p50s",
-           "fit", "weighted_quantile"]
+           "fit", "total_distance", "weighted_quantile"]
 
 _OFFSET = 0.01  # keeps the log distance finite for shares near zero
 
@@ -66,6 +66,12 @@ def band_distance(value: float, band: tuple[float, float]) -> float:
         return 0.0
     edge = low if value < low else high
     return abs(math.log((value + _OFFSET) / (edge + _OFFSET)))
+
+
+def total_distance(simulated: Mapping[str, float],
+                   bands: Mapping[str, tuple[float, float]]) -> float:
+    """The fit's distance: the sum over the fitted observations of :func:`band_distance`."""
+    return float(sum(band_distance(simulated[k], bands[k]) for k in bands))
 
 
 def _fitted(episodes: Sequence[Episode]) -> tuple[list[Episode], list[Observation]]:
@@ -123,30 +129,15 @@ def episode_p50s(ep: Episode, ds: Dataset, values: Mapping[str, float], draws: i
     return out
 
 
-def _episode_runner(episodes: Sequence[Episode], ds: Dataset, keys: Sequence[str], draws: int,
-                    client: Any | None) -> Callable[[Mapping[str, float]], dict[str, float]]:
-    """parameter values -> summary statistics of every episode, here or on ``client``."""
-    if client is None:
-        return lambda values: {k: v for ep in episodes
-                               for k, v in episode_p50s(ep, ds, values, draws, keys).items()}
-    remote_ds = client.scatter(ds, broadcast=True, hash=False)
-
-    def run(values: Mapping[str, float]) -> dict[str, float]:
-        futures = [client.submit(episode_p50s, ep, remote_ds, dict(values), draws, keys,
-                                 pure=False) for ep in episodes]
-        return {k: v for part in client.gather(futures) for k, v in part.items()}
-
-    return run
-
-
 def _batch_runner(episodes: Sequence[Episode], ds: Dataset, keys: Sequence[str], draws: int,
                   client: Any | None
                   ) -> Callable[[Sequence[Mapping[str, float]]], list[dict[str, float]]]:
-    """parameter sets -> summary statistics of each, every episode of every set at once on
-    ``client`` (here, one after the other, without one)."""
+    """parameter sets -> summary statistics of each: every episode of every set at once on
+    ``client``, one after the other here without one."""
     if client is None:
-        one = _episode_runner(episodes, ds, keys, draws, None)
-        return lambda batch: [one(values) for values in batch]
+        return lambda batch: [{k: v for ep in episodes
+                               for k, v in episode_p50s(ep, ds, values, draws, keys).items()}
+                              for values in batch]
     remote_ds = client.scatter(ds, broadcast=True, hash=False)
 
     def run(batch: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
@@ -206,14 +197,14 @@ def fit(episodes: Sequence[Episode], ds: Dataset, *, population: int = 40,
     logging.getLogger("ABC").setLevel(logging.WARNING)
     count = {"n": 0}
 
-    run = _episode_runner(used, ds, tuple(bands), draws, client)
+    batch = _batch_runner(used, ds, tuple(bands), draws, client)  # pyabc: one at a time
 
     def model(particle: Mapping[str, float]) -> dict[str, float]:
         count["n"] += 1
-        return run({p.name: float(particle[p.name]) for p in PARAMETERS})
+        return batch([{p.name: float(particle[p.name]) for p in PARAMETERS}])[0]
 
     def distance(simulated: Mapping[str, float], _observed: Mapping[str, float]) -> float:
-        return float(sum(band_distance(simulated[k], bands[k]) for k in bands))
+        return total_distance(simulated, bands)
 
     prior = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low)
                                   for p in PARAMETERS})
@@ -243,7 +234,7 @@ def _fit_replenish(episodes: Sequence[Episode], ds: Dataset,
 
     def distance(theta: np.ndarray) -> np.ndarray:
         stats = run([dict(zip(names, map(float, row), strict=True)) for row in theta])
-        return np.array([sum(band_distance(s[k], bands[k]) for k in bands) for s in stats])
+        return np.array([total_distance(s, bands) for s in stats])
 
     result = replenish(distance, np.array([p.low for p in PARAMETERS]),
                        np.array([p.high for p in PARAMETERS]), population=population,

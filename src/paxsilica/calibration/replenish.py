@@ -77,6 +77,11 @@ def _to_unbounded(theta: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.nd
     return np.log(u) - np.log1p(-u)
 
 
+def _from_unbounded(z: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The parameters at logit coordinates ``z`` (inverse of :func:`_to_unbounded`)."""
+    return low + 1.0 / (1.0 + np.exp(-z)) * (high - low)
+
+
 def _log_jacobian(z: np.ndarray) -> np.ndarray:
     """log density of the uniform prior in logit coordinates, per row: sum ln s (1 - s)."""
     return (-np.logaddexp(0.0, -z) - np.logaddexp(0.0, z)).sum(axis=-1)
@@ -96,7 +101,7 @@ def replenish(distance: BatchDistance, low: np.ndarray, high: np.ndarray, *,
     theta = low + rng.random((population, low.size)) * (high - low)
     rho = np.asarray(distance(theta), dtype=float)
     simulations, epsilons, rates = population, [], []
-    keep = population - max(int(round(drop * population)), 1)
+    keep = population - max(round(drop * population), 1)
     moves = 1
     for _ in range(generations):
         order = np.argsort(rho, kind="stable")
@@ -122,8 +127,7 @@ def replenish(distance: BatchDistance, low: np.ndarray, high: np.ndarray, *,
                 - _log_jacobian(moved_z)
             new_rho = np.full(n_new, np.inf)
             if prior_ok.any():
-                u = 1.0 / (1.0 + np.exp(-proposal[prior_ok]))
-                new_rho[prior_ok] = distance(low + u * (high - low))
+                new_rho[prior_ok] = distance(_from_unbounded(proposal[prior_ok], low, high))
                 simulations += int(prior_ok.sum())
             ok = new_rho <= eps
             moved_z[ok], moved_rho[ok] = proposal[ok], new_rho[ok]
@@ -131,8 +135,7 @@ def replenish(distance: BatchDistance, low: np.ndarray, high: np.ndarray, *,
             accepted += int(ok.sum())
         rate = accepted / (n_new * moves)
         # a copy that never moved keeps its parent's exact values (no logit round trip)
-        moved = np.where(went[:, None], low + (high - low) / (1.0 + np.exp(-moved_z)),
-                         theta[parents])
+        moved = np.where(went[:, None], _from_unbounded(moved_z, low, high), theta[parents])
         theta = np.concatenate([theta[:keep], moved])
         rho = np.concatenate([rho[:keep], moved_rho])
         epsilons.append(eps)

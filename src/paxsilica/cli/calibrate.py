@@ -9,17 +9,15 @@ from typing import Annotated
 import typer
 
 from paxsilica import workflows_calibration as wc
+from paxsilica.calibration.fit import METHODS
 from paxsilica.cli import scale
 from paxsilica.cli.common import err, user_errors
 
 __all__ = ["Sampler", "calibrate"]
 
 
-class Sampler(str, Enum):
-    """The samplers of :func:`paxsilica.calibration.fit.fit`."""
-
-    pyabc = "pyabc"
-    replenish = "replenish"
+#: The samplers of :func:`paxsilica.calibration.fit.fit`, as CLI choices.
+Sampler = Enum("Sampler", {m: m for m in METHODS}, type=str)
 
 
 @user_errors

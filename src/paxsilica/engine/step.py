@@ -661,21 +661,25 @@ class MonthStep:
         stock the restriction would trap at home goes as far as buyers want it, not beyond."""
         xp, options = self.xp, self.net.options
         own = ahead * stock
-        wanted = ((1.0 - ahead) * xp.maximum(target - stock, 0.0)).sum(
-            axis=-1, keepdims=True) / options.rebuild_months
+        wanted = self._cover_wanted(1.0 - ahead, stock, target)[..., None]
         share = safe_div(own, own.sum(axis=-1, keepdims=True), xp)
         return xp.minimum(options.ship_stock_ahead * own, wanted * share)
+
+    def _cover_wanted(self, buyers: Any, stock: Any, target: Any) -> Any:
+        """What the ``buyers`` (1, ``(draw, c, G)``) take into cover this month, ``(draw,
+        c)``: their gap to the (precautionary) target over ``rebuild_months``, the most
+        holders refill in a month."""
+        return (buyers * self.xp.maximum(target - stock, 0.0)).sum(axis=-1) \
+            / self.net.options.rebuild_months
 
     def _pull_limit(self, pulled: Any, stock: Any, target: Any, offered: Any, weight: Any,
                     v: Any, li: int) -> Any:
         """The most volume (``(draw, c)``) that buyers on routes opened by front-running
-        (``pulled`` 1, ``(draw, c, G)``) take above their usual imports this month: their gap
-        to the (precautionary) target over ``rebuild_months``, what they refill at most,
-        less what of the stock sold ahead (``offered``) goes abroad at the usual shares (it
+        (``pulled`` 1, ``(draw, c, G)``) take above their usual imports this month
+        (:meth:`_cover_wanted`), less what of the stock sold ahead (``offered``) goes abroad at the usual shares (it
         fills the same want first)."""
         xp, k = self.xp, self.k
-        wanted = (pulled * xp.maximum(target - stock, 0.0)).sum(axis=-1) \
-            / self.net.options.rebuild_months
+        wanted = self._cover_wanted(pulled, stock, target)
         if offered is not None:
             sl = self.layers[li]
             home = safe_div(k.route_diag[v][sl][None] * weight,
