@@ -49,6 +49,9 @@ class Levers:
     club_protect: tuple[np.ndarray, ...] | None  # per view: (c, g) demand serving the club
     invest_capacity: np.ndarray  # (month, c, g): cumulative added monthly capacity
     invest_cost: np.ndarray  # (c, g): capacity-weighted unit cost ratio of added capacity
+    #: share of the strategic holdings the scenario's policies put there; the rest are state
+    #: reserves of the data (China's germanium), whose trades are not a policy cost
+    policy_share: np.ndarray
 
     @property
     def has_strategic(self) -> bool:
@@ -106,6 +109,7 @@ def compile_levers(ds: Dataset, net: Network, scn: Any) -> Levers:
         if commodity in net.commodity_index:
             c = net.commodity_index[commodity]
             strategic0[c] += quantity * holder_weights(net, scn, holder)[c]
+    reserves = strategic0.copy()
     acc = _Accumulated(floor_ratio=np.zeros(n_c),
                        invest=np.zeros((net.horizon, n_c, net.n_regions)),
                        invest_cost_w=np.zeros(shape))
@@ -131,9 +135,11 @@ def compile_levers(ds: Dataset, net: Network, scn: Any) -> Levers:
                              for view, present in zip(net.views, club_present, strict=True))
     invest_cost = np.divide(invest_cost_w, invest[-1], out=np.zeros(shape),
                             where=invest[-1] > 0)
+    policy_share = np.divide(strategic0 - reserves, strategic0, out=np.zeros(shape),
+                             where=strategic0 > 0)
     return Levers(strategic0, trigger, threshold, rate, refill_below, refill_budget, cost,
                   floor_ratio, elig, elig_t, club_share, club_present, club_protect, invest,
-                  invest_cost)
+                  invest_cost, policy_share)
 
 
 def serving_share(view: RegionView, use_share: np.ndarray, present: np.ndarray) -> np.ndarray:

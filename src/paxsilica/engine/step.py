@@ -137,6 +137,7 @@ class _Tables:
         self.strategic0, self.release_rate = f(levers.strategic0), f(levers.release_rate)
         self.refill_below = f(levers.refill_below)
         self.refill_budget = f(levers.refill_budget_usd)
+        self.policy_share = f(levers.policy_share)
         self.floor_ratio = f(levers.floor_ratio)
         self.floor_eligible = f(np.stack(levers.floor_eligible))
         self.floor_eligible_tranche = f(np.stack(levers.floor_eligible_tranche))
@@ -629,7 +630,7 @@ class MonthStep:
             spend = (c.build_strategic - c.release_strategic) * c.price * price_usd
             st["refill_budget"] = put(st["refill_budget"], sl,
                                       st["refill_budget"][:, sl] - xp.maximum(spend, 0.0))
-            cost = spend
+            cost = spend * k.policy_share[sl]
         else:
             cost = xp.zeros_like(stock)
         if lev.has_floor:

@@ -10,7 +10,8 @@ from paxsilica.dims import SEGMENTS
 from paxsilica.engine import Results, simulate
 from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
-from tests.unit.engine.conftest import assert_invariants, ban, mini, scenario
+from tests.unit.engine.conftest import (assert_invariants, ban, commodity_row, make_dataset, mini,
+                                       scenario)
 
 ALL_LEVERS = [
     {"type": "stockpile", "holder": "pax-silica", "holdings": {"ore": 40.0},
@@ -165,3 +166,37 @@ def test_float32_paths_are_the_float64_paths_rounded() -> None:
     pd.testing.assert_frame_equal(half.summary, full.summary)  # outcomes stay float64
     with pytest.raises(ModelError, match="path_precision"):
         simulate(ds, scn, draws=5, path_precision="float16")
+
+
+def test_policy_cost_is_what_the_policies_spend() -> None:
+    # A world outage: the strategic stocks sell into the shortage. A state reserve of the data
+    # (China's, or the USA's) is not a policy of the scenario, so its sales cost nothing;
+    # the alliance's stockpile lever earns (a negative cost) what it sells at the price.
+    def run(stockpiles: list, policies: list) -> Results:
+        ds = make_dataset(
+            [commodity_row("ore", stage="mining", e_d=-0.3, e_s=0.2, cap=5.0)],
+            {"ore": {"CHN": 800.0, "USA": 100.0, "BRA": 60.0, "ROW": 40.0}},
+            days_of_cover={"ore": 10.0}, stockpiles=stockpiles)
+        outage = {"type": "supply_outage", "countries": ["CHN", "USA", "BRA", "ROW"],
+                  "commodities": ["ore"], "severity": 0.9, "start_month": 1,
+                  "duration_months": 3}
+        return simulate(ds, scenario([outage], policies, horizon_months=6), draws=4)
+
+    lever = {"type": "stockpile", "holder": "pax-silica", "holdings": {"ore": 200.0},
+             "release": {"trigger": "shortage", "threshold": 0.001}}
+    runs = {"CHN": run([("CHN", "ore", 200.0)], []), "USA": run([("USA", "ore", 200.0)], []),
+            "lever": run([], [lever])}
+    for name, segment in (("CHN", "restricting"), ("USA", "alliance"), ("lever", "alliance")):
+        held = runs[name].paths.stock_strategic.sel(commodity="ore", segment=segment)
+        assert float(held.isel(draw=0, month=-1)) < 200.0  # every stock sold some
+        assert_invariants(runs[name].paths)
+    for name in ("CHN", "USA"):
+        assert float(abs(runs[name].paths.policy_cost_usd).max()) == 0.0
+    lever_run = runs["lever"]
+    sold = lever_run.paths.release.sel(commodity="ore", segment="alliance")
+    price = lever_run.paths.price_ratio.sel(commodity="ore", segment="alliance")
+    # from month 2 the commercial stock is spent, so the alliance's release is the lever's
+    # (ore: 100 US$/t at baseline)
+    cost = lever_run.paths.policy_cost_usd.values
+    assert (cost[:, 2:4] < 0).all()
+    np.testing.assert_allclose(cost[:, 2:], -(sold * price * 100.0).values[:, 2:], rtol=1e-9)
