@@ -81,19 +81,27 @@ class Results:
     region_downstream: pd.DataFrame | None = None
 
 
+_RISK = ("mean", "p5", "p50", "p95", "var95", "cvar95")
+
+
+def risk_arrays(values: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`risk_stats` of every cell of ``values`` ``(draw, ...)`` at once: arrays of
+    the trailing shape, keyed mean, p5, p50, p95, var95, cvar95 (NaN without draws). Each
+    cell's draws are reduced contiguously, so the numbers are a 1-d sample's."""
+    cells = np.ascontiguousarray(np.moveaxis(np.asarray(values, dtype=float), 0, -1))
+    n = cells.shape[-1]
+    if n == 0:
+        return dict.fromkeys(_RISK, np.full(cells.shape[:-1], math.nan))
+    p5, p50, p95 = np.quantile(cells, QUANTILES, axis=-1)
+    k = math.ceil(0.05 * n)
+    tail = np.partition(cells, n - k, axis=-1)[..., n - k:]
+    return {"mean": cells.mean(axis=-1), "p5": p5, "p50": p50, "p95": p95, "var95": p95,
+            "cvar95": tail.mean(axis=-1)}
+
+
 def risk_stats(values: np.ndarray, prefix: str) -> dict[str, float]:
     """Mean, P5, P50, P95, VaR95 and CVaR95 of a 1-d sample (NaN when empty)."""
-    values = np.asarray(values, dtype=float)
-    n = values.size
-    if n == 0:
-        return {f"{prefix}_{k}": math.nan for k in ("mean", "p5", "p50", "p95", "var95",
-                                                   "cvar95")}
-    p5, p50, p95 = np.quantile(values, QUANTILES)
-    k = math.ceil(0.05 * n)
-    tail = np.partition(values, n - k)[n - k:]
-    return {f"{prefix}_mean": float(values.mean()), f"{prefix}_p5": float(p5),
-            f"{prefix}_p50": float(p50), f"{prefix}_p95": float(p95),
-            f"{prefix}_var95": float(p95), f"{prefix}_cvar95": float(tail.mean())}
+    return {f"{prefix}_{k}": float(v) for k, v in risk_arrays(values).items()}
 
 
 #: Coordinate on ``commodity``: the highest price the clearing can set (cap or backstop price).
@@ -102,44 +110,48 @@ CEILING = "price_ceiling_ratio"
 _CEILING_RTOL = 1e-5
 
 
-def _share_at(peak: np.ndarray, ceiling: float) -> float:
-    """Share of draws whose peak price reached ``ceiling`` (NaN without draws)."""
-    if peak.size == 0:
-        return math.nan
-    return float((peak >= ceiling * (1.0 - _CEILING_RTOL)).mean())
-
-
 def _cell_rows(outcomes: xr.Dataset, prefix: str, dim: str) -> pd.DataFrame:
-    """Summary rows per (commodity, ``dim``) of the ``prefix``-named outcome variables."""
-    rows = []
+    """Summary rows per (commodity, ``dim``) of the ``prefix``-named outcome variables, all
+    cells reduced at once (a run of the country map has hundreds)."""
     peak = outcomes[f"{prefix}peak_price_ratio"].values
-    share = outcomes[f"{prefix}shortage_share"].values
     stock_out = outcomes[f"{prefix}stock_out_month"].values
-    ceiling = outcomes[CEILING].values if CEILING in outcomes.coords else None
-    for c, commodity in enumerate(outcomes[COMMODITY].values):
-        for g, name in enumerate(outcomes[dim].values):
-            months = stock_out[:, c, g]
-            ran_out = ~np.isnan(months)
-            median = np.quantile(np.where(ran_out, months, np.inf), 0.5, method="lower")
-            row = {"commodity": str(commodity), dim: str(name)}
-            row |= {k: v for k, v in risk_stats(peak[:, c, g], "peak_price_ratio").items()
-                    if not k.endswith(("var95", "cvar95"))}
-            row |= risk_stats(share[:, c, g], "shortage_share")
-            row["stock_out_month_p50"] = float(median) if np.isfinite(median) else math.nan
-            row["stock_out_probability"] = float(ran_out.mean()) if months.size else math.nan
-            if ceiling is not None:
-                row["price_ceiling_share"] = _share_at(peak[:, c, g], ceiling[c])
-            rows.append(row)
-    return pd.DataFrame(rows)
+    commodities, names = outcomes[COMMODITY].values, outcomes[dim].values
+    columns: dict[str, np.ndarray] = {
+        "commodity": np.repeat(commodities.astype(str), len(names)),
+        dim: np.tile(names.astype(str), len(commodities))}
+    columns |= {f"peak_price_ratio_{k}": v for k, v in risk_arrays(peak).items()
+                if k not in ("var95", "cvar95")}
+    columns |= {f"shortage_share_{k}": v for k, v in
+                risk_arrays(outcomes[f"{prefix}shortage_share"].values).items()}
+    ran_out = ~np.isnan(stock_out)
+    if stock_out.shape[0]:
+        median = np.quantile(np.where(ran_out, stock_out, np.inf), 0.5, method="lower", axis=0)
+        columns["stock_out_month_p50"] = np.where(np.isfinite(median), median,
+                                                  math.nan).astype(float)
+        columns["stock_out_probability"] = ran_out.mean(axis=0)
+    else:
+        columns["stock_out_month_p50"] = columns["stock_out_probability"] = \
+            np.full(stock_out.shape[1:], math.nan)
+    if CEILING in outcomes.coords:
+        # a peak within _CEILING_RTOL of the ceiling reached it (peaks are float32)
+        ceiling = outcomes[CEILING].values[:, None] * (1.0 - _CEILING_RTOL)
+        columns["price_ceiling_share"] = (peak >= ceiling).mean(axis=0) if peak.shape[0] \
+            else np.full(peak.shape[1:], math.nan)
+    return pd.DataFrame({k: np.asarray(v).reshape(-1) if k not in ("commodity", dim) else v
+                         for k, v in columns.items()})
+
+
+def _loss_rows(loss: np.ndarray, keys: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``loss_share`` statistics per cell of ``loss`` ``(draw, ...)``, the cells named by
+    ``keys`` (flattened in C order)."""
+    stats = {f"loss_share_{k}": v.reshape(-1) for k, v in risk_arrays(loss).items()}
+    return pd.DataFrame(keys | stats, columns=[*keys, *stats])
 
 
 def summarise(outcomes: xr.Dataset) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The summary, downstream and cost tables of a Results object's ``outcomes``."""
-    loss = outcomes["loss_share"].values
-    downstream = pd.DataFrame(
-        [{"capability": str(cap)} | risk_stats(loss[:, k], "loss_share")
-         for k, cap in enumerate(outcomes[CAPABILITY].values)],
-        columns=["capability", *risk_stats(np.zeros(1), "loss_share")])
+    downstream = _loss_rows(outcomes["loss_share"].values,
+                            {"capability": outcomes[CAPABILITY].values.astype(str)})
     cost = pd.DataFrame([risk_stats(outcomes["policy_cost_usd"].values, "policy_cost_usd")])
     return _cell_rows(outcomes, "", SEGMENT), downstream, cost
 
@@ -148,13 +160,11 @@ def summarise_regions(outcomes: xr.Dataset) -> tuple[pd.DataFrame | None, pd.Dat
     """(region summary, region downstream) tables, or Nones without region outcomes."""
     if "region_loss_share" not in outcomes:
         return None, None
-    loss = outcomes["region_loss_share"].values
-    downstream = pd.DataFrame(
-        [{"capability": str(cap), "region": str(region)} | risk_stats(loss[:, k, g],
-                                                                       "loss_share")
-         for k, cap in enumerate(outcomes[CAPABILITY].values)
-         for g, region in enumerate(outcomes[REGION].values)],
-        columns=["capability", "region", *risk_stats(np.zeros(1), "loss_share")])
+    capabilities = outcomes[CAPABILITY].values.astype(str)
+    regions = outcomes[REGION].values.astype(str)
+    downstream = _loss_rows(outcomes["region_loss_share"].values,
+                            {"capability": np.repeat(capabilities, len(regions)),
+                             "region": np.tile(regions, len(capabilities))})
     return _cell_rows(outcomes, "region_", REGION), downstream
 
 
