@@ -528,8 +528,11 @@ def sensitivity_markdown(table: pd.DataFrame) -> str:
 # -------------------------------------------------------------------------------------------
 # 5. Episodes: observed bands against the model before and after the fit (issue 12)
 # -------------------------------------------------------------------------------------------
-#: Posterior particles and draws per particle of the "posterior sample" columns.
-FAN_PARTICLES, FAN_DRAWS, FAN_SEED = 10, 20, 12
+#: Draws per particle of the "whole posterior" columns (every particle once, by its weight).
+FAN_DRAWS = 20
+#: Subsamples of the posterior (particles drawn by weight, one per seed): how much the
+#: coverage a Monte Carlo run sampling the posterior shows depends on which particles it drew.
+SUBSAMPLE_PARTICLES, SUBSAMPLE_SEEDS = 40, (0, 1, 2, 12)
 
 
 def _fan(r: Mapping) -> str:
@@ -544,19 +547,24 @@ def _verdict(r: Mapping) -> str:
 
 
 def episode_tables(ds: Dataset) -> dict[str, pd.DataFrame]:
-    """Evaluation tables: shipped values, posterior P50, and a sample of the posterior."""
+    """Evaluation tables: shipped values, posterior P50, the whole posterior (every particle,
+    ``FAN_DRAWS`` draws each) and subsamples of it (``subsample SEED``)."""
     episodes = load_episodes(ds=ds)
     _, posterior = read_calibrated()
     return {"before": evaluate(episodes, ds, shipped_values()),
             "after": evaluate(episodes, ds, calibrated_values()),
-            "sample": evaluate_posterior(episodes, ds, posterior, particles=FAN_PARTICLES,
-                                         draws=FAN_DRAWS, seed=FAN_SEED)}
+            "sample": evaluate_posterior(episodes, ds, posterior, particles=None,
+                                         draws=FAN_DRAWS)} | {
+        f"subsample {seed}": evaluate_posterior(episodes, ds, posterior,
+                                                particles=SUBSAMPLE_PARTICLES,
+                                                draws=FAN_DRAWS, seed=seed)
+        for seed in SUBSAMPLE_SEEDS}
 
 
 def episodes_markdown(tables: Mapping[str, pd.DataFrame]) -> str:
     """Per observation: band, then P5/P50/P95 and 'P50 in band / band overlaps P5-P95'."""
     lines = ["| episode / observation | role | observed band | before: P5 / P50 / P95 | in band | "
-             "after, posterior P50: P5 / P50 / P95 | in band | after, posterior sample: P5 / "
+             "after, posterior P50: P5 / P50 / P95 | in band | after, whole posterior: P5 / "
              "P50 / P95 | in band | engine lacks |", "|---|---|---|---|---|---|---|---|---|---|"]
     before, after, sample = (tables[k].set_index("key") for k in ("before", "after", "sample"))
     for key, b in before.iterrows():
@@ -578,8 +586,12 @@ def coverage_markdown(tables: Mapping[str, pd.DataFrame]) -> str:
     lines = ["| parameters | training: band overlaps P5-P95 | training: P50 in band | fitted "
              "observations: band overlaps P5-P95 | fitted: P50 in band | held out: band overlaps "
              "P5-P95 | held out: P50 in band |", "|---|---|---|---|---|---|---|"]
+    particles = tables["sample"].attrs["particles"]
     names = {"before": "shipped (before)", "after": "posterior P50 (after)",
-             "sample": f"posterior sample, {FAN_PARTICLES} x {FAN_DRAWS} draws (after)"}
+             "sample": f"whole posterior, {particles} particles x {FAN_DRAWS} draws (after)"} \
+        | {f"subsample {seed}": f"posterior subsample, {SUBSAMPLE_PARTICLES} particles x "
+                                f"{FAN_DRAWS} draws, seed {seed} (after)"
+           for seed in SUBSAMPLE_SEEDS}
     for key, label in names.items():
         t = tables[key]
         train, held = t[t["role"] == "training"], t[t["role"] == "heldout"]

@@ -272,14 +272,12 @@ def episode_dataset(ds: Dataset, ep: Episode) -> Dataset:
     """``ds`` with the episode's baseline prices re-based (``ds`` itself when none are)."""
     if not ep.rebase_prices:
         return ds
-    tables = dict(ds.tables)
-    commodities = tables["commodities"].copy()
+    commodities = ds.tables["commodities"].copy()
     for name, factor in ep.rebase_prices.items():
         rows = commodities["id"] == name
         commodities.loc[rows, "price_usd"] = commodities.loc[rows, "price_usd"].astype(float) \
             * factor
-    tables["commodities"] = commodities
-    return Dataset.from_tables(tables, origin=f"{ds.origin}+{ep.id}")
+    return ds.derive(f"{ds.origin}+{ep.id}", commodities=commodities)
 
 
 def load_episode(path: str | Path, ds: Dataset | None = None) -> Episode:

@@ -23,7 +23,8 @@ from paxsilica.engine import EngineOptions, simulate
 from paxsilica.model.dataset import Dataset
 
 __all__ = ["PARAMETERS", "Parameter", "coverage", "episode_values", "evaluate",
-           "evaluate_posterior", "options_and_dataset", "quantiles", "shipped_values"]
+           "evaluate_posterior", "options_and_dataset", "quantiles", "shipped_values",
+           "weighted_quantile"]
 
 #: The market the episodes are fitted on: the engine's default country map (the observables
 #: read the bloc aggregates alliance / restricting / others, which every map reports).
@@ -111,11 +112,9 @@ def options_and_dataset(ds: Dataset, values: Mapping[str, float]
     scale = float(values.get(DEMAND_SCALE, 1.0))
     if scale == 1.0:
         return options, ds
-    tables = dict(ds.tables)
-    commodities = tables["commodities"].copy()
+    commodities = ds.tables["commodities"].copy()
     commodities["demand_elasticity"] = commodities["demand_elasticity"].astype(float) * scale
-    tables["commodities"] = commodities
-    return options, Dataset.from_tables(tables, origin=f"{ds.origin}+{DEMAND_SCALE}={scale:g}")
+    return options, ds.derive(f"{ds.origin}+{DEMAND_SCALE}={scale:g}", commodities=commodities)
 
 
 def episode_values(ep: Episode, ds: Dataset, options: EngineOptions,
@@ -127,13 +126,34 @@ def episode_values(ep: Episode, ds: Dataset, options: EngineOptions,
     return {o.key: OBSERVABLES[o.observable](res, data, o.args) for o in ep.observations}
 
 
-def quantiles(values: np.ndarray) -> tuple[float, float, float, float]:
-    """(P5, P50, P95, share of draws with a value) ignoring NaN (NaN = never happened)."""
-    ok = values[~np.isnan(values)]
+def weighted_quantile(x: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``x`` under normalised ``weights`` (inverse of the weighted CDF:
+    the smallest ``x`` whose CDF reaches ``q``). A CDF within 1e-9 of ``q`` reaches it: with
+    equal weights the CDF hits q = k / n exactly but for rounding, which would otherwise
+    pick either neighbour depending on how the weights were written (1 / 120 in memory,
+    0.00833333 in the CSV)."""
+    order = np.argsort(x, kind="stable")
+    cdf = np.cumsum(weights[order]) / weights.sum()
+    return float(x[order][min(np.searchsorted(cdf, q - 1e-9), x.size - 1)])
+
+
+def quantiles(values: np.ndarray, weights: np.ndarray | None = None
+              ) -> tuple[float, float, float, float]:
+    """(P5, P50, P95, share of draws with a value) ignoring NaN (NaN = never happened).
+
+    ``weights`` (one per value): the quantiles of the weighted distribution
+    (:func:`weighted_quantile`) and the weighted share; without them NumPy's interpolated
+    quantiles of the values."""
+    keep = ~np.isnan(values)
+    ok = values[keep]
     if ok.size == 0:
         return math.nan, math.nan, math.nan, 0.0
-    p5, p50, p95 = np.quantile(ok, (0.05, 0.5, 0.95))
-    return float(p5), float(p50), float(p95), ok.size / values.size
+    if weights is None:
+        p5, p50, p95 = np.quantile(ok, (0.05, 0.5, 0.95))
+        return float(p5), float(p50), float(p95), ok.size / values.size
+    w = weights[keep]
+    p5, p50, p95 = (weighted_quantile(ok, w, q) for q in (0.05, 0.5, 0.95))
+    return p5, p50, p95, float(w.sum() / weights.sum())
 
 
 def evaluate(episodes: Sequence[Episode], ds: Dataset, values: Mapping[str, float],
@@ -150,12 +170,14 @@ def evaluate(episodes: Sequence[Episode], ds: Dataset, values: Mapping[str, floa
     return _table(episodes, per_draw)
 
 
-def _table(episodes: Sequence[Episode], per_draw: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """The evaluation table from per-draw values keyed ``episode/id``."""
+def _table(episodes: Sequence[Episode], per_draw: Mapping[str, np.ndarray],
+           weights: np.ndarray | None = None) -> pd.DataFrame:
+    """The evaluation table from per-draw values keyed ``episode/id`` (``weights``: one per
+    draw, the same for every observation; see :func:`quantiles`)."""
     rows = []
     for ep in episodes:
         for o in ep.observations:
-            p5, p50, p95, share = quantiles(per_draw[o.key])
+            p5, p50, p95, share = quantiles(per_draw[o.key], weights)
             rows.append({"key": o.key, "episode": o.episode, "id": o.id, "what": o.what,
                          "role": o.role, "missing": o.missing, "band_low": o.band[0],
                          "band_high": o.band[1], "p5": p5, "p50": p50, "p95": p95,
@@ -172,17 +194,28 @@ def coverage(table: pd.DataFrame, role: str = "training") -> float:
 
 
 def evaluate_posterior(episodes: Sequence[Episode], ds: Dataset, posterior: pd.DataFrame, *,
-                       particles: int = 10, draws: int = 20, seed: int = 0) -> pd.DataFrame:
+                       particles: int | None = 10, draws: int = 20, seed: int = 0
+                       ) -> pd.DataFrame:
     """Like :func:`evaluate`, with parameter uncertainty inside the draws.
 
     ``particles`` parameter sets are drawn from ``posterior`` by weight (a seeded
     ``numpy.random.Generator``); each runs ``draws`` Monte Carlo draws of every episode on the
     episode's seed, and the quantiles are taken over all ``particles x draws`` values. This is
     what a Monte Carlo run sampling the posterior per draw would show.
+
+    ``particles=None``: every particle of ``posterior`` once, each of its draws weighing the
+    particle's weight (``seed`` unused). This is the posterior predictive without the noise of
+    which particles were drawn: with equal weights, the pooled draws of the whole population.
+    ``attrs["particles"]`` of the table: how many parameter sets ran.
     """
-    rng = np.random.default_rng(seed)
     weights = posterior["weight"].to_numpy(dtype=float)
-    chosen = rng.choice(len(posterior), size=particles, p=weights / weights.sum())
+    if particles is None:
+        chosen = np.arange(len(posterior))
+        per_value = np.repeat(weights, draws)
+    else:
+        rng = np.random.default_rng(seed)
+        chosen = rng.choice(len(posterior), size=particles, p=weights / weights.sum())
+        per_value = None
     pooled: dict[str, list[np.ndarray]] = {}
     for row in chosen:
         values = {p.name: float(posterior.iloc[row][p.name]) for p in PARAMETERS}
@@ -190,4 +223,6 @@ def evaluate_posterior(episodes: Sequence[Episode], ds: Dataset, posterior: pd.D
         for ep in episodes:
             for key, per_draw in episode_values(ep, data, options, draws).items():
                 pooled.setdefault(key, []).append(per_draw)
-    return _table(episodes, {k: np.concatenate(v) for k, v in pooled.items()})
+    table = _table(episodes, {k: np.concatenate(v) for k, v in pooled.items()}, per_value)
+    table.attrs["particles"] = len(chosen)
+    return table

@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from paxsilica.calibration.episodes import Episode, Observation
-from paxsilica.calibration.evaluate import (PARAMETERS, episode_values, options_and_dataset)
+from paxsilica.calibration.evaluate import (PARAMETERS, episode_values, options_and_dataset,
+                                            weighted_quantile)
 from paxsilica.calibration.replenish import replenish
 from paxsilica.model.dataset import Dataset
 
@@ -153,17 +154,6 @@ def effective_sample_size(weights: np.ndarray) -> float:
     """Kish's effective sample size (sum w)^2 / sum w^2 of importance ``weights``."""
     w = np.asarray(weights, dtype=float)
     return float(w.sum() ** 2 / (w ** 2).sum())
-
-
-def weighted_quantile(x: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """The ``q`` quantile of ``x`` under normalised ``weights`` (inverse of the weighted CDF:
-    the smallest ``x`` whose CDF reaches ``q``). A CDF within 1e-9 of ``q`` reaches it: with
-    equal weights the CDF hits q = k / n exactly but for rounding, which would otherwise
-    pick either neighbour depending on how the weights were written (1 / 120 in memory,
-    0.00833333 in the CSV)."""
-    order = np.argsort(x, kind="stable")
-    cdf = np.cumsum(weights[order]) / weights.sum()
-    return float(x[order][min(np.searchsorted(cdf, q - 1e-9), x.size - 1)])
 
 
 def fit(episodes: Sequence[Episode], ds: Dataset, *, population: int = 40,

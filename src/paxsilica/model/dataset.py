@@ -54,6 +54,18 @@ class Dataset:
             full[name] = frame.reset_index(drop=True)
         return cls(MappingProxyType(full), origin, _content_hash(full))
 
+    def derive(self, origin: str, **tables: pd.DataFrame) -> Dataset:
+        """This dataset with ``tables`` (already validated) replaced. Its hash is derived from
+        this one's and the replaced tables' contents, so the unchanged tables are not hashed
+        again (a calibration derives one dataset per parameter set); equal derivations give
+        equal hashes, though not :meth:`from_tables`'s hash of the same content."""
+        unknown = sorted(set(tables) - set(TABLES))
+        if unknown:
+            raise KeyError(f"unknown table(s): {', '.join(unknown)}")
+        changed = {name: frame.reset_index(drop=True) for name, frame in tables.items()}
+        return type(self)(MappingProxyType(dict(self.tables) | changed), origin,
+                          _content_hash(changed, base=self._hash))
+
     # -- region maps ----------------------------------------------------------------------
     def region_map_names(self) -> list[str]:
         """Ids of the package's region maps plus ``segments`` (always available)."""
@@ -298,8 +310,8 @@ def _pandas_dtype(dtype: str) -> str:
     return {"float": "float64", "int": "Int64", "bool": "boolean"}.get(dtype, "object")
 
 
-def _content_hash(tables: Mapping[str, pd.DataFrame]) -> str:
-    digest = hashlib.sha256()
+def _content_hash(tables: Mapping[str, pd.DataFrame], base: str = "") -> str:
+    digest = hashlib.sha256(base.encode())
     for name in sorted(tables):
         digest.update(name.encode())
         digest.update(tables[name].to_csv(index=False).encode())
