@@ -53,15 +53,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def simulate(scenario: Any, runs: int | None = None, seed: int | None = None,
-             data: Any = None) -> Results:
+             data: Any = None, parameters: str = "posterior") -> Results:
     """Simulate a scenario (built-in name, YAML path or Scenario) without storing it.
 
+    ``parameters``: ``posterior`` (behavioural parameters sampled from the calibration's
+    posterior), ``median`` or ``shipped`` (:mod:`paxsilica.calibration.posterior`).
     Returns the engine's ``Results`` (``summary``, ``downstream``, ``cost``, ``meta``). Use
     :func:`paxsilica.workflows.simulate_scenario` to record the run in the DuckDB store.
     """
     from paxsilica.workflows import simulate_scenario
 
-    return simulate_scenario(scenario, runs=runs, seed=seed, data=data, store=False).results
+    return simulate_scenario(scenario, runs=runs, seed=seed, data=data, store=False,
+                             parameters=parameters).results
 
 
 def __getattr__(name: str) -> Any:

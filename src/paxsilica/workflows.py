@@ -23,7 +23,7 @@ from paxsilica import __version__
 from paxsilica.data.package import read_package
 from paxsilica.data.regions import read_region_map
 from paxsilica.data.schema import REST_OF_WORLD, TABLES
-from paxsilica.calibration.posterior import simulate_with_parameters
+from paxsilica.calibration.posterior import DEFAULT_PARAMETERS, simulate_with_parameters
 from paxsilica.data.yaml_lines import list_builtin, parse_yaml, read_scenario_document
 from paxsilica.dims import CAPABILITY, COMMODITY, REGION, SEGMENT, SEGMENTS
 from paxsilica.engine import Results, simulate
@@ -300,14 +300,15 @@ def simulate_scenario(
     store: bool = True,
     scale: Scale | None = None,
     regions: str | Path | None = None,
-    parameters: str = "shipped",
+    parameters: str = DEFAULT_PARAMETERS,
 ) -> RunOutcome:
     """Load -> check -> simulate -> store one scenario.
 
     The run is registered in the DuckDB store before it starts and marked complete, with its
     summaries (and fans), in one transaction at the end; a failure marks it failed.
     ``regions``: a region map id or YAML file overriding the scenario's. ``parameters``:
-    ``shipped``, ``median`` or ``posterior`` behavioural parameters
+    ``posterior`` (the default: parameter sets sampled from the calibration's posterior),
+    ``median`` (fixed at its P50) or ``shipped`` (the engine's defaults)
     (:mod:`paxsilica.calibration.posterior`).
     """
     ds = ds if ds is not None else load(data)
@@ -366,7 +367,7 @@ class ComputedRun:
 
 def compute_run(scn: Scenario, draws: int, seed: int, ds: Dataset,
                 scale: Scale | None = None,
-                parameters: str = "shipped") -> tuple[Results, ComputedRun]:
+                parameters: str = DEFAULT_PARAMETERS) -> tuple[Results, ComputedRun]:
     """Simulate a run and reduce it to what the store keeps (no store access: the service
     runs this on a Dask worker, which cannot open the service's DuckDB file)."""
     scale = scale or Scale()
@@ -396,7 +397,7 @@ def execute_run(run_id: str, scn: Scenario, draws: int, seed: int, ds: Dataset,
                 db: str | Path | None = None,
                 phase: Phase | None = None,
                 scale: Scale | None = None,
-                parameters: str = "shipped") -> tuple[Results, float]:
+                parameters: str = DEFAULT_PARAMETERS) -> tuple[Results, float]:
     """Simulate a registered run and store its summaries and fans; mark it failed on error.
 
     Returns the results and the seconds the simulation took.
@@ -554,6 +555,7 @@ def stress_test(
     out: str | Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     regions: str | Path | None = None,
+    parameters: str = DEFAULT_PARAMETERS,
 ) -> dict[str, object]:
     """Run the built-in library against ``bloc``; one row per scenario, plus an HTML report.
 
@@ -570,7 +572,8 @@ def stress_test(
     for name in list_builtin():
         scn = load_scenario(name, ds).model_copy(update={"bloc": bloc})
         scns.append(scn if region_map is None else scn.model_copy(update={"regions": region_map}))
-    outcomes = _run_library(scns, runs if runs is not None else STRESS_DRAWS, ds, db, progress)
+    outcomes = _run_library(scns, runs if runs is not None else STRESS_DRAWS, ds, db, progress,
+                            parameters)
     rows = [stress_row(scn, outcomes[scn.name]) for scn in scns]
     report = {"bloc": bloc, "dataset_hash": ds.content_hash, "rows": rows}
     if out is not None:
@@ -588,7 +591,8 @@ STRESS_PARALLEL = 1
 
 
 def _run_library(scns: list[Scenario], draws: int, ds: Dataset, db: str | Path | None,
-                 progress: Callable[[str, int, int], None] | None) -> dict[str, RunOutcome]:
+                 progress: Callable[[str, int, int], None] | None,
+                 parameters: str = DEFAULT_PARAMETERS) -> dict[str, RunOutcome]:
     """Register, simulate (:data:`STRESS_PARALLEL` at a time) and store each scenario; store
     writes stay in this thread, in the library's order. A failure marks every run not yet
     stored as failed (each with the reason) and raises it."""
@@ -597,7 +601,7 @@ def _run_library(scns: list[Scenario], draws: int, ds: Dataset, db: str | Path |
     outcomes: dict[str, RunOutcome] = {}
     workers = max(1, min(STRESS_PARALLEL, os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(compute_run, scn, draws, seed, ds)
+        futures = [pool.submit(compute_run, scn, draws, seed, ds, None, parameters)
                    for scn, seed in zip(scns, seeds, strict=True)]
         for done, (scn, run_id, future) in enumerate(zip(scns, ids, futures, strict=True)):
             if progress is not None:

@@ -1,7 +1,8 @@
 """SIGKILL the process writing runs, at random moments, many times, into one store.
 
 After every kill: the store opens; every run listed complete has its metrics and fans and is
-reproducible (re-simulating its recorded scenario, draws and seed gives the stored summaries);
+reproducible (re-simulating its recorded scenario, draws, seed and behavioural parameters
+gives the stored summaries);
 no run is left ``running`` (the dead writer's run is marked failed) and failed runs hold no
 metrics or fans; every run complete before the kill is still complete and unchanged.
 CI kills 10 times; ``PAXSILICA_FUZZ=long`` kills 200 times.
@@ -22,7 +23,7 @@ import pandas as pd
 import pytest
 
 from paxsilica import workflows
-from paxsilica.engine import simulate
+from paxsilica.calibration.posterior import simulate_with_parameters
 from paxsilica.model.scenario import Scenario
 from paxsilica.store.runs import RunStore
 from tests.conftest import fuzz_examples
@@ -64,8 +65,11 @@ def _assert_reproducible(db: Path, run_id: str, ds) -> None:
     with RunStore.open(db) as store:
         record = store.get_run(run_id)
     scn = Scenario.from_mapping(record["scenario_doc"])
-    results = simulate(ds, scn, draws=int(record["draws"]), seed=int(record["seed"]),
-                       keep_paths=False)
+    # the recorded parameter choice too: runs sample the behavioural posterior by default
+    assert record["meta"]["parameters"] == "posterior"
+    results = simulate_with_parameters(ds, scn, parameters=record["meta"]["parameters"],
+                                       draws=int(record["draws"]), seed=int(record["seed"]),
+                                       keep_paths=False)
     again = workflows.metrics_frame(results)
     keys = ["scope", "item", "segment", "metric"]
     stored = record["metrics"].fillna({"segment": ""}).sort_values(keys).reset_index(drop=True)

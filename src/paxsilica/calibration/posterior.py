@@ -11,7 +11,10 @@ weights). :func:`simulate_with_parameters` runs a scenario under one of three ch
   ``particles`` groups of (nearly) equal size; each group runs under one particle drawn from
   the posterior by weight, on its own seed, and the groups' per-draw outcomes are pooled.
   The choice of particles and every group's seed follow from the run's seed, so a seed
-  reproduces the run.
+  reproduces the run. On Dask or JAX the groups are jobs of one executor (one cluster).
+
+``posterior`` is the default of the workflows, the CLI and the service
+(:data:`DEFAULT_PARAMETERS`); ``median`` fixes the parameters at the posterior P50.
 """
 
 from __future__ import annotations
@@ -30,16 +33,21 @@ from paxsilica.calibration.evaluate import PARAMETERS, options_and_dataset
 from paxsilica.dims import DRAW
 from paxsilica.engine import simulate
 from paxsilica.engine.results import Results, summarise, summarise_regions
+from paxsilica.engine.scale import is_scaled, simulate_scaled_groups
 from paxsilica.errors import DataError, ModelError
 from paxsilica.model.dataset import Dataset
 
-__all__ = ["PARAMETERS_FILE", "PARAMETER_CHOICES", "POSTERIOR_FILE", "POSTERIOR_PARTICLES",
-           "calibrated_values", "read_calibrated", "simulate_with_parameters"]
+__all__ = ["DEFAULT_PARAMETERS", "PARAMETERS_FILE", "PARAMETER_CHOICES", "POSTERIOR_FILE",
+           "POSTERIOR_PARTICLES", "calibrated_values", "read_calibrated",
+           "simulate_with_parameters"]
 
 PARAMETERS_FILE = "calibrated_parameters.csv"
 POSTERIOR_FILE = "calibrated_posterior.csv"
 ParameterChoice = Literal["shipped", "median", "posterior"]
 PARAMETER_CHOICES: tuple[str, ...] = ("shipped", "median", "posterior")
+#: What a Monte Carlo run of the workflows samples unless told otherwise: the posterior
+#: (docs/calibration.md section 4.3: 80% of the training observations inside P5-P95).
+DEFAULT_PARAMETERS: ParameterChoice = "posterior"
 #: Posterior particles a ``posterior`` run uses (fewer when it has fewer draws).
 POSTERIOR_PARTICLES = 20
 
@@ -140,16 +148,31 @@ def simulate_with_parameters(ds: Dataset, scn: Any, *, parameters: str = "shippe
     rng = np.random.default_rng(np.random.SeedSequence([root, 12]))
     sizes = _group_sizes(n, min(particles, n))
     chosen = rng.choice(len(posterior), size=len(sizes), p=weights / weights.sum())
-    runs = []
+    groups = []
     for k, (row, size) in enumerate(zip(chosen, sizes, strict=True)):
-        values = {p.name: float(posterior.iloc[row][p.name]) for p in PARAMETERS}
-        options, data = options_and_dataset(ds, values)
-        group_seed = int(np.random.SeedSequence([root, k]).generate_state(1)[0])
-        runs.append(simulate(data, scn, draws=size, seed=group_seed, options=options,
-                             **engine))
+        options, data = options_and_dataset(
+            ds, {p.name: float(posterior.iloc[row][p.name]) for p in PARAMETERS})
+        groups.append((data, options, size,
+                       int(np.random.SeedSequence([root, k]).generate_state(1)[0])))
+    runs = _run_groups(groups, scn, engine)
     return _pooled(runs, root, {"parameters": "posterior", "dataset_hash": ds.content_hash,
                                 "particles": [int(r) for r in chosen],
                                 "particle_draws": sizes})
+
+
+def _run_groups(groups: list, scn: Any, engine: dict[str, Any]) -> list[Results]:
+    """Each group (dataset, options, draws, seed) of a posterior run: on Dask or JAX as jobs
+    of one executor, else one in-process simulate each (which keeps paths)."""
+    scaled = {k: engine[k] for k in ("backend", "precision", "processes", "scheduler")
+              if engine.get(k) is not None}
+    if is_scaled(**scaled):
+        # simulate's defaults: paths asked for (refused at scale) unless keep_paths=False
+        rest = {k: v for k, v in engine.items() if k not in ("workers", "path_precision",
+                                                             "region_paths", "keep_paths")}
+        keep = engine.get("keep_paths", True) or engine.get("region_paths", False)
+        return simulate_scaled_groups(groups, scn, keep_paths=bool(keep), **rest)
+    return [simulate(data, scn, draws=size, seed=seed, options=options, **engine)
+            for data, options, size, seed in groups]
 
 
 def _with_meta(res: Results, meta: Mapping[str, Any]) -> Results:

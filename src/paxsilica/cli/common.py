@@ -15,8 +15,8 @@ from rich.console import Console
 from paxsilica.errors import PaxsilicaError
 from paxsilica.model.records import json_safe
 
-__all__ = ["DataOption", "DbOption", "Format", "FormatOption", "Lang", "ParameterChoice", "emit_json", "err",
-           "user_errors"]
+__all__ = ["DataOption", "DbOption", "Format", "FormatOption", "Lang", "ParameterChoice",
+           "ParametersOption", "emit_json", "err", "user_errors"]
 
 err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,6 +40,11 @@ class ParameterChoice(str, Enum):
     posterior = "posterior"
 
 
+ParametersOption = Annotated[ParameterChoice, typer.Option(
+    help="Behavioural parameters: posterior (the default: sampled from the calibration's "
+         "posterior, parameter uncertainty inside the fan), median (fixed at its P50) or "
+         "shipped (the engine's defaults, the crisis mechanisms off); docs/calibration.md "
+         "section 4.")]
 DataOption = Annotated[Path | None, typer.Option(
     "--data", help="A data package folder or .xlsx workbook to use instead of the embedded one.")]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]

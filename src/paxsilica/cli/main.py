@@ -17,7 +17,8 @@ from paxsilica import workflows, workflows_trade
 from paxsilica.cli import calibrate, optimize, render, scale, spof, web
 from paxsilica.cli.service_client import service_for
 from paxsilica.cli.common import (DataOption, DbOption, Format, FormatOption, Lang,
-                                  ParameterChoice, emit_json, err, user_errors)
+                                  ParameterChoice, ParametersOption, emit_json, err,
+                                  user_errors)
 
 __all__ = ["app", "main"]
 
@@ -150,11 +151,7 @@ def simulate(
     backend: scale.BackendOption = scale.Backend.numpy,
     precision: scale.PrecisionOption = scale.Precision.float64,
     regions: RegionsOption = None,
-    parameters: Annotated[ParameterChoice, typer.Option(
-        help="Behavioural parameters: shipped (the engine's defaults), median (the "
-             "calibration's posterior P50) or posterior (drawn from the calibration's "
-             "posterior sample: parameter uncertainty inside the fan).")
-    ] = ParameterChoice.shipped,
+    parameters: ParametersOption = ParameterChoice.posterior,
 ) -> None:
     """Run one scenario as a Monte Carlo simulation and record it in the results store."""
     outcome = workflows.simulate_scenario(
@@ -179,6 +176,7 @@ def stress_test(
     format: FormatOption = Format.table,
     data: DataOption = None,
     regions: RegionsOption = None,
+    parameters: ParametersOption = ParameterChoice.posterior,
 ) -> None:
     """The main job: run the built-in scenario library against the bloc; table + HTML report."""
     with render.progress() as bar:
@@ -188,7 +186,8 @@ def stress_test(
             bar.update(task, total=total, completed=done, description=name)
 
         report = workflows.stress_test(bloc=bloc, runs=runs, db=db, data=data, out=out,
-                                       progress=advance, regions=regions)
+                                       progress=advance, regions=regions,
+                                       parameters=parameters.value)
     if format is Format.json:
         emit_json(report)
     else:

@@ -24,6 +24,7 @@ from paxsilica.engine.results import (
     summarise_regions,
 )
 from paxsilica.engine.sampling import BLOCK_DRAWS, compile_shocks
+from paxsilica.engine.scale import is_scaled, simulate_scaled
 from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
 from paxsilica.model.regions import RegionMap
@@ -130,10 +131,7 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
     if n < 1:
         raise ModelError(f"draws must be at least 1, got {n}")
     # Scale-out (issue 5): Dask and/or the JAX kernel; the default path below is unchanged.
-    if backend != "numpy" or precision != "float64" or scheduler is not None \
-            or (processes is not None and processes > 1):
-        from paxsilica.engine.scale import simulate_scaled
-
+    if is_scaled(backend, precision, processes, scheduler):
         return simulate_scaled(ds, scn, draws=n, seed=root, chunk_size=chunk_size,
                                keep_paths=keep_paths or region_paths, options=options,
                                backend=backend, precision=precision, processes=processes,

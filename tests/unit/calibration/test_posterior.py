@@ -88,6 +88,27 @@ def test_posterior_pools_groups_each_run_under_its_particle(tmp_path) -> None:
                                   res.outcomes["peak_price_ratio"].values)
 
 
+def test_posterior_on_dask_runs_the_same_groups_on_one_cluster(tmp_path, monkeypatch) -> None:
+    # On Dask every group is a job of one cluster; the outcomes are the in-process run's
+    from paxsilica.engine import distributed
+
+    clusters = []
+    connect = distributed.connect
+    monkeypatch.setattr(distributed, "connect",
+                        lambda *a, **k: clusters.append(a) or connect(*a, **k))
+    _write(tmp_path)
+    ds, scn = mini(), _scn()
+    kwargs = {"parameters": "posterior", "draws": 10, "seed": 9, "particles": 4,
+              "keep_paths": False, "folder": tmp_path}
+    inline = simulate_with_parameters(ds, scn, **kwargs)
+    dask = simulate_with_parameters(ds, scn, processes=2, **kwargs)
+    assert dask.meta["workers"] == 2 and dask.meta["particles"] == inline.meta["particles"]
+    assert len(clusters) == 1  # not one per particle group
+    for name in ("shortage_share", "peak_price_ratio"):
+        np.testing.assert_array_equal(dask.outcomes[name].values, inline.outcomes[name].values)
+    pd.testing.assert_frame_equal(dask.summary, inline.summary)
+
+
 def test_posterior_weights_choose_the_particles(tmp_path) -> None:
     _write(tmp_path, weights=(0.0, 1.0))
     res = simulate_with_parameters(mini(), _scn(), parameters="posterior", draws=8, seed=1,
