@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from paxsilica import workflows
 from paxsilica.cli.main import app as cli_app
 from paxsilica.data.yaml_lines import list_builtin
+from paxsilica.engine import simulate
 
 from tests.unit.report.pdf_inspect import embedded_fonts, page_texts
 
@@ -150,6 +151,31 @@ def test_the_same_seed_gives_the_same_summary(api) -> None:
     first = client.wait(_start(client, tokens["analyst"], scenario="ga-ge-ban").json()["run_id"])
     second = client.wait(_start(client, tokens["analyst"], scenario="ga-ge-ban").json()["run_id"])
     assert first["summary"] == second["summary"]
+
+
+def test_a_run_samples_the_posterior_unless_told_otherwise(api) -> None:
+    # the run records its behavioural parameters; shipped is the engine at its defaults
+    client, tokens = api
+    runs = {}
+    for choice in ("posterior", "shipped", "median", None):
+        body = {"scenario": "ga-ge-ban"} | ({} if choice is None else {"parameters": choice})
+        started = _start(client, tokens["analyst"], **body)
+        assert started.status_code == 202 and started.json()["parameters"] == (
+            choice or "posterior")
+        runs[choice] = client.wait(started.json()["run_id"])
+    assert [runs[c]["meta"]["parameters"] for c in ("posterior", "shipped", "median", None)] \
+        == ["posterior", "shipped", "median", "posterior"]
+    assert runs[None]["summary"] == runs["posterior"]["summary"]  # the default, same seed
+    peak = {c: {(r["commodity"], r["segment"]): r["peak_price_ratio_p50"]
+                for r in runs[c]["summary"]} for c in runs}
+    assert peak["shipped"] != peak["posterior"] != peak["median"]
+    plain = simulate(workflows.load(), workflows.load_scenario("ga-ge-ban"), draws=DRAWS,
+                     seed=3, keep_paths=False)
+    expected = plain.summary.set_index(["commodity", "segment"])["peak_price_ratio_p50"]
+    for key, value in peak["shipped"].items():
+        assert value == pytest.approx(expected.loc[key], rel=1e-9)
+    bad = _start(client, tokens["analyst"], scenario="ga-ge-ban", parameters="mean")
+    assert bad.status_code == 422
 
 
 def test_reports_of_a_run_in_english_and_arabic(api) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from paxsilica import workflows
+from paxsilica.calibration.posterior import DEFAULT_PARAMETERS
 from paxsilica.errors import StoreError
 from paxsilica.model.dataset import Dataset
 from paxsilica.model.scenario import Scenario
@@ -43,19 +44,22 @@ def _worker_dataset(data: str | None) -> Dataset:
 
 
 def compute_on_worker(scn: Scenario, draws: int, seed: int, data: str | None,
-                      dataset_hash: str) -> tuple[str, Any]:
+                      dataset_hash: str,
+                      parameters: str = DEFAULT_PARAMETERS) -> tuple[str, Any]:
     """The task a Dask worker runs: ``("ok", ComputedRun)`` or ``("failed", reason)``.
 
     Failures come back as text, not as exceptions: a paxsilica error with extra fields may
     not survive pickling, and the reason is all the store keeps. ``dataset_hash`` is the
     service's; a worker whose data differ (another machine, another package) refuses.
+    ``parameters``: the run's behavioural parameters (:mod:`paxsilica.calibration.posterior`).
     """
     try:
         ds = _worker_dataset(data)
         if ds.content_hash != dataset_hash:
             return "failed", ("the Dask worker's data package differs from the service's "
                               f"(hash {ds.content_hash[:12]} vs {dataset_hash[:12]})")
-        _results, computed = workflows.compute_run(scn, draws, seed, ds)
+        _results, computed = workflows.compute_run(scn, draws, seed, ds,
+                                                   parameters=parameters)
         meta = {**computed.meta, "worker": f"{socket.gethostname()}:{os.getpid()}"}
         return "ok", workflows.ComputedRun(computed.metrics, computed.fans, meta,
                                            computed.seconds)

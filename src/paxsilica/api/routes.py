@@ -62,6 +62,10 @@ class RunRequest(BaseModel):
     regions: str | None = Field(None, description="region map id (countries, segments); "
                                 "default: the scenario's, else the data's",
                                 examples=["countries"])
+    parameters: Literal["posterior", "median", "shipped"] = Field(
+        "posterior", description="behavioural parameters: sampled from the calibration's "
+        "posterior (default), fixed at its P50, or the engine's defaults (crisis mechanisms "
+        "off)")
 
     @model_validator(mode="after")
     def _one_source(self) -> RunRequest:
@@ -246,9 +250,10 @@ def _start_run(body: RunRequest, services: Any, who: TokenInfo) -> dict[str, Any
         raise HTTPException(422, f"draws {draws} is over this service's limit of "
                                  f"{services.settings.max_draws}")
     seed = workflows.resolve_seed(body.seed, scn)
-    run_id, cost = services.runs.submit(scn, draws, seed, ds, owner=(who.token_id, who.name))
+    run_id, cost = services.runs.submit(scn, draws, seed, ds, owner=(who.token_id, who.name),
+                                        parameters=body.parameters)
     return {"run_id": run_id, "status": "running", "scenario": scn.name, "draws": draws,
-            "seed": seed, "owner": who.name, "cell_months": cost.cell_months,
+            "seed": seed, "parameters": body.parameters, "owner": who.name, "cell_months": cost.cell_months,
             "estimated_memory_mib": round(cost.memory_bytes / 2**20),
             "url": f"/api/runs/{run_id}"}
 

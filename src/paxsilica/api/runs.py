@@ -29,6 +29,7 @@ from typing import Any
 
 from paxsilica import workflows
 from paxsilica.api.executor import Executor, compute_on_worker, data_arg
+from paxsilica.calibration.posterior import DEFAULT_PARAMETERS
 from paxsilica.api.settings import Settings
 from paxsilica.dims import SEGMENTS
 from paxsilica.errors import PaxsilicaError
@@ -134,6 +135,7 @@ class _Job:
     draws: int
     seed: int
     cost: RunCost
+    parameters: str = DEFAULT_PARAMETERS
     future: Any = None
 
 
@@ -204,22 +206,26 @@ class RunManager:
         return cost
 
     def submit(self, scn: Scenario, draws: int, seed: int, ds: Dataset,
-               owner: tuple[str, str]) -> tuple[str, RunCost]:
+               owner: tuple[str, str],
+               parameters: str = DEFAULT_PARAMETERS) -> tuple[str, RunCost]:
         """:meth:`check` then :meth:`start`, atomically per service; (run id, cost)."""
         with self._admission:
             cost = self.check(owner[0], scn, draws, ds)
-            return self.start(scn, draws, seed, ds, owner=owner, cost=cost), cost
+            return self.start(scn, draws, seed, ds, owner=owner, cost=cost,
+                              parameters=parameters), cost
 
     def start(self, scn: Scenario, draws: int, seed: int, ds: Dataset,
-              owner: tuple[str, str] | None = None, cost: RunCost | None = None) -> str:
+              owner: tuple[str, str] | None = None, cost: RunCost | None = None,
+              parameters: str = DEFAULT_PARAMETERS) -> str:
         """Register the run (so its id exists at once) and queue it; return the id.
 
-        ``owner`` is the (token id, name) that asked; ``cost`` from :meth:`check`.
+        ``owner`` is the (token id, name) that asked; ``cost`` from :meth:`check`;
+        ``parameters`` the behavioural parameters (:mod:`paxsilica.calibration.posterior`).
         """
         cost = cost or estimate_run(draws, scn.horizon_months, len(ds.commodities),
                                     len(ds.region_map(scn.regions).regions))
         run_id = workflows.begin_run(scn, draws, seed, ds, self.db, owner=owner)
-        job = _Job(run_id, owner[0] if owner else "", scn, draws, seed, cost)
+        job = _Job(run_id, owner[0] if owner else "", scn, draws, seed, cost, parameters)
         with self._lock:
             self._progress[run_id] = Progress()
             self._active[run_id] = job
@@ -311,7 +317,7 @@ class RunManager:
             try:
                 future = self.executor.submit(
                     f"run-{job.run_id}", compute_on_worker, job.scn, job.draws, job.seed,
-                    data_arg(self.settings.data), self._hash)
+                    data_arg(self.settings.data), self._hash, job.parameters)
             except Exception as exc:  # noqa: BLE001 - the cluster could not take it
                 self._finish(job, "failed", f"{type(exc).__name__}: {exc}")
                 continue

@@ -32,8 +32,10 @@ import xarray as xr
 from paxsilica.calibration.evaluate import PARAMETERS, options_and_dataset
 from paxsilica.dims import DRAW
 from paxsilica.engine import simulate
+from paxsilica.engine.chunks import compile_model, retune_model
 from paxsilica.engine.results import Results, summarise, summarise_regions
 from paxsilica.engine.scale import is_scaled, simulate_scaled_groups
+from paxsilica.engine.simulate import simulate_model
 from paxsilica.errors import DataError, ModelError
 from paxsilica.model.dataset import Dataset
 
@@ -162,7 +164,8 @@ def simulate_with_parameters(ds: Dataset, scn: Any, *, parameters: str = "shippe
 
 def _run_groups(groups: list, scn: Any, engine: dict[str, Any]) -> list[Results]:
     """Each group (dataset, options, draws, seed) of a posterior run: on Dask or JAX as jobs
-    of one executor, else one in-process simulate each (which keeps paths)."""
+    of one executor, else in this process (which keeps paths) on one compiled network
+    retuned per group."""
     scaled = {k: engine[k] for k in ("backend", "precision", "processes", "scheduler")
               if engine.get(k) is not None}
     if is_scaled(**scaled):
@@ -171,7 +174,10 @@ def _run_groups(groups: list, scn: Any, engine: dict[str, Any]) -> list[Results]
                                                              "region_paths", "keep_paths")}
         keep = engine.get("keep_paths", True) or engine.get("region_paths", False)
         return simulate_scaled_groups(groups, scn, keep_paths=bool(keep), **rest)
-    return [simulate(data, scn, draws=size, seed=seed, options=options, **engine)
+    run = {k: v for k, v in engine.items()
+           if k not in ("regions", "backend", "precision", "processes", "scheduler")}
+    base = compile_model(groups[0][0], scn, groups[0][1], engine.get("regions"))
+    return [simulate_model(retune_model(base, data, options), draws=size, seed=seed, **run)
             for data, options, size, seed in groups]
 
 

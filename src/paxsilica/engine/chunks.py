@@ -22,7 +22,7 @@ import numpy as np
 from paxsilica.dims import SEGMENTS
 from paxsilica.engine.kernel import run_block
 from paxsilica.engine.levers import Levers, compile_levers
-from paxsilica.engine.network import EngineOptions, Network, compile_network
+from paxsilica.engine.network import EngineOptions, Network, compile_network, retune
 from paxsilica.engine.results import (
     Results,
     keeps_region_outcomes,
@@ -38,7 +38,7 @@ from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
 
 __all__ = ["BACKENDS", "PRECISIONS", "Model", "assemble", "chunk_ranges", "compile_model",
-           "new_outcomes", "place", "run_chunk"]
+           "new_outcomes", "place", "retune_model", "run_chunk"]
 
 BACKENDS = ("numpy", "jax")
 PRECISIONS = ("float64", "float32")
@@ -71,6 +71,13 @@ def compile_model(ds: Dataset, scn: Any, options: EngineOptions | None = None,
     net = compile_network(ds, scn, options, regions)
     return Model(net, compile_shocks(net, scn), compile_levers(ds, net, scn),
                  getattr(scn, "name", ""), ds.content_hash)
+
+
+def retune_model(model: Model, ds: Dataset, options: EngineOptions) -> Model:
+    """``model`` under other behavioural ``options`` and ``ds``'s demand elasticities
+    (:func:`paxsilica.engine.network.retune`); shocks and levers do not depend on them."""
+    return Model(retune(model.net, ds, options), model.shocks, model.levers, model.scenario,
+                 ds.content_hash)
 
 
 def check_backend(backend: str, precision: str) -> None:

@@ -38,6 +38,7 @@ Modelling assumptions made here (documented in the engine's report):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,10 +52,9 @@ from paxsilica.model.dataset import Dataset
 from paxsilica.model.regions import RegionMap
 from paxsilica.model.scenario import ChokepointClosure, MembershipChange, TradeClubPriority
 
-__all__ = ["EngineOptions", "Network", "RegionView", "SegmentView", "active_commodities",
-           "compile_network",
-           "cost_groups", "production_share", "recipe_use", "region_map_for",
-           "topological_layers"]
+__all__ = ["COMPILE_FIELDS", "EngineOptions", "Network", "RegionView", "SegmentView",
+           "active_commodities", "compile_network", "cost_groups", "production_share",
+           "recipe_use", "region_map_for", "retune", "topological_layers"]
 
 #: Bloc aggregates (:data:`paxsilica.dims.SEGMENTS`): indices of ``RegionView.aggregate``.
 ALLIANCE, RESTRICTING, OTHERS = 0, 1, 2
@@ -508,7 +508,6 @@ def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None,
         start += len(layer)
     blocs = {b: ds.members(b) for b in ds.bloc_names()}
     cap_flags = rows["is_capability"].fillna(False).astype(bool).to_numpy()
-    e_d = rows["demand_elasticity"].astype(float).to_numpy()
     base = dict(
         commodities=tuple(order),
         regions=tuple(rmap.regions),
@@ -518,7 +517,7 @@ def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None,
         capabilities=tuple(c for c, flag in zip(order, cap_flags, strict=True) if flag),
         capability_index=np.flatnonzero(cap_flags),
         price_usd=rows["price_usd"].astype(float).to_numpy(),
-        demand_elasticity=np.minimum(e_d, options.min_demand_elasticity),
+        demand_elasticity=_demand_elasticity(rows, options),
         supply_elasticity=rows["supply_elasticity"].astype(float).to_numpy(),
         price_cap_ratio=rows["price_cap_ratio"].astype(float).to_numpy(),
         exit_months=rows["exit_months"].astype(int).to_numpy(),
@@ -539,6 +538,43 @@ def compile_network(ds: Dataset, scn: Any, options: EngineOptions | None = None,
                            rmap.regions.index(rmap.rest)))
     use = recipe_use(ds, index, views[0].supply0.sum(axis=1))
     return Network(views=tuple(views), use_share=use, **base)
+
+
+def _demand_elasticity(rows: pd.DataFrame, options: EngineOptions) -> np.ndarray:
+    """Per commodity of ``rows`` (commodity table rows in the network's order), at most
+    ``options.min_demand_elasticity`` (a demand that never responds would not clear)."""
+    return np.minimum(rows["demand_elasticity"].astype(float).to_numpy(),
+                      options.min_demand_elasticity)
+
+
+#: EngineOptions fields that shape the compiled network (routes, tranches, final demand);
+#: the others act in the month step, so :func:`retune` may change them.
+COMPILE_FIELDS = ("final_demand_share", "open_market_share", "observed_routes",
+                  "cost_tranches", "min_demand_elasticity")
+
+
+def retune(net: Network, ds: Dataset, options: EngineOptions) -> Network:
+    """``net`` with the behaviour of ``options`` and the demand elasticities of ``ds``'s
+    commodity table, without compiling again: what a run sampling behavioural parameters
+    does per parameter set. ``ds`` must be the compiled dataset but for the elasticities.
+
+    Raises
+    ------
+    ModelError
+        ``options`` differs from the network's in a field that shapes the network
+        (:data:`COMPILE_FIELDS`), or ``ds`` lacks one of its commodities.
+    """
+    changed = [name for name in COMPILE_FIELDS
+               if getattr(options, name) != getattr(net.options, name)]
+    if changed:
+        raise ModelError(f"options {', '.join(changed)} shape the network: compile it again")
+    table = ds.commodities.set_index("id")
+    missing = sorted(set(net.commodities) - set(table.index))
+    if missing:
+        raise ModelError(f"commodities {', '.join(missing)} are not in the dataset")
+    rows = table.loc[list(net.commodities)]
+    return dataclasses.replace(net, options=options,
+                               demand_elasticity=_demand_elasticity(rows, options))
 
 
 def active_commodities(ds: Dataset, scn: Any, rmap: RegionMap) -> frozenset[str] | None:

@@ -9,12 +9,11 @@ from typing import Any
 import numpy as np
 
 from paxsilica.dims import SEGMENTS
-from paxsilica.engine.chunks import Model, new_outcomes, run_meta
+from paxsilica.engine.chunks import Model, compile_model, new_outcomes, run_meta
 from paxsilica.engine.executors import Threads, plan
 from paxsilica.engine.kernel import PATH_VARIABLES, run_block
 from paxsilica.engine.step import PRICE_VARIABLES
-from paxsilica.engine.levers import compile_levers
-from paxsilica.engine.network import EngineOptions, compile_network
+from paxsilica.engine.network import EngineOptions
 from paxsilica.engine.results import (
     Results,
     outcome_dataset,
@@ -23,14 +22,14 @@ from paxsilica.engine.results import (
     summarise,
     summarise_regions,
 )
-from paxsilica.engine.sampling import BLOCK_DRAWS, compile_shocks
+from paxsilica.engine.sampling import BLOCK_DRAWS
 from paxsilica.engine.scale import is_scaled, simulate_scaled
 from paxsilica.errors import ModelError
 from paxsilica.model.dataset import Dataset
 from paxsilica.model.regions import RegionMap
 
 __all__ = ["IN_FLIGHT_STATE_BYTES", "MAX_PATH_BYTES", "block_threads", "path_variables",
-           "simulate"]
+           "simulate", "simulate_model"]
 
 #: keep_paths=True refuses runs whose paths would exceed this (use keep_paths=False).
 MAX_PATH_BYTES = 4 * 2**30
@@ -136,9 +135,21 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
                                keep_paths=keep_paths or region_paths, options=options,
                                backend=backend, precision=precision, processes=processes,
                                scheduler=scheduler, regions=regions)
-    net = compile_network(ds, scn, options, regions)
-    shocks = compile_shocks(net, scn)
-    levers = compile_levers(ds, net, scn)
+    return simulate_model(compile_model(ds, scn, options, regions), draws=n, seed=root,
+                          chunk_size=chunk_size, keep_paths=keep_paths, workers=workers,
+                          region_paths=region_paths, path_precision=path_precision)
+
+
+def simulate_model(model: Model, *, draws: int, seed: int, chunk_size: int | None = None,
+                   keep_paths: bool | Sequence[str] = True, workers: int | None = None,
+                   region_paths: bool | Sequence[str] = False,
+                   path_precision: str = "float64") -> Results:
+    """:func:`simulate` of an already compiled ``model`` in this process (NumPy), ``draws``
+    and ``seed`` resolved: a run that samples behavioural parameters compiles the scenario
+    once and retunes it per parameter set (:func:`paxsilica.engine.chunks.retune_model`).
+    """
+    n, root = int(draws), int(seed)
+    net, shocks, levers = model.net, model.shocks, model.levers
     n_c, months, caps, n_g = net.n_commodities, net.horizon, net.capabilities, net.n_regions
     paths = cap_paths = cost_paths = by_region = None
     variables = path_variables(keep_paths, net.options)
@@ -160,7 +171,6 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
                      for k in regional} or None
         cap_paths = np.zeros((n, months, len(caps)))
         cost_paths = np.zeros((n, months))
-    model = Model(net, shocks, levers, getattr(scn, "name", ""), ds.content_hash)
     outcomes = new_outcomes(model, n, n)
     chunks = plan(n, chunk_size)
     # blocks write their paths in place, so they run on threads of this process
@@ -182,7 +192,8 @@ def simulate(ds: Dataset, scn: Any, *, draws: int | None = None, seed: int | Non
                                  net.price_ceiling_ratio)
     summary, downstream, cost = summarise(outcome_ds)
     region_summary, region_downstream = summarise_regions(outcome_ds)
-    meta = run_meta(net, n, root, model.scenario, ds.content_hash, region_summary is not None)
+    meta = run_meta(net, n, root, model.scenario, model.dataset_hash,
+                    region_summary is not None)
     path_ds = None
     if paths is not None:
         path_ds = path_dataset(paths, cap_paths, cost_paths, net.commodities, caps, by_region,
