@@ -563,7 +563,8 @@ def stress_test(
     commodity's P50/P95 shortage share, the highest P50 peak price ratio, the earliest P50
     stock-out month and the largest P50/P95 loss of a final capability; ``members`` gives
     the same per member region (:func:`paxsilica.report.view.member_table`), hardest hit
-    first, and ``hardest_hit`` names that member.
+    first, and ``hardest_hit`` names that member. ``parameters``: the behavioural parameters
+    of every run (:func:`simulate_scenario`), recorded in the report.
     """
     ds = load(data)
     ds.members(bloc)  # fail early, with the list of known blocs, on a bad bloc id
@@ -575,7 +576,8 @@ def stress_test(
     outcomes = _run_library(scns, runs if runs is not None else STRESS_DRAWS, ds, db, progress,
                             parameters)
     rows = [stress_row(scn, outcomes[scn.name]) for scn in scns]
-    report = {"bloc": bloc, "dataset_hash": ds.content_hash, "rows": rows}
+    report = {"bloc": bloc, "dataset_hash": ds.content_hash, "parameters": parameters,
+              "rows": rows}
     if out is not None:
         write_stress_report(report, outcomes, ds, Path(out))
         report["report"] = str(out)

@@ -109,6 +109,7 @@ def test_stress_test_writes_table_and_report(tmp_path: Path) -> None:
     assert rows["ga-ge-ban"]["shortage_share_p95"] > 0
     html = out.read_text(encoding="utf-8")
     assert "<script src" not in html and "ga-ge-ban" in html
+    assert report["parameters"] == "posterior" and "behavioural parameters: posterior" in html
     # one row per member region under each threat, worst first; ties are reported, not ranked
     from paxsilica import workflows
 

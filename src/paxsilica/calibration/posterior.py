@@ -34,7 +34,7 @@ from paxsilica.dims import DRAW
 from paxsilica.engine import simulate
 from paxsilica.engine.chunks import compile_model, retune_model
 from paxsilica.engine.results import Results, summarise, summarise_regions
-from paxsilica.engine.scale import is_scaled, simulate_scaled_groups
+from paxsilica.engine.scale import Group, is_scaled, simulate_scaled_groups
 from paxsilica.engine.simulate import simulate_model
 from paxsilica.errors import DataError, ModelError
 from paxsilica.model.dataset import Dataset
@@ -162,7 +162,7 @@ def simulate_with_parameters(ds: Dataset, scn: Any, *, parameters: str = "shippe
                                 "particle_draws": sizes})
 
 
-def _run_groups(groups: list, scn: Any, engine: dict[str, Any]) -> list[Results]:
+def _run_groups(groups: list[Group], scn: Any, engine: dict[str, Any]) -> list[Results]:
     """Each group (dataset, options, draws, seed) of a posterior run: on Dask or JAX as jobs
     of one executor, else in this process (which keeps paths) on one compiled network
     retuned per group."""

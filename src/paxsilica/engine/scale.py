@@ -37,6 +37,7 @@ def is_scaled(backend: str = "numpy", precision: str = "float64", processes: int
     return (backend != "numpy" or precision != "float64" or scheduler is not None
             or (processes is not None and processes > 1))
 
+
 def simulate_scaled(ds: Dataset, scn: Any, *, draws: int, seed: int,
                     chunk_size: int | None = None, keep_paths: bool = False,
                     options: EngineOptions | None = None, backend: str = "numpy",

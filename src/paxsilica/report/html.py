@@ -61,7 +61,8 @@ def write_stress_report(report: Mapping[str, Any], outcomes: Mapping[str, Any], 
     rows = report["rows"]
     body = [f"<h1>paxsilica stress test: {html.escape(report['bloc'])}</h1>",
             f'<p class="muted">{date.today().isoformat()} · dataset {report["dataset_hash"][:12]}'
-            f" · {len(rows)} scenarios</p>", "<h2>Executive summary</h2>", _summary(rows, names),
+            f" · {len(rows)} scenarios · behavioural parameters: "
+            f"{html.escape(str(report.get('parameters', 'shipped')))}</p>", "<h2>Executive summary</h2>", _summary(rows, names),
             "<h2>Results by scenario</h2>", _table(rows, names), _LOSS_NOTE,
             *_members(rows, names)]
     for row in rows:
@@ -91,13 +92,18 @@ def write_stress_report(report: Mapping[str, Any], outcomes: Mapping[str, Any], 
 
 
 _METHOD = (
-    "<p>Each scenario is simulated month by month over many Monte Carlo draws. Countries are "
-    "grouped into three market segments (the alliance, the restricting countries, the rest); "
-    "each segment's market clears with iso-elastic demand and supply within capacity, drawing "
-    "on commercial inventories and any strategic stockpile, up to a substitution price cap. "
-    "What cannot be bought at the cap is shortage; shortages propagate down the bill of "
-    "materials (Leontief) to final capabilities. Shares are of baseline demand over the "
-    "horizon; P50 and P95 are across draws.</p>")
+    "<p>Each scenario is simulated month by month over many Monte Carlo draws. Each market "
+    "region (on the default map the members that matter for the stack, China, the EU and the "
+    "rest) clears with iso-elastic demand and supply within capacity, drawing on commercial "
+    "inventories and any strategic stockpile, up to a price ceiling (the substitution price "
+    "cap, or a backstop price above it). Crisis behaviour (contract and spot prices, "
+    "front-running, precautionary buying and hoarding, export quotas, demand and supply "
+    "adjusting over months) follows parameters fitted to real episodes; unless the run fixed "
+    "them, each draw's parameters are sampled from the fit's posterior, so the spread across "
+    "draws includes what the episodes leave uncertain. What cannot be bought at the ceiling "
+    "is shortage; shortages propagate down the bill of materials (Leontief) to final "
+    "capabilities. Shares are of baseline demand over the horizon; P50 and P95 are across "
+    "draws.</p>")
 
 
 _LOSS_NOTE = (
